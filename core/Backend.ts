@@ -1,0 +1,112 @@
+/**
+ * The `Backend` service: runs one task invocation somewhere (local processes, SSH hosts, SLURM, a
+ * dry run) and reports how it ended. Interrupting `run` cancels the task and kills everything it
+ * started; a backend's layer owns its connections, pools and slots and releases them when closed.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Learner from "./Learner.ts"
+import type * as Task from "./Task.ts"
+import type * as TaskError from "./TaskError.ts"
+
+/**
+ * Where a task runs, as the journal records it when it starts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Placement {
+  readonly pid?: number | undefined
+  readonly pgid?: number | undefined
+  readonly host?: string | undefined
+  readonly jobId?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Command =
+  | { readonly _tag: "Argv"; readonly argv: ReadonlyArray<string> }
+  | { readonly _tag: "Shell"; readonly script: string }
+
+/**
+ * One attempt of one task.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Invocation {
+  readonly runId: string
+  readonly learner: Learner.LearnerRef
+  readonly iteration: number
+  readonly task: string
+  readonly attempt: number
+  readonly command: Command
+  /** The working directory as the backend sees it (see `Backend.workspace`). */
+  readonly cwd: string
+  /** Added to the backend's environment: `ROSE_*` and the task's `env`. */
+  readonly env: { readonly [name: string]: string }
+  /** Local files that must hold the task's stdout and stderr when `run` returns. */
+  readonly stdoutPath: string
+  readonly stderrPath: string
+  readonly resources: Task.Resources
+  /** Called once the task really started; `run` waits for it (the journal records the placement). */
+  readonly onStart: (placement: Placement) => Effect.Effect<void>
+}
+
+/**
+ * How a task ended: an exit code, or the signal that killed it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Outcome extends Placement {
+  readonly exitCode: number | null
+  readonly signal: string | null
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Capabilities {
+  /** How many tasks may run at once (cores of the local backend, host slots over SSH, …). */
+  readonly concurrency: number
+  /** Whether tasks run on another machine (paths are mapped by `workspace`). */
+  readonly remote: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly name: string
+  readonly kind: string
+  readonly capabilities: Capabilities
+  /** The run directory as tasks see it. */
+  readonly workspace: (runDir: string, runId: string) => string
+  /** Runs one attempt; interruption kills it. A non-zero exit is an `Outcome`, not an error. */
+  readonly run: (invocation: Invocation) => Effect.Effect<Outcome, TaskError.BackendError>
+  /** Kills what survives of an earlier process of the run (resume), given the journaled placements. */
+  readonly reap: (placements: ReadonlyArray<Placement>) => Effect.Effect<number>
+}
+
+/**
+ * The default backend of a run.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Backend extends Context.Tag("rose/Backend")<Backend, Service>() {}
+
+/**
+ * Backends by name, for programs whose tasks name one (`backend "gpu"`); the default is `Backend`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Backends extends Context.Tag("rose/Backends")<Backends, ReadonlyMap<string, Service>>() {}

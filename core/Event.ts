@@ -1,0 +1,288 @@
+/**
+ * The events of a run: what the journal records, what observers (the live display, trackers,
+ * `--json`) see. Every event has `v`, `seq`, `ts`, `type` and `runId`; the rest depends on its type.
+ * Events are built as plain objects on the hot path and serialised with `JSON.stringify`; these
+ * schemas decode them back (status, resume, report) and document them (`docs/events.md`).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as Json from "./Json.ts"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LearnerRef = Schema.Struct({ name: Schema.String, index: Schema.Number })
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StopReason = Schema.Literal("criterion_met", "max_iter", "error", "stopped", "interrupted")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StopReason = typeof StopReason.Type
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStatus = Schema.Literal("completed", "failed", "interrupted")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RunStatus = typeof RunStatus.Type
+
+const base = {
+  v: Schema.Literal(1),
+  seq: Schema.Number,
+  ts: Schema.String,
+  runId: Schema.String
+}
+
+const taskFields = {
+  learner: LearnerRef,
+  iteration: Schema.Number,
+  task: Schema.String,
+  attempt: Schema.Number
+}
+
+const where = {
+  pid: Schema.optional(Schema.Number),
+  pgid: Schema.optional(Schema.Number),
+  host: Schema.optional(Schema.String),
+  jobId: Schema.optional(Schema.String)
+}
+
+/**
+ * A task failure as events, `results.json` and the report show it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Failure = Schema.Struct({
+  tag: Schema.String,
+  message: Schema.String,
+  task: Schema.optional(Schema.String),
+  iteration: Schema.optional(Schema.Number),
+  attempt: Schema.optional(Schema.Number),
+  exitCode: Schema.optional(Schema.NullOr(Schema.Number)),
+  signal: Schema.optional(Schema.NullOr(Schema.String)),
+  stderrTail: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Failure = typeof Failure.Type
+
+const ResolvedConfig = Schema.Struct({
+  args: Schema.Array(Json.Json),
+  kwargs: Schema.Record({ key: Schema.String, value: Json.Json })
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStarted = Schema.TaggedStruct("run_started", {
+  ...base,
+  runDir: Schema.String,
+  pid: Schema.Number,
+  planHash: Schema.String,
+  learners: Schema.Array(
+    Schema.Struct({ name: Schema.String, kind: Schema.String, parallel: Schema.Number, maxIter: Schema.NullOr(Schema.Number) })
+  ),
+  resumedFrom: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaskQueued = Schema.TaggedStruct("task_queued", { ...base, ...taskFields })
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaskStarted = Schema.TaggedStruct("task_started", {
+  ...base,
+  ...taskFields,
+  ...where,
+  config: ResolvedConfig,
+  command: Schema.optional(Schema.Union(Schema.Array(Schema.String), Schema.String))
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaskFinished = Schema.TaggedStruct("task_finished", {
+  ...base,
+  ...taskFields,
+  ...where,
+  exitCode: Schema.NullOr(Schema.Number),
+  durationMs: Schema.Number,
+  value: Schema.optional(Schema.Number)
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaskFailed = Schema.TaggedStruct("task_failed", {
+  ...base,
+  ...taskFields,
+  ...where,
+  durationMs: Schema.Number,
+  error: Failure
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaskRetried = Schema.TaggedStruct("task_retried", {
+  ...base,
+  ...taskFields,
+  nextAttempt: Schema.Number,
+  delayMs: Schema.Number,
+  reason: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IterationCompleted = Schema.TaggedStruct("iteration_completed", {
+  ...base,
+  learner: LearnerRef,
+  iteration: Schema.Number,
+  metricName: Schema.NullOr(Schema.String),
+  metricValue: Schema.NullOr(Schema.Number),
+  metricThreshold: Schema.NullOr(Schema.Number),
+  shouldStop: Schema.Boolean,
+  state: Schema.Record({ key: Schema.String, value: Json.Json }),
+  config: Schema.Record({ key: Schema.String, value: ResolvedConfig })
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LearnerStopped = Schema.TaggedStruct("learner_stopped", {
+  ...base,
+  learner: LearnerRef,
+  reason: StopReason,
+  iterations: Schema.Number,
+  failure: Schema.optional(Failure)
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunFinished = Schema.TaggedStruct("run_finished", {
+  ...base,
+  status: RunStatus,
+  durationMs: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Event = Schema.Union(
+  RunStarted,
+  TaskQueued,
+  TaskStarted,
+  TaskFinished,
+  TaskFailed,
+  TaskRetried,
+  IterationCompleted,
+  LearnerStopped,
+  RunFinished
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Event = typeof Event.Type
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type EventType = Event["_tag"]
+
+/**
+ * An event before the bus stamps it with `v`, `seq`, `ts` and `runId`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Draft = Event extends infer E ? (E extends Event ? Omit<E, "v" | "seq" | "ts" | "runId"> : never) : never
+
+/**
+ * The JSON form of an event: `_tag` is written as `type`.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toJsonLine = (event: Event): string => {
+  const { _tag, v, seq, ts, ...rest } = event
+  return JSON.stringify({ v, seq, ts, type: _tag, ...rest })
+}
+
+const decodeEvent = Schema.decodeUnknownEither(Event)
+
+/**
+ * Reads one journal line back into an event (`undefined` for a line that is not a valid event).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const fromJsonLine = (line: string): Event | undefined => {
+  const parsed = Json.parse(line)
+  if (!parsed.ok || !Json.isObject(parsed.value)) return undefined
+  const { type, ...rest } = parsed.value as { type?: unknown }
+  const decoded = decodeEvent({ _tag: type, ...rest })
+  return decoded._tag === "Right" ? decoded.right : undefined
+}
+
+/**
+ * Reads a whole journal: every valid line, and whether the last line was torn (a crash mid-write).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const parseJournal = (
+  text: string
+): { readonly events: ReadonlyArray<Event>; readonly tornLine: string | undefined; readonly invalid: number } => {
+  const lines = text.split("\n")
+  const last = lines.pop() ?? ""
+  const events: Array<Event> = []
+  let invalid = 0
+  for (const line of lines) {
+    if (line.length === 0) continue
+    const e = fromJsonLine(line)
+    if (e === undefined) invalid++
+    else events.push(e)
+  }
+  let tornLine: string | undefined
+  if (last.length > 0) {
+    const e = fromJsonLine(last)
+    if (e === undefined) tornLine = last
+    else events.push(e)
+  }
+  return { events, tornLine, invalid }
+}
