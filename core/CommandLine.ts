@@ -345,7 +345,5 @@ export const compile = (
  */
 export const show = (template: ReadonlyArray<Token>): ReadonlyArray<string> =>
   template.map((t) =>
-    t
-      .map((p) => (p._tag === "Hole" ? `{${p.name}}` : p.text.replaceAll("{", "{{").replaceAll("}", "}}")))
-      .join("")
+    t.map((p) => (p._tag === "Hole" ? `{${p.name}}` : p.text.replaceAll("{", "{{").replaceAll("}", "}}"))).join("")
   )

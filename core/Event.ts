@@ -98,7 +98,12 @@ export const RunStarted = Schema.TaggedStruct("run_started", {
   pid: Schema.Number,
   planHash: Schema.String,
   learners: Schema.Array(
-    Schema.Struct({ name: Schema.String, kind: Schema.String, parallel: Schema.Number, maxIter: Schema.NullOr(Schema.Number) })
+    Schema.Struct({
+      name: Schema.String,
+      kind: Schema.String,
+      parallel: Schema.Number,
+      maxIter: Schema.NullOr(Schema.Number)
+    })
   ),
   resumedFrom: Schema.optional(Schema.String)
 })
@@ -239,8 +244,8 @@ export type Draft = Event extends infer E ? (E extends Event ? Omit<E, "v" | "se
  * @category encoding
  */
 export const toJsonLine = (event: Event): string => {
-  const { _tag, v, seq, ts, ...rest } = event
-  return JSON.stringify({ v, seq, ts, type: _tag, ...rest })
+  const { _tag, v, seq, ts, runId, ...rest } = event
+  return JSON.stringify({ v, seq, ts, type: _tag, runId, ...rest })
 }
 
 const decodeEvent = Schema.decodeUnknownEither(Event)

@@ -155,7 +155,7 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     const c = Criterion.make(input.criterion)
     if (Either.isLeft(c)) fail(c.left, { task: "criterion" })
     else criterion = c.right
-    if (!tasks.has("criterion")) fail("a stop criterion needs a \"criterion\" task that computes the metric")
+    if (!tasks.has("criterion")) fail('a stop criterion needs a "criterion" task that computes the metric')
   } else if (tasks.has("criterion")) {
     fail("the criterion task has no metric and threshold to compare with", { task: "criterion" })
   }
@@ -165,7 +165,9 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
 
   const raw = input.configs ?? []
   if (raw.length !== 0 && raw.length !== parallel) {
-    fail(`${raw.length} learner configs for ${parallel} parallel learners (give one per learner; null for the defaults)`)
+    fail(
+      `${raw.length} learner configs for ${parallel} parallel learners (give one per learner; null for the defaults)`
+    )
   }
   const names = new Set(tasks.keys())
   const configs: Array<LearnerConfig.Normalized> = []

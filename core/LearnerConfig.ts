@@ -183,7 +183,10 @@ export const normalize = (
   for (const key of Object.keys(input)) {
     if (key === "tasks") continue
     if (!(slotKeys as ReadonlyArray<string>).includes(key)) {
-      problems.push({ task: key, message: `unknown field "${key}" (task slots: ${slotKeys.join(", ")}; other tasks go under "tasks")` })
+      problems.push({
+        task: key,
+        message: `unknown field "${key}" (task slots: ${slotKeys.join(", ")}; other tasks go under "tasks")`
+      })
       continue
     }
     add(key, (input as Record<string, unknown>)[key])

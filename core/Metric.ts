@@ -26,7 +26,8 @@ export const operators: ReadonlyArray<Operator> = ["<", "<=", ">", ">=", "==", "
  * @since 0.1.0
  * @category guards
  */
-export const isOperator = (u: unknown): u is Operator => typeof u === "string" && (operators as ReadonlyArray<string>).includes(u)
+export const isOperator = (u: unknown): u is Operator =>
+  typeof u === "string" && (operators as ReadonlyArray<string>).includes(u)
 
 /**
  * Whether smaller or larger values are better.
@@ -49,7 +50,9 @@ export interface MetricInfo {
 }
 
 const lower = (name: string, note?: string): MetricInfo =>
-  note === undefined ? { name, operator: "<", direction: "minimize" } : { name, operator: "<", direction: "minimize", note }
+  note === undefined
+    ? { name, operator: "<", direction: "minimize" }
+    : { name, operator: "<", direction: "minimize", note }
 const higher = (name: string, note?: string): MetricInfo =>
   note === undefined
     ? { name, operator: ">", direction: "maximize" }
@@ -66,7 +69,10 @@ export const table: ReadonlyArray<MetricInfo> = [
   lower("predictive_entropy"),
   lower("mutual_information"),
   lower("variation_ratio"),
-  higher("margin", "the Python toolkit stops when the margin falls below the threshold, i.e. when the model is least certain; a large margin is the converged state"),
+  higher(
+    "margin",
+    "the Python toolkit stops when the margin falls below the threshold, i.e. when the model is least certain; a large margin is the converged state"
+  ),
   lower("predictive_variance"),
   lower("predictive_interval_width"),
   lower("negative_log_likelihood"),
@@ -195,7 +201,7 @@ export const lastLine = (text: string): string | undefined => {
     const start = text.lastIndexOf("\n", end - 1)
     const line = text.slice(start + 1, end).trim()
     if (line.length > 0) return line
-    end = start < 0 ? 0 : start
+    end = Math.max(start, 0)
   }
   return undefined
 }
@@ -227,7 +233,7 @@ export const valueFromOutput = (metric: string, stdout: string): Either.Either<n
     const parsed = Json.parse(line)
     if (parsed.ok && Json.isObject(parsed.value)) return valueFromObject(metric, parsed.value, line)
   }
-  return Either.left({ line, reason: "expected a number such as 0.125 or a JSON object with a numeric \"value\"" })
+  return Either.left({ line, reason: 'expected a number such as 0.125 or a JSON object with a numeric "value"' })
 }
 
 /**
@@ -246,7 +252,7 @@ export const valueFromResult = (metric: string, result: unknown): Either.Either<
   if (Json.isObject(result)) return valueFromObject(metric, result, safeStringify(result))
   return Either.left({
     line: safeStringify(result),
-    reason: "expected a finite number or an object with a numeric \"value\""
+    reason: 'expected a finite number or an object with a numeric "value"'
   })
 }
 

@@ -88,7 +88,8 @@ export const make = (input: ProgramInput): Either.Either<Program, ProgramError> 
       problems.push(...def.left)
       continue
     }
-    if (seen.has(def.right.name)) problems.push({ learner: def.right.name, message: "two learner blocks have this name" })
+    if (seen.has(def.right.name))
+      problems.push({ learner: def.right.name, message: "two learner blocks have this name" })
     seen.add(def.right.name)
     learners.push(def.right)
   }
@@ -131,20 +132,21 @@ const describeSource = (source: TaskSchedule.Source): Json.Json => {
   return out
 }
 
-const describeSchedule = (schedule: TaskSchedule.TaskSchedule): Json.Json =>
-  schedule.layers.map((layer): Json.Json => {
-    const source = describeSource(layer.source)
-    switch (layer._tag) {
-      case "Always":
-        return { always: source }
-      case "From":
-        return { from: layer.iteration, config: source }
-      case "At":
-        return { at: layer.iteration, config: source }
-      case "Default":
-        return { default: source }
-    }
-  })
+const describeLayer = (layer: TaskSchedule.Layer): Json.Json => {
+  const source = describeSource(layer.source)
+  switch (layer._tag) {
+    case "Always":
+      return { always: source }
+    case "From":
+      return { from: layer.iteration, config: source }
+    case "At":
+      return { at: layer.iteration, config: source }
+    case "Default":
+      return { default: source }
+  }
+}
+
+const describeSchedule = (schedule: TaskSchedule.TaskSchedule): Json.Json => schedule.layers.map(describeLayer)
 
 const describeConfig = (config: LearnerConfig.Normalized): Json.Json => {
   const out: Record<string, Json.Json> = {}

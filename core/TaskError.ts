@@ -123,7 +123,8 @@ export class TaskFailed extends Data.TaggedError("TaskFailed")<{
   readonly stderrTail: string
 }> {
   override get message(): string {
-    const how = this.exitCode === null ? `was killed by ${this.signal ?? "a signal"}` : `exited with code ${this.exitCode}`
+    const how =
+      this.exitCode === null ? `was killed by ${this.signal ?? "a signal"}` : `exited with code ${this.exitCode}`
     const tail = this.stderrTail.trim()
     return `task "${this.task}" ${how}${tail.length > 0 ? `; stderr ends with:\n${indent(tail)}` : ""}`
   }

@@ -135,7 +135,9 @@ export const exact = (entries: { readonly [iteration: string]: Source }, task?: 
   make(
     Object.keys(entries).map((key): Layer => {
       const source = entries[key]!
-      return key === "-1" || key === "default" ? { _tag: "Default", source } : { _tag: "At", iteration: Number(key), source }
+      return key === "-1" || key === "default"
+        ? { _tag: "Default", source }
+        : { _tag: "At", iteration: Number(key), source }
     }),
     task
   )
@@ -243,5 +245,4 @@ export const resolve = (
  * @since 0.1.0
  * @category predicates
  */
-export const isAdaptiveSchedule = (schedule: TaskSchedule): boolean =>
-  schedule.layers.some((l) => isAdaptive(l.source))
+export const isAdaptiveSchedule = (schedule: TaskSchedule): boolean => schedule.layers.some((l) => isAdaptive(l.source))

@@ -1,0 +1,8 @@
+/**
+ * Backends: where tasks run.
+ *
+ * @since 0.1.0
+ * @module
+ */
+export * as LocalBackend from "./LocalBackend.ts"
+export * as Spawner from "./Spawner.ts"

@@ -1,0 +1,277 @@
+/**
+ * Building programs in TypeScript: the same model a `.rose` file compiles to, written as values.
+ *
+ * ```ts
+ * import { Rose } from "rose-ts"
+ *
+ * export default Rose.program({
+ *   here: import.meta.dirname,
+ *   learners: [
+ *     Rose.active("sweep", {
+ *       parallel: 3,
+ *       maxIter: 15,
+ *       tasks: {
+ *         simulation: Rose.exec("node ./tasks/sim.mjs", { with: { n_labeled: 100, n_features: 2 } }),
+ *         training: Rose.exec("node ./tasks/train.mjs", { with: { learning_rate: 0.1 } }),
+ *         active_learn: Rose.exec("node ./tasks/active.mjs"),
+ *         criterion: Rose.exec("node ./tasks/check_mse.mjs")
+ *       },
+ *       stopWhen: { metricName: "mean_squared_error_mse", threshold: 0.1 }
+ *     })
+ *   ]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as CommandLine from "./CommandLine.ts"
+import type * as Criterion from "./Criterion.ts"
+import type * as Json from "./Json.ts"
+import type * as Learner from "./Learner.ts"
+import type * as LearnerConfig from "./LearnerConfig.ts"
+import * as Program from "./Program.ts"
+import * as Task from "./Task.ts"
+import type * as TaskConfig from "./TaskConfig.ts"
+
+/**
+ * Task options shared by every binding.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskOptions {
+  /** The task's default kwargs (the first layer of every resolution). */
+  readonly with?: { readonly [key: string]: Json.Json } | undefined
+  /** The task's default positional arguments. */
+  readonly args?: ReadonlyArray<Json.Json> | undefined
+  readonly timeoutMillis?: number | undefined
+  readonly retry?:
+    | number
+    | { readonly times: number; readonly on?: Task.RetryOn; readonly baseDelayMillis?: number }
+    | undefined
+  readonly resources?: Task.Resources | undefined
+  readonly backend?: string | undefined
+  readonly env?: { readonly [name: string]: string } | undefined
+}
+
+/**
+ * A task not yet bound to its name and folder.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskSpec {
+  readonly _tag: "TaskSpec"
+  readonly build: (name: string, here: string) => Either.Either<Task.TaskDef, string>
+}
+
+const defaults = (options: TaskOptions): TaskConfig.TaskConfigInput | undefined =>
+  options.with === undefined && options.args === undefined
+    ? undefined
+    : { ...(options.args === undefined ? {} : { args: options.args }), kwargs: options.with ?? {} }
+
+const retryOf = (retry: TaskOptions["retry"]): Partial<Task.RetryPolicy> | undefined =>
+  retry === undefined ? undefined : typeof retry === "number" ? { times: retry } : retry
+
+const taskOptions = (options: TaskOptions, here: string) => ({
+  here,
+  defaults: defaults(options),
+  timeoutMillis: options.timeoutMillis,
+  retry: retryOf(options.retry),
+  resources: options.resources,
+  backend: options.backend,
+  env: options.env
+})
+
+/**
+ * A command run without a shell: a string split into words (nothing expanded) or an argv array.
+ * `{name}` placeholders take kwargs or built-ins; unconsumed kwargs are appended as flags.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const exec = (command: string | ReadonlyArray<string>, options: TaskOptions = {}): TaskSpec => ({
+  _tag: "TaskSpec",
+  build: (name, here) => {
+    const template = CommandLine.compile(command, here)
+    return Either.isLeft(template)
+      ? Either.left(`the command ${JSON.stringify(command)}: ${template.left.message}`)
+      : Either.right(Task.make(name, { _tag: "Exec", command, template: template.right }, taskOptions(options, here)))
+  }
+})
+
+/**
+ * A script run by `/bin/sh -c` (kwargs arrive as its positional parameters).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const shell = (script: string, options: TaskOptions = {}): TaskSpec => ({
+  _tag: "TaskSpec",
+  build: (name, here) => Either.right(Task.make(name, { _tag: "Shell", script }, taskOptions(options, here)))
+})
+
+/**
+ * A function that returns the task's full command line (nothing is appended to it).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const command = (fn: Task.CommandFunction, options: TaskOptions = {}): TaskSpec => ({
+  _tag: "TaskSpec",
+  build: (name, here) =>
+    Either.right(Task.make(name, { _tag: "CommandFunction", fn, name: fn.name || name }, taskOptions(options, here)))
+})
+
+/**
+ * A function run inside this process. It returns the task's result: a number or `{ value }` for a
+ * criterion, an object (its state) for other tasks. It may return a promise.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fn = (f: (ctx: Task.TaskContext) => unknown, options: TaskOptions = {}): TaskSpec => ({
+  _tag: "TaskSpec",
+  build: (name, here) =>
+    Either.right(
+      Task.make(name, { _tag: "InProcess", fn: f, name: f.name || name, effect: false }, taskOptions(options, here))
+    )
+})
+
+/**
+ * Like `fn`, for a function that returns an `Effect`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const effect = (
+  f: (ctx: Task.TaskContext) => Effect.Effect<unknown, unknown>,
+  options: TaskOptions = {}
+): TaskSpec => ({
+  _tag: "TaskSpec",
+  build: (name, here) =>
+    Either.right(
+      Task.make(name, { _tag: "InProcess", fn: f, name: f.name || name, effect: true }, taskOptions(options, here))
+    )
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LearnerSpec {
+  readonly parallel?: number | undefined
+  readonly maxIter?: number | undefined
+  readonly tasks: { readonly [name: string]: TaskSpec | Task.TaskDef }
+  readonly stopWhen?: Criterion.CriterionInput | undefined
+  readonly configs?:
+    | ReadonlyArray<LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined>
+    | undefined
+  readonly onError?: Learner.OnError | undefined
+  readonly here?: string | undefined
+  readonly options?: { readonly [key: string]: Json.Json } | undefined
+}
+
+/**
+ * A learner block not yet bound to its program's folder.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LearnerBlock {
+  readonly _tag: "LearnerBlock"
+  readonly kind: Learner.Kind
+  readonly name: string
+  readonly spec: LearnerSpec
+}
+
+const block =
+  (kind: Learner.Kind) =>
+  (name: string, spec: LearnerSpec): LearnerBlock => ({ _tag: "LearnerBlock", kind, name, spec })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const active = block("active")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const reinforcement = block("reinforcement")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const uq = block("uq")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const selector = block("selector")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProgramSpec {
+  /** The folder `./` paths and `{here}` refer to: usually `import.meta.dirname`. */
+  readonly here?: string | undefined
+  readonly learners: ReadonlyArray<LearnerBlock>
+  readonly backends?: ReadonlyArray<Program.BackendChoice> | undefined
+  readonly file?: string | undefined
+}
+
+const isTaskDef = (u: TaskSpec | Task.TaskDef): u is Task.TaskDef => !("_tag" in u && u._tag === "TaskSpec")
+
+/**
+ * Builds and validates a program.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.ProgramError> => {
+  const problems: Array<Learner.Problem> = []
+  const learners: Array<Learner.LearnerInput> = []
+  for (const b of spec.learners) {
+    const here = b.spec.here ?? spec.here ?? "."
+    const tasks: Array<Task.TaskDef> = []
+    for (const [name, t] of Object.entries(b.spec.tasks)) {
+      if (isTaskDef(t)) {
+        tasks.push(t)
+        continue
+      }
+      const def = t.build(name, here)
+      if (Either.isLeft(def)) problems.push({ learner: b.name, task: name, message: def.left })
+      else tasks.push(def.right)
+    }
+    learners.push({
+      kind: b.kind,
+      name: b.name,
+      parallel: b.spec.parallel,
+      maxIter: b.spec.maxIter,
+      tasks,
+      criterion: b.spec.stopWhen,
+      configs: b.spec.configs,
+      onError: b.spec.onError,
+      here,
+      options: b.spec.options
+    })
+  }
+  if (problems.length > 0) return Either.left(new Program.ProgramError({ problems }))
+  return Program.make({ learners, backends: spec.backends, source: { file: spec.file } })
+}
+
+/**
+ * Builds a program, throwing a `ProgramError` that lists every problem if it is invalid (for the
+ * default export of a program module).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const program = (spec: ProgramSpec): Program.Program => Either.getOrThrowWith(make(spec), (e) => e)

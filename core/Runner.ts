@@ -1,0 +1,455 @@
+/**
+ * The runner: prepares a run directory and journal for a program, then runs every parallel learner
+ * of every block as its own fiber, owned by the run's scope. One learner ending (its criterion met,
+ * `max_iter`, a failure, `stop`) does not affect the others unless its block says `on_error abort`;
+ * the run ends when all have ended, with `results.json` written and `run_finished` journaled.
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberMap from "effect/FiberMap"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Backend from "./Backend.ts"
+import * as Event from "./Event.ts"
+import * as Host from "./Host.ts"
+import * as IterationState from "./IterationState.ts"
+import type { LearnerState, RunEnv } from "./internal/context.ts"
+import { sha256 } from "./internal/hash.ts"
+import * as Loops from "./internal/loops.ts"
+import type { TaskAttemptError } from "./internal/taskRun.ts"
+import * as Journal from "./Journal.ts"
+import * as Learner from "./Learner.ts"
+import * as LearnerConfig from "./LearnerConfig.ts"
+import * as Program from "./Program.ts"
+import type * as Results from "./Results.ts"
+import * as RunDir from "./RunDir.ts"
+import * as Version from "./Version.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  /** The run directory (must be missing or empty); `runs/<id>/` under the current directory by default. */
+  readonly out?: string | undefined
+  /** `fsync` the journal after each write. */
+  readonly fsync?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigRejected extends Data.TaggedError("ConfigRejected")<{
+  readonly learner: string
+  readonly problems: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `setNextConfig for ${this.learner}: ${this.problems.join("; ")}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownLearner extends Data.TaggedError("UnknownLearner")<{ readonly learner: string }> {
+  override get message(): string {
+    return `the run has no learner ${this.learner}`
+  }
+}
+
+/**
+ * A prepared run: subscribe to `events`, then `start` it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunHandle {
+  readonly runId: string
+  readonly runDir: string
+  readonly program: Program.Program
+  /** Every event of the run; subscribe before `start` to see them all. */
+  readonly events: PubSub.PubSub<Event.Event>
+  /** Starts the learners (once; later calls do nothing). */
+  readonly start: Effect.Effect<void>
+  /** Waits for the end of the run. */
+  readonly await: Effect.Effect<Results.Results>
+  /** Stops one learner, or all of them: they end with `stopped`, their running tasks killed. */
+  readonly stop: (learner?: Learner.LearnerRef) => Effect.Effect<void, UnknownLearner>
+  /** Cancels the whole run as a signal does: every learner ends with `interrupted`. */
+  readonly interrupt: Effect.Effect<void>
+  /** Replaces the schedules of the tasks `config` names, from the learner's next iteration on. */
+  readonly setNextConfig: (
+    learner: Learner.LearnerRef,
+    config: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput
+  ) => Effect.Effect<void, UnknownLearner | ConfigRejected>
+}
+
+type Outcome = {
+  readonly reason: Event.StopReason
+  readonly failure: Event.Failure | undefined
+  readonly attempt: TaskAttemptError | undefined
+}
+
+const keyOf = (ref: Learner.LearnerRef) => Learner.label(ref)
+
+const isoTime = (millis: number) => new Date(millis).toISOString()
+
+/**
+ * Prepares a run: the run directory, `run.json`, the journal and the event bus. Nothing runs until
+ * `start`. Closing the scope before the run ended stops it (learners end with `stopped`) and writes
+ * its results.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const prepare = (
+  program: Program.Program,
+  options: RunOptions = {}
+): Effect.Effect<
+  RunHandle,
+  RunDir.RunDirError,
+  Scope.Scope | Backend.Backend | FileSystem.FileSystem | Path.Path | Host.Host
+> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const host = yield* Host.Host
+    const scope = yield* Effect.scope
+    const defaultBackend = yield* Backend.Backend
+    const named = yield* Effect.serviceOption(Backend.Backends)
+    const runId = yield* RunDir.makeRunId
+    const runDir = yield* RunDir.create(runId, options.out)
+    const createdAt = yield* Clock.currentTimeMillis
+    const plan = Program.describe(program)
+    const planHash = yield* sha256(Program.canonicalJson(plan))
+    const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
+    yield* RunDir.writeAtomic(
+      `${runDir}/run.json`,
+      `${JSON.stringify(
+        {
+          runId,
+          createdAt: isoTime(createdAt),
+          versions: { rose: Version.version, runtime: host.runtime },
+          host: host.hostname,
+          cwd: host.cwd,
+          planHash,
+          plan,
+          source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
+        },
+        null,
+        2
+      )}\n`
+    ).pipe(Effect.mapError((e) => new RunDir.RunDirError({ path: runDir, reason: e.message })))
+
+    const journal = yield* Journal.make(`${runDir}/events.jsonl`, { fsync: options.fsync === true })
+    const events = yield* PubSub.unbounded<Event.Event>()
+    let seq = 0
+    const stamp = (draft: Event.Draft) =>
+      Effect.map(
+        Clock.currentTimeMillis,
+        (now) => ({ ...draft, v: 1, seq: seq++, ts: isoTime(now), runId }) as Event.Event
+      )
+    const post = (draft: Event.Draft) =>
+      Effect.flatMap(stamp(draft), (event) =>
+        Effect.zipRight(journal.post(Event.toJsonLine(event)), PubSub.publish(events, event))
+      )
+    const record = (draft: Event.Draft) =>
+      Effect.flatMap(stamp(draft), (event) => {
+        const line = Event.toJsonLine(event)
+        return Effect.zipRight(PubSub.publish(events, event), journal.append(line))
+      })
+
+    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
+    const env: RunEnv = {
+      runId,
+      runDir,
+      program,
+      fs,
+      post,
+      record,
+      backendFor: (task) =>
+        task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+    }
+
+    const learners: Array<LearnerState> = []
+    for (const def of program.learners) {
+      for (let index = 0; index < def.parallel; index++) {
+        const ref = { name: def.name, index }
+        learners.push({
+          ref,
+          def,
+          key: keyOf(ref),
+          config: def.configs[index] ?? LearnerConfig.empty,
+          pending: undefined,
+          nextIteration: 0,
+          history: [],
+          prev: undefined,
+          lastState: {},
+          lastConfig: {},
+          dirReady: -1,
+          stopRequested: false
+        })
+      }
+    }
+    const byKey = new Map(learners.map((l) => [l.key, l]))
+    const fibers = yield* FiberMap.make<string, Loops.LoopEnd, TaskAttemptError>()
+    const outcomes = new Map<string, Outcome>()
+    const done = yield* Deferred.make<Results.Results>()
+    let interrupted = false
+    let aborted = false
+    let started = false
+
+    const classify = (ls: LearnerState, exit: Exit.Exit<Loops.LoopEnd, TaskAttemptError>): Outcome => {
+      if (Exit.isSuccess(exit)) return { reason: exit.value, failure: undefined, attempt: undefined }
+      const cause = exit.cause
+      if (Cause.isInterruptedOnly(cause)) {
+        return {
+          reason: ls.stopRequested && !interrupted ? "stopped" : "interrupted",
+          failure: undefined,
+          attempt: undefined
+        }
+      }
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure)) {
+        const e = failure.value
+        return {
+          reason: "error",
+          attempt: e,
+          failure: {
+            tag: e.error._tag,
+            message: e.error.message,
+            task: e.task,
+            iteration: e.iteration,
+            attempt: e.attempt,
+            exitCode: e.exitCode,
+            stderrTail: e.stderrTail
+          }
+        }
+      }
+      // A defect: user code threw where we did not expect it, or a bug of ours.
+      return {
+        reason: "error",
+        attempt: undefined,
+        failure: { tag: "Defect", message: Cause.pretty(cause).split("\n").slice(0, 12).join("\n") }
+      }
+    }
+
+    const abortOthers = (except: string) =>
+      Effect.forEach(
+        learners.filter((l) => l.key !== except),
+        (l) => FiberMap.remove(fibers, l.key),
+        { discard: true }
+      )
+
+    const supervise = (ls: LearnerState) =>
+      Effect.gen(function* () {
+        const loop = ls.def.kind === "reinforcement" ? Loops.reinforcement : Loops.active
+        const fiber = yield* FiberMap.run(fibers, ls.key, loop(env, ls))
+        const exit = yield* Fiber.await(fiber)
+        const outcome = classify(ls, exit)
+        outcomes.set(ls.key, outcome)
+        yield* record({
+          _tag: "learner_stopped",
+          learner: ls.ref,
+          reason: outcome.reason,
+          iterations: ls.nextIteration,
+          ...(outcome.failure === undefined ? {} : { failure: outcome.failure })
+        })
+        if (outcome.reason === "error" && ls.def.onError === "abort" && !aborted) {
+          aborted = true
+          yield* abortOthers(ls.key)
+        }
+      })
+
+    const results = (status: Event.RunStatus, finished: number): Results.Results => ({
+      runId,
+      status,
+      startedAt: isoTime(createdAt),
+      finishedAt: isoTime(finished),
+      durationMs: finished - createdAt,
+      learners: learners.map((ls) => {
+        const o = outcomes.get(ls.key) ?? { reason: "interrupted" as const, failure: undefined, attempt: undefined }
+        const c = ls.def.criterion
+        return {
+          name: ls.ref.name,
+          index: ls.ref.index,
+          kind: ls.def.kind,
+          iterations: ls.nextIteration,
+          stopReason: o.reason,
+          metric:
+            c === undefined
+              ? null
+              : { name: c.metric, operator: c.operator, threshold: c.threshold, history: ls.history },
+          state: ls.lastState,
+          failure:
+            o.attempt === undefined
+              ? o.failure === undefined
+                ? null
+                : {
+                    task: "",
+                    iteration: ls.nextIteration,
+                    attempt: 0,
+                    exitCode: null,
+                    stderrTail: "",
+                    message: o.failure.message,
+                    tag: o.failure.tag
+                  }
+              : {
+                  task: o.attempt.task,
+                  iteration: o.attempt.iteration,
+                  attempt: o.attempt.attempt,
+                  exitCode: o.attempt.exitCode,
+                  stderrTail: o.attempt.stderrTail,
+                  message: o.attempt.error.message,
+                  tag: o.attempt.error._tag
+                }
+        }
+      })
+    })
+
+    const finish = Effect.gen(function* () {
+      const anyError = [...outcomes.values()].some((o) => o.reason === "error")
+      const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
+      const now = yield* Clock.currentTimeMillis
+      const res = results(status, now)
+      yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(res, null, 2)}\n`).pipe(
+        Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.orDie
+      )
+      yield* record({ _tag: "run_finished", status, durationMs: now - createdAt })
+      yield* Deferred.succeed(done, res)
+    })
+
+    const main = Effect.gen(function* () {
+      yield* record({
+        _tag: "run_started",
+        runDir,
+        pid: host.pid,
+        planHash,
+        learners: program.learners.map((l) => ({
+          name: l.name,
+          kind: l.kind,
+          parallel: l.parallel,
+          maxIter: l.maxIter ?? null
+        }))
+      })
+      yield* Effect.forEach(learners, supervise, { concurrency: "unbounded", discard: true })
+      yield* finish
+    })
+
+    const stopAll = Effect.suspend(() => {
+      for (const l of learners) l.stopRequested = true
+      return FiberMap.clear(fibers)
+    })
+
+    const start = Effect.suspend(() => {
+      if (started) return Effect.void
+      started = true
+      return Effect.gen(function* () {
+        const fiber = yield* Effect.forkIn(main, scope)
+        // Runs before the scope interrupts `main`: a consumer that leaves early stops the run cleanly.
+        yield* Scope.addFinalizer(
+          scope,
+          Effect.gen(function* () {
+            if (yield* Deferred.isDone(done)) return
+            yield* stopAll
+            yield* Fiber.await(fiber)
+          })
+        )
+      })
+    })
+
+    const handle: RunHandle = {
+      runId,
+      runDir,
+      program,
+      events,
+      start,
+      await: Deferred.await(done),
+      stop: (learner) =>
+        Effect.suspend(() => {
+          if (learner === undefined) return stopAll
+          const ls = byKey.get(keyOf(learner))
+          if (ls === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(learner) }))
+          ls.stopRequested = true
+          return FiberMap.remove(fibers, ls.key)
+        }),
+      interrupt: Effect.suspend(() => {
+        interrupted = true
+        return FiberMap.clear(fibers)
+      }),
+      setNextConfig: (learner, config) =>
+        Effect.suspend((): Effect.Effect<void, UnknownLearner | ConfigRejected> => {
+          const ls = byKey.get(keyOf(learner))
+          if (ls === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(learner) }))
+          const normalized = LearnerConfig.normalize(config, new Set(ls.def.tasks.keys()))
+          if (Either.isLeft(normalized)) {
+            return Effect.fail(
+              new ConfigRejected({
+                learner: ls.key,
+                problems: normalized.left.map((p) => `task "${p.task}": ${p.message}`)
+              })
+            )
+          }
+          ls.pending = ls.pending === undefined ? normalized.right : LearnerConfig.patch(ls.pending, normalized.right)
+          return Effect.void
+        })
+    }
+    return handle
+  })
+
+/**
+ * Runs a program to its results.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = (program: Program.Program, options: RunOptions = {}) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const handle = yield* prepare(program, options)
+      yield* handle.start
+      return yield* handle.await
+    })
+  )
+
+/**
+ * Runs a program as a stream of iteration states, in the order learners complete them. Ending the
+ * stream early stops the run (its learners end with `stopped`, their tasks killed).
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const stream = (
+  program: Program.Program,
+  options: RunOptions = {}
+): Stream.Stream<
+  IterationState.IterationState,
+  RunDir.RunDirError,
+  Backend.Backend | FileSystem.FileSystem | Path.Path | Host.Host
+> =>
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const handle = yield* prepare(program, options)
+      const subscription = yield* PubSub.subscribe(handle.events)
+      yield* handle.start
+      const track = IterationState.makeTracker()
+      return Stream.fromQueue(subscription).pipe(
+        Stream.takeUntil((e) => e._tag === "run_finished"),
+        Stream.filterMap((e) => (e._tag === "iteration_completed" ? Option.some(track(e)) : Option.none()))
+      )
+    })
+  )

@@ -1,0 +1,43 @@
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Effect from "effect/Effect"
+import type * as Backend from "../Backend.ts"
+import type * as Event from "../Event.ts"
+import type * as IterationState from "../IterationState.ts"
+import type * as Json from "../Json.ts"
+import type * as Learner from "../Learner.ts"
+import type * as LearnerConfig from "../LearnerConfig.ts"
+import type * as Program from "../Program.ts"
+import type * as Task from "../Task.ts"
+import type * as TaskSchedule from "../TaskSchedule.ts"
+
+/** What every learner of a run shares. */
+export interface RunEnv {
+  readonly runId: string
+  readonly runDir: string
+  readonly program: Program.Program
+  readonly fs: FileSystem.FileSystem
+  /** Publishes an event and queues it for the journal without waiting. */
+  readonly post: (draft: Event.Draft) => Effect.Effect<void>
+  /** Publishes an event and waits until the journal has written it. */
+  readonly record: (draft: Event.Draft) => Effect.Effect<void>
+  readonly backendFor: (task: Task.TaskDef) => Backend.Service
+}
+
+/** One parallel learner's mutable position; only its own fiber writes it. */
+export interface LearnerState {
+  readonly ref: Learner.LearnerRef
+  readonly def: Learner.LearnerDef
+  /** `name[k]`: the key of its fiber. */
+  readonly key: string
+  config: LearnerConfig.Normalized
+  pending: LearnerConfig.Normalized | undefined
+  /** The next iteration to run. */
+  nextIteration: number
+  readonly history: Array<number>
+  prev: TaskSchedule.PreviousIteration | undefined
+  lastState: { [task: string]: { [key: string]: Json.Json } }
+  lastConfig: { [task: string]: IterationState.ResolvedConfig }
+  /** The iteration whose output folder exists (-1: none yet). */
+  dirReady: number
+  stopRequested: boolean
+}

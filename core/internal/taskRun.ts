@@ -1,0 +1,494 @@
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
+import type * as Backend from "../Backend.ts"
+import * as CommandLine from "../CommandLine.ts"
+import type * as IterationState from "../IterationState.ts"
+import * as Json from "../Json.ts"
+import * as Metric from "../Metric.ts"
+import * as RunDir from "../RunDir.ts"
+import type * as Task from "../Task.ts"
+import * as TaskConfig from "../TaskConfig.ts"
+import * as TaskError from "../TaskError.ts"
+import * as TaskSchedule from "../TaskSchedule.ts"
+import type { LearnerState, RunEnv } from "./context.ts"
+
+/** A task that failed for good: which task, iteration and attempt, and why. */
+export class TaskAttemptError extends Data.TaggedError("TaskAttemptError")<{
+  readonly task: string
+  readonly iteration: number
+  readonly attempt: number
+  readonly error: TaskError.TaskError
+  readonly exitCode: number | null
+  readonly stderrTail: string
+}> {
+  override get message(): string {
+    return `iteration ${this.iteration}, attempt ${this.attempt}: ${this.error.message}`
+  }
+}
+
+/** What one task produced. */
+export interface TaskOutput {
+  readonly config: IterationState.ResolvedConfig
+  /** The task's state: the JSON object it printed last, or the object it returned. */
+  readonly state: Json.JsonObject | undefined
+  /** What an in-process task returned. */
+  readonly value: unknown
+  /** The tail of an exec task's stdout. */
+  readonly stdout: string
+}
+
+const TAIL_BYTES = 64 * 1024
+const STDERR_TAIL_BYTES = 4 * 1024
+const decoder = new TextDecoder()
+
+/** The last `bytes` of a file (from a line start when cut), or "" if it cannot be read. */
+export const readTail = (env: RunEnv, path: string, bytes: number): Effect.Effect<string> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const file = yield* env.fs.open(path, { flag: "r" })
+      const size = Number((yield* file.stat).size)
+      const start = Math.max(0, size - bytes)
+      if (start > 0) yield* file.seek(start, "start")
+      const buf = yield* file.readAlloc(size - start)
+      const text = Option.match(buf, { onNone: () => "", onSome: (b) => decoder.decode(b) })
+      if (start === 0) return text
+      const nl = text.indexOf("\n")
+      return nl < 0 ? text : text.slice(nl + 1)
+    })
+  ).pipe(Effect.orElseSucceed(() => ""))
+
+const decodeConfig = Schema.decodeUnknownEither(Schema.Struct(TaskConfig.TaskConfig.fields), {
+  onExcessProperty: "error"
+})
+
+const scheduleContext = (ls: LearnerState, iteration: number): TaskSchedule.ScheduleContext => ({
+  iteration,
+  learner: ls.ref,
+  maxIter: ls.def.maxIter,
+  prev: ls.prev
+})
+
+/** Resolves a task's config for an iteration (DESIGN §4.2), validating what adaptive functions return. */
+export const resolveConfig = (
+  ls: LearnerState,
+  task: Task.TaskDef,
+  iteration: number
+): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> => {
+  const schedule = ls.config.get(task.name)
+  const ctx = scheduleContext(ls, iteration)
+  try {
+    const merger = new TaskConfig.Merger().apply(task.defaults)
+    if (schedule !== undefined) {
+      for (const layer of TaskSchedule.layersAt(schedule, iteration)) {
+        const config = TaskSchedule.evaluate(layer.source, ctx)
+        if (TaskSchedule.isAdaptive(layer.source)) {
+          const checked = decodeConfig(config)
+          if (Either.isLeft(checked)) {
+            return Either.left(
+              new TaskError.TaskFunctionError({
+                task: task.name,
+                what: `the adaptive config at iteration ${iteration}`,
+                reason: ParseResult.TreeFormatter.formatErrorSync(checked.left)
+              })
+            )
+          }
+        }
+        merger.apply(config)
+      }
+    }
+    return Either.right(merger.result())
+  } catch (e) {
+    return Either.left(
+      new TaskError.TaskFunctionError({
+        task: task.name,
+        what: `the adaptive config at iteration ${iteration}`,
+        reason: errorText(e)
+      })
+    )
+  }
+}
+
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+const toRecord = (resolved: TaskConfig.Resolved): IterationState.ResolvedConfig => ({
+  args: resolved.args,
+  kwargs: TaskConfig.kwargsRecord(resolved)
+})
+
+const backoffMillis = (policy: Task.RetryPolicy, attempt: number) =>
+  Effect.map(Random.nextRange(0.8, 1.2), (jitter) =>
+    Math.round(Math.min(30_000, policy.baseDelayMillis * 2 ** (attempt - 1)) * jitter)
+  )
+
+interface Prepared {
+  readonly config: IterationState.ResolvedConfig
+  readonly resolved: TaskConfig.Resolved
+}
+
+/**
+ * Runs one task of one learner's iteration to an output, with its timeout and retry policy, emitting
+ * `task_queued`, `task_started`, `task_finished`, `task_failed` and `task_retried`.
+ */
+export const runTask = (
+  env: RunEnv,
+  ls: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  results: { readonly [task: string]: unknown }
+): Effect.Effect<TaskOutput, TaskAttemptError> =>
+  Effect.gen(function* () {
+    const resolved = resolveConfig(ls, task, iteration)
+    if (Either.isLeft(resolved)) {
+      return yield* new TaskAttemptError({
+        task: task.name,
+        iteration,
+        attempt: 1,
+        error: resolved.left,
+        exitCode: null,
+        stderrTail: ""
+      })
+    }
+    const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
+    let attempt = 1
+    while (true) {
+      const outcome = yield* Effect.either(runAttempt(env, ls, task, iteration, attempt, prepared, results))
+      if (Either.isRight(outcome)) return outcome.right
+      const failure = outcome.left
+      if (attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)) {
+        return yield* failure
+      }
+      const delayMs = yield* backoffMillis(task.retry, attempt)
+      yield* env.post({
+        _tag: "task_retried",
+        learner: ls.ref,
+        iteration,
+        task: task.name,
+        attempt,
+        nextAttempt: attempt + 1,
+        delayMs,
+        reason: failure.error.message
+      })
+      yield* Effect.sleep(Duration.millis(delayMs))
+      attempt++
+    }
+  })
+
+const failureOf = (error: TaskError.TaskError) => {
+  const out: {
+    tag: string
+    message: string
+    exitCode?: number | null
+    signal?: string | null
+    stderrTail?: string
+  } = { tag: error._tag, message: error.message }
+  if (error._tag === "TaskFailed") {
+    out.exitCode = error.exitCode
+    out.signal = error.signal
+    out.stderrTail = error.stderrTail
+  }
+  return out
+}
+
+const runAttempt = (
+  env: RunEnv,
+  ls: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  attempt: number,
+  prepared: Prepared,
+  results: { readonly [task: string]: unknown }
+): Effect.Effect<TaskOutput, TaskAttemptError> =>
+  Effect.gen(function* () {
+    const base = { learner: ls.ref, iteration, task: task.name, attempt }
+    const started = yield* Clock.currentTimeMillis
+    const fail = (error: TaskError.TaskError, placement: Backend.Placement = {}) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* env.record({
+          _tag: "task_failed",
+          ...base,
+          ...placementFields(placement),
+          durationMs: now - started,
+          error: failureOf(error)
+        })
+        return yield* new TaskAttemptError({
+          ...base,
+          task: task.name,
+          error,
+          exitCode: error._tag === "TaskFailed" ? error.exitCode : null,
+          stderrTail: error._tag === "TaskFailed" ? error.stderrTail : ""
+        })
+      })
+    const binding = task.binding
+    if (binding._tag === "InProcess") {
+      return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, fail)
+    }
+    const backend = env.backendFor(task)
+    const workspace = backend.workspace(env.runDir, env.runId)
+    const workdir = RunDir.learnerDir(workspace, ls.ref)
+    const ctx = taskContext(
+      env,
+      ls,
+      task,
+      iteration,
+      attempt,
+      prepared,
+      results,
+      workspace,
+      new AbortController().signal
+    )
+    const command = yield* buildCommand(task, prepared, ctx, workspace).pipe(Effect.catchAll((error) => fail(error)))
+    const dir = RunDir.iterationDir(env.runDir, ls.ref, iteration)
+    if (ls.dirReady !== iteration) {
+      yield* env.fs.makeDirectory(dir, { recursive: true }).pipe(Effect.orDie)
+      ls.dirReady = iteration
+    }
+    const stdoutPath = `${dir}/${RunDir.outputFile(task.name, "out", attempt)}`
+    const stderrPath = `${dir}/${RunDir.outputFile(task.name, "err", attempt)}`
+    yield* env.post({ _tag: "task_queued", ...base })
+    const invocation: Backend.Invocation = {
+      runId: env.runId,
+      learner: ls.ref,
+      iteration,
+      task: task.name,
+      attempt,
+      command,
+      cwd: workdir,
+      env: {
+        ...task.env,
+        ROSE_RUN_DIR: workspace,
+        ROSE_LEARNER: String(ls.ref.index),
+        ROSE_LEARNER_NAME: ls.ref.name,
+        ROSE_ITERATION: String(iteration),
+        ROSE_TASK: task.name,
+        ROSE_WORKDIR: workdir,
+        ROSE_ATTEMPT: String(attempt)
+      },
+      stdoutPath,
+      stderrPath,
+      resources: task.resources,
+      onStart: (placement) =>
+        env.record({
+          _tag: "task_started",
+          ...base,
+          ...placementFields(placement),
+          config: prepared.config,
+          command: command._tag === "Argv" ? command.argv : command.script
+        })
+    }
+    const run = backend.run(invocation)
+    const bounded =
+      task.timeoutMillis === undefined
+        ? run
+        : run.pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(task.timeoutMillis),
+              onTimeout: () => new TaskError.TaskTimedOut({ task: task.name, timeoutMillis: task.timeoutMillis! })
+            })
+          )
+    const outcome = yield* bounded.pipe(Effect.catchAll((error) => fail(error)))
+    if (outcome.exitCode !== 0) {
+      const stderrTail = yield* readTail(env, stderrPath, STDERR_TAIL_BYTES)
+      return yield* fail(
+        new TaskError.TaskFailed({ task: task.name, exitCode: outcome.exitCode, signal: outcome.signal, stderrTail }),
+        outcome
+      )
+    }
+    const stdout = yield* readTail(env, stdoutPath, TAIL_BYTES)
+    const state = stateFromOutput(stdout)
+    const now = yield* Clock.currentTimeMillis
+    yield* env.record({
+      _tag: "task_finished",
+      ...base,
+      ...placementFields(outcome),
+      exitCode: 0,
+      durationMs: now - started
+    })
+    return { config: prepared.config, state, value: undefined, stdout }
+  })
+
+const placementFields = (p: Backend.Placement) => {
+  const out: { pid?: number; pgid?: number; host?: string; jobId?: string } = {}
+  if (p.pid !== undefined) out.pid = p.pid
+  if (p.pgid !== undefined) out.pgid = p.pgid
+  if (p.host !== undefined) out.host = p.host
+  if (p.jobId !== undefined) out.jobId = p.jobId
+  return out
+}
+
+/** The last non-empty stdout line, if it is a JSON object. */
+export const stateFromOutput = (stdout: string): Json.JsonObject | undefined => {
+  const line = Metric.lastLine(stdout)
+  if (line === undefined || !line.startsWith("{")) return undefined
+  const parsed = Json.parse(line)
+  return parsed.ok && Json.isObject(parsed.value) ? parsed.value : undefined
+}
+
+const taskContext = (
+  env: RunEnv,
+  ls: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  attempt: number,
+  prepared: Prepared,
+  results: { readonly [task: string]: unknown },
+  workspace: string,
+  signal: AbortSignal
+): Task.TaskContext => ({
+  runId: env.runId,
+  runDir: workspace,
+  workdir: RunDir.learnerDir(workspace, ls.ref),
+  learner: ls.ref,
+  iteration,
+  task: task.name,
+  attempt,
+  args: prepared.config.args,
+  kwargs: prepared.config.kwargs,
+  results,
+  prev: ls.prev,
+  signal
+})
+
+const buildCommand = (
+  task: Task.TaskDef,
+  prepared: Prepared,
+  ctx: Task.TaskContext,
+  workspace: string
+): Effect.Effect<Backend.Command, TaskError.CommandError | TaskError.TaskFunctionError> => {
+  const binding = task.binding
+  switch (binding._tag) {
+    case "Exec": {
+      const argv = CommandLine.render(binding.template, prepared.resolved, {
+        here: task.here,
+        workdir: ctx.workdir,
+        run_dir: workspace,
+        iteration: ctx.iteration,
+        learner: ctx.learner.index,
+        learner_name: ctx.learner.name
+      })
+      return Either.isLeft(argv)
+        ? Effect.fail(new TaskError.CommandError({ task: task.name, reason: argv.left.message }))
+        : Effect.succeed({ _tag: "Argv", argv: argv.right })
+    }
+    case "Shell": {
+      // Kwargs reach a shell script as its positional parameters ("$@"), rendered as flags.
+      const rest: Array<string> = []
+      for (const a of prepared.resolved.args) rest.push(CommandLine.valueText(a))
+      for (const kw of prepared.resolved.kwargs) CommandLine.appendKwarg(rest, kw.key, kw.value)
+      return Effect.succeed({ _tag: "Argv", argv: ["/bin/sh", "-c", binding.script, task.name, ...rest] })
+    }
+    case "CommandFunction":
+      return Effect.tryPromise({
+        try: async () => binding.fn(ctx.args, ctx.kwargs, ctx),
+        catch: (e) =>
+          new TaskError.TaskFunctionError({
+            task: task.name,
+            what: `the command function ${binding.name}`,
+            reason: errorText(e)
+          })
+      }).pipe(
+        Effect.flatMap((line): Effect.Effect<Backend.Command, TaskError.CommandError> => {
+          if (typeof line === "string") {
+            const words = CommandLine.split(line)
+            if (Either.isLeft(words)) {
+              return Effect.fail(
+                new TaskError.CommandError({
+                  task: task.name,
+                  reason: `the command ${JSON.stringify(line)} cannot be split: ${words.left.message}`
+                })
+              )
+            }
+            return words.right.length === 0
+              ? Effect.fail(
+                  new TaskError.CommandError({
+                    task: task.name,
+                    reason: "the command function returned an empty command"
+                  })
+                )
+              : Effect.succeed({ _tag: "Argv", argv: words.right })
+          }
+          if (Array.isArray(line) && line.length > 0 && line.every((w) => typeof w === "string")) {
+            return Effect.succeed({ _tag: "Argv", argv: line })
+          }
+          return Effect.fail(
+            new TaskError.CommandError({
+              task: task.name,
+              reason: "the command function must return a command line string or a non-empty array of strings"
+            })
+          )
+        })
+      )
+    case "InProcess":
+      return Effect.die("in-process tasks have no command")
+  }
+}
+
+const runInProcess = (
+  env: RunEnv,
+  ls: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  attempt: number,
+  prepared: Prepared,
+  results: { readonly [task: string]: unknown },
+  fail: (error: TaskError.TaskError) => Effect.Effect<never, TaskAttemptError>
+): Effect.Effect<TaskOutput, TaskAttemptError> =>
+  Effect.gen(function* () {
+    const binding = task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
+    const base = { learner: ls.ref, iteration, task: task.name, attempt }
+    const started = yield* Clock.currentTimeMillis
+    yield* env.record({ _tag: "task_started", ...base, config: prepared.config })
+    const call = (signal: AbortSignal) =>
+      binding.fn(taskContext(env, ls, task, iteration, attempt, prepared, results, env.runDir, signal))
+    const toError = (e: unknown) =>
+      new TaskError.TaskFunctionError({ task: task.name, what: `the function ${binding.name}`, reason: errorText(e) })
+    const run: Effect.Effect<unknown, TaskError.TaskFunctionError> = binding.effect
+      ? Effect.suspend(() => call(new AbortController().signal) as Effect.Effect<unknown, unknown>).pipe(
+          Effect.mapError(toError),
+          Effect.catchAllDefect((d) => Effect.fail(toError(d)))
+        )
+      : Effect.tryPromise({ try: async (signal) => call(signal), catch: toError })
+    const bounded =
+      task.timeoutMillis === undefined
+        ? run
+        : run.pipe(
+            Effect.timeoutFail({
+              duration: Duration.millis(task.timeoutMillis),
+              onTimeout: () => new TaskError.TaskTimedOut({ task: task.name, timeoutMillis: task.timeoutMillis! })
+            })
+          )
+    const value = yield* bounded.pipe(Effect.catchAll((e) => fail(e)))
+    const now = yield* Clock.currentTimeMillis
+    yield* env.record({ _tag: "task_finished", ...base, exitCode: 0, durationMs: now - started })
+    const state = Json.isObject(value) ? toJsonObject(value) : undefined
+    return { config: prepared.config, state, value, stdout: "" }
+  })
+
+/** Keeps what survives JSON (functions, undefined and non-finite numbers are dropped). */
+const toJsonObject = (value: object): Json.JsonObject | undefined => {
+  const parsed = Json.parse(JSON.stringify(value) ?? "null")
+  return parsed.ok && Json.isObject(parsed.value) ? parsed.value : undefined
+}
+
+/** Reads a criterion task's value from its output (DESIGN §4.4). */
+export const criterionValue = (
+  task: Task.TaskDef,
+  metric: string,
+  output: TaskOutput
+): Either.Either<number, TaskError.CriterionParseError> => {
+  const value =
+    task.binding._tag === "InProcess"
+      ? Metric.valueFromResult(metric, output.value)
+      : Metric.valueFromOutput(metric, output.stdout)
+  return Either.mapLeft(
+    value,
+    (p) => new TaskError.CriterionParseError({ task: task.name, metric, line: p.line, reason: p.reason })
+  )
+}
