@@ -23,6 +23,8 @@ export interface BackendChoice {
   readonly kind: string
   readonly name: string
   readonly config: Json.JsonObject
+  /** Where the choice was written (a `.rose` line), so configuration errors can point at it. */
+  readonly origin?: { readonly file: string; readonly line: number; readonly column: number } | undefined
 }
 
 /**

@@ -1,0 +1,10 @@
+/**
+ * Plugins: the contract, the registry and the built-in plugin.
+ *
+ * @since 0.1.0
+ * @module
+ */
+export * as Builtin from "./Builtin.ts"
+export * as Plugin from "./Plugin.ts"
+export { definePlugin } from "./Plugin.ts"
+export * as Registry from "./Registry.ts"
