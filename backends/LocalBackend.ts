@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -99,13 +100,17 @@ export const make = (config: Config = {}) =>
           (process) =>
             inv.onStart({ pid: process.pid, pgid: process.pid }).pipe(
               Effect.zipRight(process.exit),
-              Effect.map(
-                (e): Backend.Outcome => ({
-                  exitCode: e.exitCode,
-                  signal: e.signal,
-                  pid: process.pid,
-                  pgid: process.pid
-                })
+              Effect.flatMap((e) =>
+                Effect.map(
+                  Clock.currentTimeMillis,
+                  (endedAt): Backend.Outcome => ({
+                    exitCode: e.exitCode,
+                    signal: e.signal,
+                    pid: process.pid,
+                    pgid: process.pid,
+                    endedAt
+                  })
+                )
               )
             ),
           grace

@@ -66,6 +66,8 @@ export interface Invocation {
 export interface Outcome extends Placement {
   readonly exitCode: number | null
   readonly signal: string | null
+  /** When (Clock millis) the task's exit was seen, before its slot was released. */
+  readonly endedAt?: number | undefined
 }
 
 /**

@@ -207,15 +207,20 @@ const runAttempt = (
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
     const base = { learner: ls.ref, iteration, task: task.name, attempt }
-    const started = yield* Clock.currentTimeMillis
+    // Durations run from the task's real start (after any wait for a slot) to its exit, so
+    // task_started's ts plus durationMs is when it ended, whatever the recording latency.
+    let startedAt: number | undefined
+    let endedAt: number | undefined
+    const duration = Effect.map(Clock.currentTimeMillis, (now) =>
+      startedAt === undefined ? 0 : (endedAt ?? now) - startedAt
+    )
     const fail = (error: TaskError.TaskError, placement: Backend.Placement = {}) =>
       Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
         yield* env.record({
           _tag: "task_failed",
           ...base,
           ...placementFields(placement),
-          durationMs: now - started,
+          durationMs: yield* duration,
           error: failureOf(error)
         })
         return yield* new TaskAttemptError({
@@ -275,12 +280,15 @@ const runAttempt = (
       stderrPath,
       resources: task.resources,
       onStart: (placement) =>
-        env.record({
-          _tag: "task_started",
-          ...base,
-          ...placementFields(placement),
-          config: prepared.config,
-          command: command._tag === "Argv" ? command.argv : command.script
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          startedAt = now
+          return env.record({
+            _tag: "task_started",
+            ...base,
+            ...placementFields(placement),
+            config: prepared.config,
+            command: command._tag === "Argv" ? command.argv : command.script
+          })
         })
     }
     const run = backend.run(invocation)
@@ -294,6 +302,7 @@ const runAttempt = (
             })
           )
     const outcome = yield* bounded.pipe(Effect.catchAll((error) => fail(error)))
+    endedAt = outcome.endedAt ?? (yield* Clock.currentTimeMillis)
     if (outcome.exitCode !== 0) {
       const stderrTail = yield* readTail(env, stderrPath, STDERR_TAIL_BYTES)
       return yield* fail(
@@ -303,13 +312,12 @@ const runAttempt = (
     }
     const stdout = yield* readTail(env, stdoutPath, TAIL_BYTES)
     const state = stateFromOutput(stdout)
-    const now = yield* Clock.currentTimeMillis
     yield* env.record({
       _tag: "task_finished",
       ...base,
       ...placementFields(outcome),
       exitCode: 0,
-      durationMs: now - started
+      durationMs: yield* duration
     })
     return { config: prepared.config, state, value: undefined, stdout }
   })

@@ -1,0 +1,287 @@
+/**
+ * The conformance suite every process-running backend passes (DESIGN §6): call `suite` from a
+ * `*.test.ts` file with the backend's layer. Tasks run real processes; "no process left" is checked
+ * by pid, so backends on other machines need `options.alive` to look there.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Backend from "../../../core/Backend.ts"
+
+export interface SuiteOptions {
+  /** Whether a process (by pid) is still alive where the backend runs tasks. */
+  readonly alive: (pid: number) => Effect.Effect<boolean>
+  /** The folder under which invocations get their working directories (must be visible to the tasks). */
+  readonly root: string
+  /** The concurrency the layer was configured with. */
+  readonly concurrency: number
+  /** Seconds a cancelled task may take to die (the backend's grace plus transport latency). */
+  readonly killSeconds: number
+}
+
+let counter = 0
+
+const invocation = (
+  root: string,
+  argv: ReadonlyArray<string>,
+  extra: Partial<Backend.Invocation> = {}
+): Effect.Effect<Backend.Invocation, never, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const n = counter++
+    const dir = `${root}/inv-${process.pid}-${n}`
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.orDie)
+    return {
+      runId: "suite",
+      learner: { name: "suite", index: n },
+      iteration: 0,
+      task: "task",
+      attempt: 1,
+      command: { _tag: "Argv", argv },
+      cwd: dir,
+      env: {},
+      stdoutPath: `${dir}/task.out`,
+      stderrPath: `${dir}/task.err`,
+      resources: {},
+      onStart: () => Effect.void,
+      ...extra
+    }
+  })
+
+const read = (path: string) => Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path))
+
+/** Polls until `check` holds or the time is up. */
+const eventually = <R>(check: Effect.Effect<boolean, never, R>, seconds: number) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + seconds * 1000
+    while (Date.now() < deadline) {
+      if (yield* check) return true
+      yield* Effect.sleep(Duration.millis(50))
+    }
+    return yield* check
+  })
+
+const readPids = (path: string) =>
+  Effect.map(read(path), (text) =>
+    text
+      .split(/\s+/)
+      .filter((s) => s.length > 0)
+      .map(Number)
+  )
+
+export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown, never>, options: SuiteOptions) => {
+  const withBackend = <A, E>(
+    f: (backend: Backend.Service) => Effect.Effect<A, E, FileSystem.FileSystem | Scope.Scope>
+  ) =>
+    Effect.gen(function* () {
+      const backend = yield* Backend.Backend
+      return yield* f(backend)
+    }).pipe(Effect.provide(Layer.merge(layer, NodeContext.layer)), Effect.scoped)
+
+  const noneAlive = (pids: ReadonlyArray<number>) =>
+    eventually(
+      Effect.map(
+        Effect.forEach(pids, (p) => options.alive(p)),
+        (alive) => alive.every((a) => !a)
+      ),
+      options.killSeconds
+    )
+
+  describe(`${name} backend conformance`, () => {
+    it.live("reports exit codes and signals", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const ok = yield* backend.run(yield* invocation(options.root, ["sh", "-c", "exit 0"]))
+          assert.strictEqual(ok.exitCode, 0)
+          const three = yield* backend.run(yield* invocation(options.root, ["sh", "-c", "exit 3"]))
+          assert.strictEqual(three.exitCode, 3)
+          const killed = yield* backend.run(yield* invocation(options.root, ["sh", "-c", "kill -9 $$"]))
+          assert.isTrue(killed.exitCode === null ? killed.signal === "SIGKILL" : killed.exitCode === 137)
+        })
+      )
+    )
+
+    it.live("writes stdout and stderr to the invocation's files", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const inv = yield* invocation(options.root, ["sh", "-c", "echo out1; echo err1 >&2; printf 'out2'"])
+          yield* backend.run(inv)
+          assert.strictEqual(yield* read(inv.stdoutPath), "out1\nout2")
+          assert.strictEqual(yield* read(inv.stderrPath), "err1\n")
+        })
+      )
+    )
+
+    it.live("runs in the invocation's working directory with its environment added", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const inv = yield* invocation(
+            options.root,
+            ["sh", "-c", 'pwd; echo "$ROSE_X|$ROSE_Y"; test -n "$PATH" && echo path'],
+            {
+              env: { ROSE_X: "a b", ROSE_Y: "it's $HOME" }
+            }
+          )
+          yield* backend.run(inv)
+          const lines = (yield* read(inv.stdoutPath)).split("\n")
+          assert.strictEqual(lines[0], inv.cwd)
+          assert.strictEqual(lines[1], "a b|it's $HOME")
+          assert.strictEqual(lines[2], "path")
+        })
+      )
+    )
+
+    it.live("passes argv literally: spaces, quotes, ;, $(…), newlines, unicode", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const args = [
+            "a b",
+            `it's "quoted"`,
+            "x; rm -rf /tmp/nothing",
+            "$(id) `id` $HOME",
+            "two\nlines",
+            "ünïcødé ✓ 日本",
+            "",
+            "--",
+            "*"
+          ]
+          const inv = yield* invocation(options.root, [
+            "node",
+            "-e",
+            "process.stdout.write(JSON.stringify(process.argv.slice(1)))",
+            ...args
+          ])
+          const r = yield* backend.run(inv)
+          assert.strictEqual(r.exitCode, 0)
+          assert.deepStrictEqual(JSON.parse(yield* read(inv.stdoutPath)), args)
+        })
+      )
+    )
+
+    it.live("reports the placement once the task started, before it ends", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const seen: Array<Backend.Placement> = []
+          const inv = yield* invocation(options.root, ["sh", "-c", "echo $$"], {
+            onStart: (p) => Effect.sync(() => void seen.push(p))
+          })
+          const r = yield* backend.run(inv)
+          assert.strictEqual(seen.length, 1)
+          assert.isNumber(seen[0]!.pgid)
+          assert.strictEqual(Number((yield* read(inv.stdoutPath)).trim()), r.pid)
+        })
+      )
+    )
+
+    it.live("kills the whole process group when interrupted, even children ignoring SIGTERM", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const script = [
+            "sleep 300 & echo $! >> pids",
+            "(trap '' TERM; sleep 301 & echo $! >> pids; wait) & echo $! >> pids",
+            "echo $$ >> pids",
+            "echo started",
+            "wait"
+          ].join("; ")
+          const inv = yield* invocation(options.root, ["sh", "-c", script])
+          const fiber = yield* Effect.fork(backend.run(inv))
+          const ready = yield* eventually(
+            Effect.map(Effect.either(readPids(`${inv.cwd}/pids`)), (r) => Either.isRight(r) && r.right.length === 4),
+            10
+          )
+          assert.isTrue(ready, "the task wrote its pids")
+          const pids = yield* readPids(`${inv.cwd}/pids`)
+          yield* Fiber.interrupt(fiber)
+          assert.isTrue(yield* noneAlive(pids), `no process left of ${pids.join(" ")}`)
+        })
+      )
+    )
+
+    it.live("kills a task that ignores SIGTERM after the grace period", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const inv = yield* invocation(options.root, [
+            "sh",
+            "-c",
+            "trap '' TERM; echo $$ > pids; while true; do sleep 1; done"
+          ])
+          const fiber = yield* Effect.fork(backend.run(inv))
+          assert.isTrue(yield* eventually(Effect.map(Effect.either(readPids(`${inv.cwd}/pids`)), Either.isRight), 10))
+          const pids = yield* readPids(`${inv.cwd}/pids`)
+          yield* Fiber.interrupt(fiber)
+          assert.isTrue(yield* noneAlive(pids))
+        })
+      )
+    )
+
+    it.live("leaves nothing a task started in the background after it exits", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const inv = yield* invocation(options.root, [
+            "sh",
+            "-c",
+            "(sleep 302 & echo $! > pids) ; sleep 0.2; echo done"
+          ])
+          const r = yield* backend.run(inv)
+          assert.strictEqual(r.exitCode, 0)
+          const pids = yield* readPids(`${inv.cwd}/pids`)
+          assert.isTrue(yield* noneAlive(pids), `background process ${pids[0]} was killed`)
+        })
+      )
+    )
+
+    it.live("a timeout is a real kill", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const inv = yield* invocation(options.root, ["sh", "-c", "echo $$ > pids; sleep 303"])
+          const r = yield* backend.run(inv).pipe(Effect.timeout(Duration.seconds(1.5)), Effect.either)
+          assert.isTrue(Either.isLeft(r) && r.left._tag === "TimeoutException")
+          assert.isTrue(yield* noneAlive(yield* readPids(`${inv.cwd}/pids`)))
+        })
+      )
+    )
+
+    it.live("holds the concurrency limit", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const n = options.concurrency * 2 + 1
+          const invs = yield* Effect.forEach(Array.from({ length: n }), () =>
+            invocation(options.root, [
+              "node",
+              "-e",
+              "const t=Date.now(); setTimeout(()=>console.log(t, Date.now()), 300)"
+            ])
+          )
+          yield* Effect.forEach(invs, (i) => backend.run(i), { concurrency: "unbounded" })
+          const spans = yield* Effect.forEach(invs, (i) =>
+            Effect.map(read(i.stdoutPath), (t) => t.trim().split(" ").map(Number) as [number, number])
+          )
+          let peak = 0
+          for (const [start] of spans) {
+            const at = spans.filter(([s, e]) => s <= start && start < e).length
+            peak = Math.max(peak, at)
+          }
+          assert.isAtMost(peak, options.concurrency)
+          assert.isAtLeast(peak, Math.min(2, options.concurrency), "tasks do overlap")
+        })
+      )
+    )
+
+    it.live("reports a missing executable clearly", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const r = yield* Effect.either(backend.run(yield* invocation(options.root, ["no-such-command-rose"])))
+          const tag = Either.isLeft(r) ? r.left._tag : Either.isRight(r) ? `exit ${r.right.exitCode}` : ""
+          assert.strictEqual(tag, "CommandNotFound")
+          assert.include(Either.isLeft(r) ? r.left.message : "", "no-such-command-rose")
+        })
+      )
+    )
+  })
+}
