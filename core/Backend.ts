@@ -89,8 +89,11 @@ export interface Service {
   readonly name: string
   readonly kind: string
   readonly capabilities: Capabilities
-  /** The run directory as tasks see it. */
-  readonly workspace: (runDir: string, runId: string) => string
+  /**
+   * The run directory as a learner's tasks see it. A backend with several hosts picks the learner's
+   * host here (a learner sticks to one host, so its files stay where its next task runs).
+   */
+  readonly workspace: (runDir: string, runId: string, learner: Learner.LearnerRef) => string
   /** Runs one attempt; interruption kills it. A non-zero exit is an `Outcome`, not an error. */
   readonly run: (invocation: Invocation) => Effect.Effect<Outcome, TaskError.BackendError>
   /** Kills what survives of an earlier process of the run (resume), given the journaled placements. */

@@ -236,7 +236,7 @@ const runAttempt = (
       return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, fail)
     }
     const backend = env.backendFor(task)
-    const workspace = backend.workspace(env.runDir, env.runId)
+    const workspace = backend.workspace(env.runDir, env.runId, ls.ref)
     const workdir = RunDir.learnerDir(workspace, ls.ref)
     const ctx = taskContext(
       env,
