@@ -4,5 +4,6 @@
  * @since 0.1.0
  * @module
  */
+export * as DryRunBackend from "./DryRunBackend.ts"
 export * as LocalBackend from "./LocalBackend.ts"
 export * as Spawner from "./Spawner.ts"

@@ -5,10 +5,33 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as LocalBackend from "../backends/LocalBackend.ts"
 import * as Plugin from "./Plugin.ts"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
+const NonNegative = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
+
+const DryRunConfig = Schema.Struct({
+  /** Milliseconds each task takes: one number, or per task name with `default`. */
+  duration_ms: Schema.optional(Schema.Union(NonNegative, Schema.Record({ key: Schema.String, value: NonNegative }))),
+  /** Metric values by learner (`"sweep"` or `"sweep[1]"`), one per iteration, the last repeating. */
+  metrics: Schema.optional(
+    Schema.Record({ key: Schema.String, value: Schema.Array(Schema.Number.pipe(Schema.finite())) })
+  ),
+  /** Scripted failures: `{ learner, task, iteration?, exit_code? }`. */
+  failures: Schema.optional(
+    Schema.Array(
+      Schema.Struct({
+        learner: Schema.String,
+        task: Schema.String,
+        iteration: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+        exit_code: Schema.optional(Schema.Int.pipe(Schema.between(1, 255)))
+      })
+    )
+  ),
+  concurrency: Schema.optional(PositiveInt)
+})
 
 /**
  * @since 0.1.0
@@ -28,6 +51,23 @@ export const plugin = Plugin.definePlugin({
           name: ctx.name,
           concurrency: ctx.maxConcurrency ?? config.concurrency,
           graceMillis: config.grace === undefined ? undefined : config.grace * 1000
+        })
+    },
+    "dry-run": {
+      description: "runs no process: synthetic outputs and scripted metric values, to check schedules and stop logic",
+      config: DryRunConfig,
+      layer: (config: typeof DryRunConfig.Type, ctx) =>
+        DryRunBackend.layer({
+          name: ctx.name,
+          durationMillis: config.duration_ms,
+          metrics: config.metrics,
+          failures: config.failures?.map((f) => ({
+            learner: f.learner,
+            task: f.task,
+            iteration: f.iteration,
+            exitCode: f.exit_code
+          })),
+          concurrency: ctx.maxConcurrency ?? config.concurrency
         })
     }
   }

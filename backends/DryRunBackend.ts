@@ -1,0 +1,166 @@
+/**
+ * The dry-run backend: runs no process. Each task "runs" for a short while on Effect's clock, then
+ * writes synthetic output to the files a real task would write, so the runner reads it the same way:
+ * a line naming the command it would have run, and for a `criterion` task a metric value as the last
+ * line (scripted per learner, or a default that halves each iteration). Scripted failures exercise
+ * `on_error`. `rose run --dry-run` sends every task here; a `.rose` file may also declare
+ * `backend dry-run { … }` to script it.
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Backend from "../core/Backend.ts"
+import * as Host from "../core/Host.ts"
+import * as Learner from "../core/Learner.ts"
+import * as Plan from "../core/Plan.ts"
+import * as Slots from "../core/Slots.ts"
+import * as TaskError from "../core/TaskError.ts"
+
+/**
+ * A scripted failure: the task `task` of the learner `learner` (`"sweep"` for all of a block,
+ * `"sweep[1]"` for one) exits with `exitCode` (1 by default) at `iteration` (every iteration when
+ * absent).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Failure {
+  readonly learner: string
+  readonly task: string
+  readonly iteration?: number | undefined
+  readonly exitCode?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Config {
+  /** The name tasks use to pick this backend. */
+  readonly name?: string | undefined
+  /** How long each task takes, in milliseconds: one number, or per task name with `default`. */
+  readonly durationMillis?: number | { readonly [task: string]: number } | undefined
+  /**
+   * Metric values by learner (`"sweep"` for every learner of the block, `"sweep[1]"` for one): the
+   * value at iteration `i` is the `i`-th, the last one repeating after the end.
+   */
+  readonly metrics?: { readonly [learner: string]: ReadonlyArray<number> } | undefined
+  readonly failures?: ReadonlyArray<Failure> | undefined
+  /** Tasks at once (the number of cores by default, as the local backend). */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultDurationMillis = 20
+
+/**
+ * The metric a learner's criterion reports at an iteration: the scripted list of `name[k]`, else of
+ * `name`, else `0.5 ** iteration`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const metricAt = (config: Config, learner: Learner.LearnerRef, iteration: number): number => {
+  const list = config.metrics?.[Learner.label(learner)] ?? config.metrics?.[learner.name]
+  if (list === undefined || list.length === 0) return 0.5 ** iteration
+  return list[Math.min(iteration, list.length - 1)]!
+}
+
+/**
+ * How long a task takes.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const durationOf = (config: Config, task: string): number => {
+  const d = config.durationMillis
+  if (d === undefined) return defaultDurationMillis
+  if (typeof d === "number") return d
+  return d[task] ?? d.default ?? defaultDurationMillis
+}
+
+/**
+ * The scripted exit code of a task, if it is scripted to fail.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const failureOf = (config: Config, inv: Pick<Backend.Invocation, "learner" | "task" | "iteration">) => {
+  const label = Learner.label(inv.learner)
+  const hit = (config.failures ?? []).find(
+    (f) =>
+      (f.learner === label || f.learner === inv.learner.name) &&
+      f.task === inv.task &&
+      (f.iteration === undefined || f.iteration === inv.iteration)
+  )
+  return hit === undefined ? undefined : (hit.exitCode ?? 1)
+}
+
+const showCommand = (command: Backend.Command): string =>
+  command._tag === "Argv" ? Plan.showArgv(command.argv) : command.script
+
+/**
+ * Builds the service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (config: Config = {}) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const host = yield* Host.Host
+    const slots = Slots.make(config.concurrency ?? host.cpuCount)
+    const name = config.name ?? "dry-run"
+    const write = (path: string, text: string) =>
+      fs
+        .writeFileString(path, text)
+        .pipe(
+          Effect.mapError(
+            (e) => new TaskError.SpawnFailed({ command: "dry-run", reason: `cannot write ${path}: ${e.message}` })
+          )
+        )
+    const run = (inv: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> =>
+      slots.withSlots(inv.resources.cores ?? 1)(
+        Effect.gen(function* () {
+          yield* inv.onStart({})
+          yield* Effect.sleep(Duration.millis(durationOf(config, inv.task)))
+          const exitCode = failureOf(config, inv)
+          const label = Learner.label(inv.learner)
+          let stdout = `dry-run: ${label} iteration ${inv.iteration} would run: ${showCommand(inv.command)}\n`
+          if (exitCode === undefined && inv.task === "criterion") {
+            stdout += `${metricAt(config, inv.learner, inv.iteration)}\n`
+          }
+          const stderr =
+            exitCode === undefined
+              ? ""
+              : `dry-run: scripted failure of ${inv.task} for ${label} at iteration ${inv.iteration} (exit ${exitCode})\n`
+          yield* write(inv.stdoutPath, stdout)
+          yield* write(inv.stderrPath, stderr)
+          return { exitCode: exitCode ?? 0, signal: null }
+        })
+      )
+    const service: Backend.Service = {
+      name,
+      kind: "dry-run",
+      capabilities: { concurrency: slots.capacity, remote: false },
+      workspace: (runDir) => runDir,
+      run,
+      reap: () => Effect.succeed(0)
+    }
+    return service
+  })
+
+/**
+ * The dry-run backend as the run's default `Backend`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (config: Config = {}): Layer.Layer<Backend.Backend, never, FileSystem.FileSystem | Host.Host> =>
+  Layer.effect(Backend.Backend, make(config))
