@@ -117,17 +117,24 @@ export const make = (config: Config = {}) =>
         )
       )
     }
+    // Survivors of a crashed run: process groups on this machine (placements with a host or a job
+    // belong to other backends). Waits, bounded, until they are gone.
     const reap = (placements: ReadonlyArray<Backend.Placement>) =>
       Effect.gen(function* () {
-        let killed = 0
+        const groups: Array<number> = []
         for (const p of placements) {
-          if (p.pgid === undefined || p.host !== undefined) continue
+          if (p.pgid === undefined || p.host !== undefined || p.jobId !== undefined) continue
           if (yield* spawner.groupAlive(p.pgid)) {
             yield* spawner.signalGroup(p.pgid, "SIGKILL")
-            killed++
+            groups.push(p.pgid)
           }
         }
-        return killed
+        for (let waited = 0; waited < 5000; waited += 20) {
+          const alive = yield* Effect.filter(groups, (g) => spawner.groupAlive(g))
+          if (alive.length === 0) break
+          yield* Effect.sleep(Duration.millis(20))
+        }
+        return groups.length
       })
     const service: Backend.Service = {
       name,

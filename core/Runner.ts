@@ -34,6 +34,7 @@ import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Program from "./Program.ts"
 import type * as Results from "./Results.ts"
+import type * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as Version from "./Version.ts"
 
@@ -46,6 +47,8 @@ export interface RunOptions {
   readonly out?: string | undefined
   /** `fsync` the journal after each write. */
   readonly fsync?: boolean | undefined
+  /** Continue the run a `Resume.load` read (its directory is reused and its journal appended). */
+  readonly resume?: Resume.ResumePlan | undefined
 }
 
 /**
@@ -106,6 +109,23 @@ type Outcome = {
 
 const keyOf = (ref: Learner.LearnerRef) => Learner.label(ref)
 
+/** Cuts a line torn by a crash off the journal, so appended events start on a line of their own. */
+const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
+  Effect.gen(function* () {
+    const text = yield* fs.readFileString(path)
+    if (text.length === 0 || text.endsWith("\n")) return
+    yield* fs.truncate(path, new TextEncoder().encode(text.slice(0, text.lastIndexOf("\n") + 1)).length)
+  }).pipe(Effect.orDie)
+
+/**
+ * Kills what an earlier process of a resumed run left running. Every backend is offered every
+ * placement and acts on its own (local: process groups on this machine; SSH: its hosts; SLURM: jobs).
+ */
+const reapSurvivors = (resume: Resume.ResumePlan, backends: ReadonlyArray<Backend.Service>) =>
+  resume.survivors.length === 0
+    ? Effect.void
+    : Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors), { discard: true })
+
 const isoTime = (millis: number) => new Date(millis).toISOString()
 
 /**
@@ -130,11 +150,16 @@ export const prepare = (
     const scope = yield* Effect.scope
     const defaultBackend = yield* Backend.Backend
     const named = yield* Effect.serviceOption(Backend.Backends)
+    const resume = options.resume
     const runId = yield* RunDir.makeRunId
-    const runDir = yield* RunDir.create(runId, options.out)
+    const runDir = resume === undefined ? yield* RunDir.create(runId, options.out) : resume.runDir
     const createdAt = yield* Clock.currentTimeMillis
     const plan = Program.describe(program)
     const planHash = yield* sha256(Program.canonicalJson(plan))
+    if (resume !== undefined) {
+      yield* dropTornLine(fs, `${runDir}/events.jsonl`)
+      yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
+    }
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunDir.writeAtomic(
       `${runDir}/run.json`,
@@ -146,6 +171,7 @@ export const prepare = (
           host: host.hostname,
           cwd: host.cwd,
           planHash,
+          ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
           plan,
           source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
         },
@@ -188,25 +214,34 @@ export const prepare = (
     for (const def of program.learners) {
       for (let index = 0; index < def.parallel; index++) {
         const ref = { name: def.name, index }
+        const at = resume?.learners.get(keyOf(ref))
+        const history = [...(at?.history ?? [])]
         learners.push({
           ref,
           def,
           key: keyOf(ref),
           config: def.configs[index] ?? LearnerConfig.empty,
           pending: undefined,
-          nextIteration: 0,
-          history: [],
-          prev: undefined,
-          lastState: {},
-          lastConfig: {},
+          nextIteration: at?.nextIteration ?? 0,
+          history,
+          prev: at?.prev === undefined ? undefined : { ...at.prev, metricHistory: history },
+          lastState: { ...(at?.prev?.state ?? {}) } as LearnerState["lastState"],
+          lastConfig: { ...(at?.lastConfig ?? {}) },
           dirReady: -1,
-          stopRequested: false
+          stopRequested: false,
+          replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay }
         })
       }
     }
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, Loops.LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome>()
+    // Learners a resumed run found finished keep their ending and are not run again.
+    for (const [key, at] of resume?.learners ?? []) {
+      if (at.status === "done" && at.stopReason !== undefined) {
+        outcomes.set(key, { reason: at.stopReason, failure: at.failure, attempt: undefined })
+      }
+    }
     const done = yield* Deferred.make<Results.Results>()
     let interrupted = false
     let aborted = false
@@ -256,6 +291,7 @@ export const prepare = (
 
     const supervise = (ls: LearnerState) =>
       Effect.gen(function* () {
+        if (outcomes.has(ls.key)) return
         const loop = ls.def.kind === "reinforcement" ? Loops.reinforcement : Loops.active
         const fiber = yield* FiberMap.run(fibers, ls.key, loop(env, ls))
         const exit = yield* Fiber.await(fiber)
@@ -339,6 +375,7 @@ export const prepare = (
         runDir,
         pid: host.pid,
         planHash,
+        ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
         learners: program.learners.map((l) => ({
           name: l.name,
           kind: l.kind,

@@ -40,4 +40,8 @@ export interface LearnerState {
   /** The iteration whose output folder exists (-1: none yet). */
   dirReady: number
   stopRequested: boolean
+  /** On resume: the configs an incomplete iteration was journaled with, replayed when it re-runs. */
+  replay:
+    | { readonly iteration: number; readonly configs: { readonly [task: string]: IterationState.ResolvedConfig } }
+    | undefined
 }

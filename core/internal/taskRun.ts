@@ -144,7 +144,12 @@ export const runTask = (
   results: { readonly [task: string]: unknown }
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
-    const resolved = resolveConfig(ls, task, iteration)
+    const replayed =
+      ls.replay !== undefined && ls.replay.iteration === iteration ? ls.replay.configs[task.name] : undefined
+    const resolved =
+      replayed === undefined
+        ? resolveConfig(ls, task, iteration)
+        : Either.right(new TaskConfig.Merger().apply(replayed).result())
     if (Either.isLeft(resolved)) {
       return yield* new TaskAttemptError({
         task: task.name,
