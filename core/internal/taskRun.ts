@@ -252,7 +252,7 @@ const runAttempt = (
       prepared,
       results,
       workspace,
-      new AbortController().signal
+      () => new AbortController().signal
     )
     const command = yield* buildCommand(task, prepared, ctx, workspace).pipe(Effect.catchAll((error) => fail(error)))
     const dir = RunDir.iterationDir(env.runDir, ls.ref, iteration)
@@ -353,7 +353,7 @@ const taskContext = (
   prepared: Prepared,
   results: { readonly [task: string]: unknown },
   workspace: string,
-  signal: AbortSignal
+  signal: () => AbortSignal
 ): Task.TaskContext => ({
   runId: env.runId,
   runDir: workspace,
@@ -366,7 +366,9 @@ const taskContext = (
   kwargs: prepared.config.kwargs,
   results,
   prev: ls.prev,
-  signal
+  get signal() {
+    return signal()
+  }
 })
 
 const buildCommand = (
@@ -443,6 +445,9 @@ const buildCommand = (
   }
 }
 
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
+
 const runInProcess = (
   env: RunEnv,
   ls: LearnerState,
@@ -457,17 +462,37 @@ const runInProcess = (
     const binding = task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
     const base = { learner: ls.ref, iteration, task: task.name, attempt }
     const started = yield* Clock.currentTimeMillis
-    yield* env.record({ _tag: "task_started", ...base, config: prepared.config })
-    const call = (signal: AbortSignal) =>
-      binding.fn(taskContext(env, ls, task, iteration, attempt, prepared, results, env.runDir, signal))
+    // No process, no pid: nothing a resume needs from these two events, so they are not awaited.
+    yield* env.post({ _tag: "task_started", ...base, config: prepared.config })
+    // Most functions never look at their abort signal: make one only when asked for.
+    let controller: AbortController | undefined
+    const ctx = taskContext(env, ls, task, iteration, attempt, prepared, results, env.runDir, () => {
+      controller ??= new AbortController()
+      return controller.signal
+    })
     const toError = (e: unknown) =>
       new TaskError.TaskFunctionError({ task: task.name, what: `the function ${binding.name}`, reason: errorText(e) })
-    const run: Effect.Effect<unknown, TaskError.TaskFunctionError> = binding.effect
-      ? Effect.suspend(() => call(new AbortController().signal) as Effect.Effect<unknown, unknown>).pipe(
-          Effect.mapError(toError),
-          Effect.catchAllDefect((d) => Effect.fail(toError(d)))
-        )
-      : Effect.tryPromise({ try: async (signal) => call(signal), catch: toError })
+    const run: Effect.Effect<unknown, TaskError.TaskFunctionError> = Effect.try({
+      try: () => binding.fn(ctx),
+      catch: toError
+    }).pipe(
+      Effect.flatMap((result): Effect.Effect<unknown, TaskError.TaskFunctionError> => {
+        if (binding.effect) {
+          return (result as Effect.Effect<unknown, unknown>).pipe(
+            Effect.mapError(toError),
+            Effect.catchAllDefect((d) => Effect.fail(toError(d)))
+          )
+        }
+        if (!isThenable(result)) return Effect.succeed(result)
+        return Effect.async<unknown, TaskError.TaskFunctionError>((resume) => {
+          result.then(
+            (value) => resume(Effect.succeed(value)),
+            (e: unknown) => resume(Effect.fail(toError(e)))
+          )
+          return Effect.sync(() => controller?.abort())
+        })
+      })
+    )
     const bounded =
       task.timeoutMillis === undefined
         ? run
@@ -479,7 +504,7 @@ const runInProcess = (
           )
     const value = yield* bounded.pipe(Effect.catchAll((e) => fail(e)))
     const now = yield* Clock.currentTimeMillis
-    yield* env.record({ _tag: "task_finished", ...base, exitCode: 0, durationMs: now - started })
+    yield* env.post({ _tag: "task_finished", ...base, exitCode: 0, durationMs: now - started })
     const state = Json.isObject(value) ? toJsonObject(value) : undefined
     return { config: prepared.config, state, value, stdout: "" }
   })
