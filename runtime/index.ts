@@ -4,6 +4,7 @@
  * @since 0.1.0
  * @module
  */
+export * as ModuleLoader from "./ModuleLoader.ts"
 export * as NodeHost from "./NodeHost.ts"
 export * as NodeSignals from "./NodeSignals.ts"
 export * as NodeSpawner from "./NodeSpawner.ts"

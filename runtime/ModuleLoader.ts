@@ -1,0 +1,89 @@
+/**
+ * Loads a TypeScript or JavaScript module by its path: program modules (`rose run x.ts`), plugin
+ * modules and in-process task modules. Node 20 cannot load `.ts` itself, so it goes through `tsx`'s
+ * `tsImport` (loaded only when needed, so commands that load no module do not pay for it); Deno and
+ * Bun import it directly. Always by absolute `file://` URL.
+ *
+ * @since 0.1.0
+ */
+import * as Path from "node:path"
+import * as Url from "node:url"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+
+/**
+ * The module could not be loaded: it does not exist, does not compile, or threw while loading.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{
+  readonly path: string
+  readonly reason: string
+  /** `file:line:col` inside the module where it threw, when the stack says so. */
+  readonly location: string | undefined
+}> {
+  override get message(): string {
+    return `cannot load ${this.path}: ${this.reason}${this.location === undefined ? "" : ` (at ${this.location})`}`
+  }
+}
+
+const versions = process.versions as Record<string, string | undefined>
+
+/**
+ * Whether this runtime imports `.ts` files by itself (Deno, Bun).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const nativeTypeScript: boolean = versions.deno !== undefined || versions.bun !== undefined
+
+const tsExtensions = /\.(?:ts|mts|cts|tsx)$/
+
+/**
+ * Where in `file` an error was thrown, from its stack.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const locationIn = (error: unknown, file: string): string | undefined => {
+  const stack = error instanceof Error ? error.stack : undefined
+  if (stack === undefined) return undefined
+  const url = Url.pathToFileURL(file).href
+  for (const line of stack.split("\n")) {
+    for (const prefix of [url, file]) {
+      const at = line.indexOf(prefix)
+      if (at < 0) continue
+      const m = /^:(\d+):(\d+)/.exec(line.slice(at + prefix.length))
+      if (m !== null) return `${file}:${m[1]}:${m[2]}`
+    }
+  }
+  return undefined
+}
+
+const errorText = (e: unknown): string => {
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code
+    return code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" ? e.message.split("\n")[0]! : e.message
+  }
+  return String(e)
+}
+
+/**
+ * Imports a module (its path relative to the current directory or absolute) and returns its namespace.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const load = (path: string): Effect.Effect<Record<string, unknown>, ModuleLoadError> => {
+  const absolute = Path.resolve(path)
+  const url = Url.pathToFileURL(absolute).href
+  return Effect.tryPromise({
+    try: async (): Promise<Record<string, unknown>> => {
+      if (nativeTypeScript || !tsExtensions.test(absolute)) return (await import(url)) as Record<string, unknown>
+      const { tsImport } = await import("tsx/esm/api")
+      return (await tsImport(url, import.meta.url)) as Record<string, unknown>
+    },
+    catch: (e) => new ModuleLoadError({ path, reason: errorText(e), location: locationIn(e, absolute) })
+  })
+}
