@@ -1,0 +1,75 @@
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Event from "../../../core/Event.ts"
+import * as Report from "../../../plugins/Report.ts"
+import { planOf, resultsOf, smallRun } from "./fixtures.ts"
+
+const input = (overrides: Partial<Report.Input> = {}): Report.Input => ({
+  run: {
+    runId: "run-1",
+    createdAt: "2026-11-28T12:00:00.500Z",
+    versions: { rose: "0.1.0", runtime: "node 20" },
+    host: "box",
+    planHash: "f00d",
+    plan: planOf as never,
+    source: { file: "/proj/sweep.rose", hash: "beef", text: 'active "sweep" { }\n# <script>alert(1)</script>' }
+  },
+  events: smallRun().events,
+  results: resultsOf,
+  tornLine: false,
+  ...overrides
+})
+
+const count = (html: string, pattern: RegExp) => (html.match(pattern) ?? []).length
+
+describe("Report", () => {
+  it("has an SVG plot per learner with its threshold line, an overlay, a timeline and the configs", () => {
+    const html = Report.render(input())
+    assert.strictEqual(count(html, /<svg class="chart metric" data-learner="sweep\[\d\]"/g), 2)
+    assert.strictEqual(count(html, /<svg class="chart overlay"/g), 1)
+    assert.strictEqual(count(html, /<svg class="chart timeline"/g), 1)
+    assert.strictEqual(count(html, /<line class="threshold"/g), 3)
+    assert.strictEqual(count(html, /<table class="configs" data-learner=/g), 2)
+    assert.include(html, "n=10")
+    assert.include(html, "failed")
+    assert.include(html, "exited with code 3")
+  })
+
+  it("is self-contained: no script, no stylesheet or image fetched, text escaped", () => {
+    const html = Report.render(input())
+    assert.notMatch(html, /<script/i)
+    assert.notMatch(html, /<link /i)
+    assert.notMatch(html, /\b(?:src|href)=/i)
+    assert.notMatch(html, /url\(/i)
+    assert.include(html, "&lt;script&gt;alert(1)&lt;/script&gt;")
+    const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? []
+    assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"])
+  })
+
+  it("draws a run that is still going (no results.json, a torn journal)", () => {
+    const events = smallRun({ finished: false }).events.slice(0, 6)
+    const html = Report.render(input({ events, results: undefined, tornLine: true }))
+    assert.include(html, "no results.json yet")
+    assert.include(html, "last line was incomplete")
+    assert.strictEqual(count(html, /<svg class="chart metric"/g), 2)
+    assert.include(html, "did not finish")
+  })
+
+  it.scoped("writes report.html from a run directory, and says what is missing", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped({ prefix: "rose-report-" })
+      yield* fs.writeFileString(`${dir}/run.json`, JSON.stringify(input().run))
+      yield* fs.writeFileString(`${dir}/events.jsonl`, `${smallRun().events.map(Event.toJsonLine).join("\n")}\n`)
+      yield* fs.writeFileString(`${dir}/results.json`, JSON.stringify(resultsOf))
+      const path = yield* Report.write(dir)
+      assert.strictEqual(path, `${dir}/report.html`)
+      const html = yield* fs.readFileString(path)
+      assert.include(html, "<title>rose run run-1</title>")
+      const missing = yield* Effect.flip(Report.write(`${dir}/nope`))
+      assert.include(missing.message, "no such directory")
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+})
