@@ -1,0 +1,344 @@
+/**
+ * The `rose` command line (`@effect/cli`): `run`, `check`, `plan`, `fmt`, `report`, `status`,
+ * `--version` and `--help`. Options may follow the file. Each handler ends with a `CliExit` for a
+ * non-zero exit code; the entry point (`main.ts`) turns that into the process's exit.
+ *
+ * @since 0.1.0
+ */
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Span from "@effect/cli/HelpDoc/Span"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as Json from "../core/Json.ts"
+import * as Learner from "../core/Learner.ts"
+import * as Plan from "../core/Plan.ts"
+import * as Version from "../core/Version.ts"
+import * as Diagnostic from "../dsl/Diagnostic.ts"
+import * as Dsl from "../dsl/Dsl.ts"
+import * as DslFormat from "../dsl/Format.ts"
+import * as Report from "../plugins/Report.ts"
+import { CliExit, fail } from "./Exit.ts"
+import * as Input from "./Input.ts"
+import * as Run from "./Run.ts"
+import * as Status from "./Status.ts"
+import { table } from "./Summary.ts"
+import * as Term from "./Term.ts"
+
+const file = Args.text({ name: "FILE" }).pipe(
+  Args.withDescription("a .rose file, or a program module (.ts/.js) whose default export is Rose.program({ … })")
+)
+
+const runCommand = Command.make(
+  "run",
+  {
+    file,
+    backend: Options.text("backend").pipe(
+      Options.withDescription("run on this backend: a name the file declares, or a backend kind (local, dry-run, …)"),
+      Options.optional
+    ),
+    out: Options.text("out").pipe(
+      Options.withDescription("the run directory (missing or empty); default runs/<YYYYMMDD-HHMMSS>-<hex>/"),
+      Options.optional
+    ),
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("run no process: synthetic outputs and scripted metrics (backend dry-run)")
+    ),
+    maxConcurrency: Options.integer("max-concurrency").pipe(
+      Options.withDescription("at most N tasks at once (overrides the backend's concurrency)"),
+      Options.optional
+    ),
+    json: Options.boolean("json").pipe(
+      Options.withDescription("stream every event as a JSON line on stdout (the summary goes to stderr)")
+    ),
+    fsync: Options.boolean("fsync").pipe(Options.withDescription("fsync the journal after each write"))
+  },
+  (o) =>
+    Effect.scoped(
+      Run.run({
+        file: o.file,
+        backend: Option.getOrUndefined(o.backend),
+        out: Option.getOrUndefined(o.out),
+        dryRun: o.dryRun,
+        maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
+        json: o.json,
+        fsync: o.fsync
+      })
+    )
+).pipe(
+  Command.withDescription(
+    "Run a program: every learner concurrently, with live progress; writes the run directory (run.json, events.jsonl, results.json, report.html, learners/)."
+  )
+)
+
+const format = Options.choice("format", ["text", "json"]).pipe(
+  Options.withDescription("text (diagnostics with code frames) or json"),
+  Options.withDefault("text" as const)
+)
+
+const checkOne = (path: string, color: boolean) =>
+  Effect.gen(function* () {
+    if (Input.isRoseFile(path)) {
+      const { absolute, text } = yield* Input.read(path)
+      const { diagnostics } = Dsl.check(text, Input.dslOptions(path, absolute))
+      return { path, text, diagnostics, problem: undefined as string | undefined }
+    }
+    const loaded = yield* Effect.either(Input.load(path, { color }))
+    return {
+      path,
+      text: "",
+      diagnostics: [] as ReadonlyArray<Diagnostic.Diagnostic>,
+      problem: Either.isLeft(loaded) ? loaded.left.text : undefined
+    }
+  }).pipe(
+    Effect.catchTag("InputError", (e) =>
+      Effect.succeed({
+        path,
+        text: "",
+        diagnostics: [] as ReadonlyArray<Diagnostic.Diagnostic>,
+        problem: e.text as string | undefined
+      })
+    )
+  )
+
+const checkCommand = Command.make("check", { files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)), format }, (o) =>
+  Effect.gen(function* () {
+    const out = Term.stdout()
+    const err = Term.stderr()
+    const results = yield* Effect.forEach(o.files, (f) => checkOne(f, err.color))
+    const failed = results.some((r) => r.problem !== undefined || Diagnostic.hasErrors(r.diagnostics))
+    if (o.format === "json") {
+      const json = results.map((r) => ({
+        file: r.path,
+        ok: r.problem === undefined && !Diagnostic.hasErrors(r.diagnostics),
+        diagnostics: r.diagnostics.map((d) => Diagnostic.toJson(d, r.path)),
+        ...(r.problem === undefined ? {} : { error: r.problem })
+      }))
+      out.write(`${JSON.stringify(json, null, 2)}\n`)
+    } else {
+      for (const r of results) {
+        if (r.problem !== undefined) err.write(`${r.problem}\n`)
+        else if (r.diagnostics.length > 0) {
+          err.write(`${Input.formatDiagnostics(r.diagnostics, r.text, r.path, err.color)}\n`)
+          if (!Diagnostic.hasErrors(r.diagnostics)) out.write(`${r.path}: ok (with warnings)\n`)
+        } else out.write(`${r.path}: ok\n`)
+      }
+    }
+    if (failed) return yield* new CliExit({ code: 2, message: undefined })
+  })
+).pipe(Command.withDescription("Check files without running them; exits 2 if any has an error."))
+
+const planText = (plan: Plan.Plan, color: boolean): string => {
+  const blocks: Array<string> = []
+  for (const l of plan.learners) {
+    const rows = plan.rows.filter((r) => r.learner.name === l.learner.name && r.learner.index === l.learner.index)
+    const head = [
+      Term.paint(color, "bold", Learner.label(l.learner)),
+      `${l.kind}`,
+      l.maxIter === undefined ? "until the criterion is met" : `max_iter ${l.maxIter}`,
+      l.criterion === undefined
+        ? ""
+        : `stop when ${l.criterion.metric} ${l.criterion.operator} ${l.criterion.threshold}`
+    ]
+      .filter((s) => s !== "")
+      .join(" · ")
+    const body = table(
+      ["iteration", "task", "command"],
+      rows.map((r, i) => {
+        const first = i === 0 || rows[i - 1]!.iteration !== r.iteration
+        let command = r.command
+        if (r.argv === undefined && (r.binding === "CommandFunction" || r.binding === "InProcess")) {
+          command += `  kwargs ${JSON.stringify(r.kwargs)}${r.args.length > 0 ? ` args ${JSON.stringify(r.args)}` : ""}`
+        }
+        if (r.problem !== undefined) command += `  (problem: ${r.problem})`
+        return [first ? String(r.iteration) : "", r.task, command]
+      }),
+      { right: [0], color }
+    )
+    const more = l.truncated
+      ? `\n  … ${l.maxIter === undefined ? "and so on until the criterion is met" : `${l.maxIter - l.shown} more iterations`} (--iterations N shows more)`
+      : ""
+    blocks.push(`${head}\n${body}${more}`)
+  }
+  return `${blocks.join("\n\n")}\n`
+}
+
+const planCommand = Command.make(
+  "plan",
+  {
+    file,
+    iterations: Options.integer("iterations").pipe(
+      Options.withDescription("iterations to show per learner (default: max_iter, or 20 without one)"),
+      Options.optional
+    ),
+    format
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const out = Term.stdout()
+      const err = Term.stderr()
+      const iterations = Option.getOrUndefined(o.iterations)
+      if (iterations !== undefined && iterations < 1) return yield* fail(2, "--iterations must be at least 1")
+      const loaded = yield* Input.load(o.file, { color: err.color }).pipe(
+        Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
+      )
+      const plan = Plan.make(loaded.program, { iterations })
+      out.write(o.format === "json" ? `${JSON.stringify(Plan.toJson(plan), null, 2)}\n` : planText(plan, out.color))
+    })
+).pipe(
+  Command.withDescription(
+    "Show the resolved command line of every learner × iteration × task without running anything (values that depend on the previous iteration are shown symbolically)."
+  )
+)
+
+const fmtCommand = Command.make(
+  "fmt",
+  {
+    files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)),
+    check: Options.boolean("check").pipe(Options.withDescription("change nothing; exit 1 if a file is not formatted"))
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const out = Term.stdout()
+      const err = Term.stderr()
+      let invalid = false
+      let unformatted = false
+      for (const path of o.files) {
+        if (!Input.isRoseFile(path)) {
+          err.write(`${path}: rose fmt formats .rose files\n`)
+          invalid = true
+          continue
+        }
+        const read = yield* Effect.either(Input.read(path))
+        if (Either.isLeft(read)) {
+          err.write(`${read.left.text}\n`)
+          invalid = true
+          continue
+        }
+        const formatted = DslFormat.format(read.right.text, { file: path })
+        if (Either.isLeft(formatted)) {
+          err.write(`${Input.formatDiagnostics(formatted.left, read.right.text, path, err.color)}\n`)
+          invalid = true
+          continue
+        }
+        if (formatted.right === read.right.text) {
+          out.write(`${path}: already formatted\n`)
+        } else if (o.check) {
+          out.write(`${path}: not formatted\n`)
+          unformatted = true
+        } else {
+          const tmp = `${read.right.absolute}.fmt-tmp`
+          NodeFs.writeFileSync(tmp, formatted.right)
+          NodeFs.renameSync(tmp, read.right.absolute)
+          out.write(`${path}: formatted\n`)
+        }
+      }
+      if (invalid) return yield* new CliExit({ code: 2, message: undefined })
+      if (unformatted) return yield* new CliExit({ code: 1, message: undefined })
+    })
+).pipe(Command.withDescription("Format .rose files in place (--check: only say whether they are formatted)."))
+
+const runDir = Args.directory({ name: "RUN_DIR", exists: "either" }).pipe(
+  Args.withDescription("a run directory (runs/<id>/ or the --out of a run)")
+)
+
+const reportCommand = Command.make("report", { runDir }, (o) =>
+  Effect.gen(function* () {
+    const dir = NodePath.resolve(o.runDir)
+    const path = yield* Report.write(dir).pipe(Effect.mapError((e) => new CliExit({ code: 2, message: e.message })))
+    Term.stdout().write(`${path}\n`)
+  })
+).pipe(Command.withDescription("Write (again) the run's report.html from its run.json, events.jsonl and results.json."))
+
+const statusCommand = Command.make("status", { runDir, json: Options.boolean("json") }, (o) =>
+  Effect.gen(function* () {
+    const dir = NodePath.resolve(o.runDir)
+    const snapshot = Status.readSync(dir)
+    if (snapshot === undefined) {
+      return yield* fail(
+        2,
+        `${o.runDir}: no journal (events.jsonl) here; ${NodeFs.existsSync(dir) ? "is it a run directory?" : "no such directory"}`
+      )
+    }
+    const out = Term.stdout()
+    if (o.json) {
+      const p = snapshot.progress
+      const json: Json.JsonObject = {
+        runId: p.runId ?? null,
+        runDir: dir,
+        finished: p.finished === undefined ? null : { ...p.finished },
+        rosePid: p.rosePid ?? null,
+        roseAlive: p.rosePid === undefined ? false : Status.alive(p.rosePid),
+        tornLine: snapshot.tornLine !== undefined,
+        learners: p.learners.map((l) => ({
+          name: l.ref.name,
+          index: l.ref.index,
+          status: l.status,
+          iterations: l.iterations,
+          history: [...l.history],
+          task: l.task === undefined ? null : l.task.task
+        })),
+        running: Progress_unfinished(p)
+      }
+      out.write(`${JSON.stringify(json, null, 2)}\n`)
+      return
+    }
+    out.write(Status.render(dir, snapshot, { now: Date.now(), color: out.color, isAlive: Status.alive }))
+  })
+).pipe(
+  Command.withDescription("Where a run stands (running or finished), read from its journal; works from another shell.")
+)
+
+const Progress_unfinished = (p: Status.Snapshot["progress"]): Json.Json =>
+  [...p.running.values()].map((t) => ({
+    learner: { name: t.learner.name, index: t.learner.index },
+    iteration: t.iteration,
+    task: t.task,
+    attempt: t.attempt,
+    pid: t.pid ?? null,
+    pgid: t.pgid ?? null,
+    host: t.host ?? null,
+    jobId: t.jobId ?? null
+  }))
+
+const description = HelpDoc.blocks([
+  HelpDoc.p(
+    "Surrogate-building loops (active, reinforcement, uncertainty-driven learning, algorithm selection) on local processes, SSH hosts and SLURM."
+  ),
+  HelpDoc.h1("EXAMPLES"),
+  HelpDoc.p(Span.code("npx --no-install rose run examples/parallel-learners/full.rose")),
+  HelpDoc.p(Span.code("npx --no-install rose run sweep.ts --out runs/try1 --max-concurrency 4")),
+  HelpDoc.p(Span.code("npx --no-install rose run sweep.rose --dry-run")),
+  HelpDoc.p(Span.code("npx --no-install rose check sweep.rose other.rose --format json")),
+  HelpDoc.p(Span.code("npx --no-install rose plan sweep.rose --iterations 3")),
+  HelpDoc.p(Span.code("npx --no-install rose status runs/20261128-143005-1a2b")),
+  HelpDoc.p(Span.code("npx --no-install rose report runs/20261128-143005-1a2b")),
+  HelpDoc.h1("EXIT CODES"),
+  HelpDoc.p(
+    "0 success · 1 a learner or task failed · 2 invalid input (nothing ran) · 128 + n interrupted by signal n (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)"
+  )
+])
+
+/**
+ * The command tree.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const rose = Command.make("rose").pipe(
+  Command.withDescription(description),
+  Command.withSubcommands([runCommand, checkCommand, planCommand, fmtCommand, reportCommand, statusCommand])
+)
+
+/**
+ * Runs the command line (argv as `process.argv`: runtime, script, arguments…).
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const cli = Command.run(rose, { name: "rose", version: Version.version })

@@ -1,0 +1,364 @@
+/**
+ * What `rose run` shows while a run goes on. On a terminal: one line per learner (its name and
+ * index, iteration of `max_iter`, last metric against the threshold, a sparkline of the metric
+ * history, its state, and the task it runs with the elapsed time), redrawn in place a few times a
+ * second, under a header with the counts of running and queued tasks; failures are printed above
+ * it and stay in the scrollback. Elsewhere: plain timestamped lines. With `--json`: every event as
+ * a JSON line on stdout.
+ *
+ * The display reads events from its own subscription to the run's (unbounded) event bus and folds
+ * them into a `Progress`; rendering is driven by a timer, not by events, so a burst of events costs a
+ * fold each and never holds up a learner.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Event from "../core/Event.ts"
+import * as Learner from "../core/Learner.ts"
+import * as Format from "./Format.ts"
+import * as Progress from "./Progress.ts"
+import * as Term from "./Term.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Mode = "live" | "plain" | "json"
+
+const statusStyle: { readonly [S in Progress.Status]: Term.Style } = {
+  waiting: "gray",
+  running: "cyan",
+  converged: "green",
+  max_iter: "yellow",
+  error: "red",
+  stopped: "gray",
+  interrupted: "magenta"
+}
+
+const statusWord: { readonly [S in Progress.Status]: string } = {
+  waiting: "waiting",
+  running: "running",
+  converged: "converged",
+  max_iter: "max_iter",
+  error: "error",
+  stopped: "stopped",
+  interrupted: "interrupted"
+}
+
+/**
+ * The metric part of a learner's line: `mse 0.231 (< 0.1)`.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const metricText = (l: Progress.LearnerView): string => {
+  const c = l.criterion
+  const last = l.history.at(-1)
+  if (c === undefined) return last === undefined ? "" : Format.number(last)
+  const value = last === undefined ? "–" : Format.number(last)
+  return `${c.metric} ${value} (${c.operator} ${Format.number(c.threshold)})`
+}
+
+/**
+ * One learner's line on the live display.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const learnerLine = (
+  l: Progress.LearnerView,
+  now: number,
+  widths: { readonly label: number; readonly metric: number },
+  width: number,
+  color: boolean
+): string => {
+  const segments: Array<Term.Segment> = [
+    { text: `${Term.pad(l.label, widths.label)}  `, style: "bold" },
+    { text: `${Term.pad(statusWord[l.status], 11)} `, style: statusStyle[l.status] },
+    { text: `it ${Term.pad(Progress.iterationText(l), 7)} ` },
+    { text: `${Term.pad(metricText(l), widths.metric)}  `, style: l.status === "converged" ? "green" : undefined },
+    { text: `${Term.pad(Format.sparkline(l.history), 16)}  `, style: "blue" }
+  ]
+  if (l.task !== undefined && l.status === "running") {
+    const since = l.task.startedAt === undefined ? 0 : now - l.task.startedAt
+    segments.push({ text: l.task.task })
+    if (l.task.attempt > 1) segments.push({ text: ` (attempt ${l.task.attempt})`, style: "yellow" })
+    if (since >= 1000) segments.push({ text: ` ${Format.elapsed(since)}`, style: "dim" })
+  } else if (l.status === "error" && l.failure !== undefined) {
+    segments.push({ text: l.failure, style: "red" })
+  }
+  return Term.line(segments, width - 1, color)
+}
+
+/**
+ * The header of the live display: run id, learners still going, running and queued tasks, elapsed.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const headerLine = (p: Progress.Progress, now: number, width: number, color: boolean): string => {
+  const active = p.learners.filter((l) => !Progress.isDone(l)).length
+  const since = p.startedAt === undefined ? 0 : now - p.startedAt
+  return Term.line(
+    [
+      { text: "rose ", style: "bold" },
+      { text: `${p.runId ?? ""}  `, style: "dim" },
+      { text: `${active}/${p.learners.length} learners active · ` },
+      { text: `${p.running.size} running`, style: p.running.size > 0 ? "cyan" : undefined },
+      { text: " · " },
+      { text: `${p.queued.size} queued` },
+      { text: ` · ${Format.elapsed(since)}`, style: "dim" }
+    ],
+    width - 1,
+    color
+  )
+}
+
+/**
+ * The whole live frame: the header and one line per learner.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const frame = (p: Progress.Progress, now: number, width: number, color: boolean): ReadonlyArray<string> => {
+  const labelWidth = Math.max(8, ...p.learners.map((l) => l.label.length))
+  const metricWidth = Math.min(40, Math.max(6, ...p.learners.map((l) => metricText(l).length)))
+  return [
+    headerLine(p, now, width, color),
+    ...p.learners.map((l) => learnerLine(l, now, { label: labelWidth, metric: metricWidth }, width, color))
+  ]
+}
+
+const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progress.LearnerView | undefined) => {
+  const metric = l === undefined ? "" : metricText(l)
+  const iters = Format.plural(e.iterations, "iteration")
+  switch (e.reason) {
+    case "criterion_met":
+      return `converged after ${iters}${metric === "" ? "" : `: ${metric}`}`
+    case "max_iter":
+      return `reached max_iter after ${iters}${metric === "" ? "" : `: ${metric}`}`
+    case "error":
+      return `failed after ${iters}: ${e.failure === undefined ? "unknown error" : `${e.failure.task === undefined ? "" : `${e.failure.task} `}${Format.failure(e.failure)}`}`
+    case "stopped":
+      return `stopped after ${iters}`
+    case "interrupted":
+      return `interrupted after ${iters}`
+  }
+}
+
+/**
+ * The plain line for an event, or `undefined` for events plain output leaves out (task starts and
+ * ends: the iteration lines say what matters).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const plainLine = (p: Progress.Progress, e: Event.Event): string | undefined => {
+  const time = Format.clock(Date.parse(e.ts))
+  const who = "learner" in e && e.learner !== undefined ? Learner.label(e.learner) : ""
+  switch (e._tag) {
+    case "run_started":
+      return `${time} run ${e.runId} started: ${e.learners
+        .map((l) => `${l.name} ×${l.parallel}${l.maxIter === null ? "" : ` (max_iter ${l.maxIter})`}`)
+        .join(", ")}; run directory ${e.runDir}`
+    case "iteration_completed": {
+      const l = p.byLabel.get(who)
+      const iter = l?.maxIter === undefined ? `${e.iteration + 1}` : `${e.iteration + 1}/${l.maxIter}`
+      const metric =
+        e.metricName === null || e.metricValue === null
+          ? ""
+          : `: ${e.metricName} ${Format.number(e.metricValue)}${
+              l?.criterion === undefined ? "" : ` (${l.criterion.operator} ${Format.number(l.criterion.threshold)})`
+            }`
+      return `${time} ${who} iteration ${iter} done${metric}`
+    }
+    case "task_failed":
+      return `${time} ${who} task ${e.task} failed (iteration ${e.iteration}, attempt ${e.attempt}): ${Format.failure(e.error)}`
+    case "task_retried":
+      return `${time} ${who} retrying ${e.task} in ${Format.duration(e.delayMs)} (attempt ${e.nextAttempt}): ${e.reason.split("\n")[0]}`
+    case "learner_stopped":
+      return `${time} ${who} ${stopText(e, p.byLabel.get(who))}`
+    case "run_finished":
+      return `${time} run ${e.runId} ${e.status} in ${Format.duration(e.durationMs)}`
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The plain line listing long-running tasks (every half minute in plain mode).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const heartbeatLine = (p: Progress.Progress, now: number, longerThan = 10_000): string | undefined => {
+  const long = Progress.unfinished(p).filter((t) => t.startedAt !== undefined && now - t.startedAt >= longerThan)
+  if (long.length === 0) return undefined
+  const list = long
+    .slice(0, 8)
+    .map((t) => `${Learner.label(t.learner)} ${t.task} ${Format.elapsed(now - t.startedAt!)}`)
+    .join(", ")
+  const more = long.length > 8 ? ` and ${long.length - 8} more` : ""
+  return `${Format.clock(now)} still running: ${list}${more}; ${p.queued.size} queued`
+}
+
+/**
+ * Messages the live display prints above its frame (they stay in the scrollback).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const liveLogLine = (
+  p: Progress.Progress,
+  e: Event.Event,
+  width: number,
+  color: boolean
+): string | undefined => {
+  switch (e._tag) {
+    case "task_failed":
+    case "task_retried":
+      return Term.line(
+        [{ text: plainLine(p, e) ?? "", style: e._tag === "task_failed" ? "red" : "yellow" }],
+        width - 1,
+        color
+      )
+    case "learner_stopped":
+      return e.reason === "error"
+        ? Term.line([{ text: plainLine(p, e) ?? "", style: "red" }], width - 1, color)
+        : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A running display.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Display {
+  readonly progress: Progress.Progress
+  /** Prints a message (above the live frame on a terminal). */
+  readonly message: (text: string) => Effect.Effect<void>
+  /** Waits until the display has seen `run_finished`, draws the final state and stops. */
+  readonly finish: Effect.Effect<void>
+  /** Stops at once (a second signal), restoring the cursor. */
+  readonly stopNow: () => void
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly mode: Mode
+  /** Where the display goes (stdout). */
+  readonly out: Term.Sink
+  /** Where messages go in `--json` mode (stderr). */
+  readonly err: Term.Sink
+  /** Redraws per second on a terminal. */
+  readonly fps?: number | undefined
+}
+
+/**
+ * Starts a display on a subscription to the run's events (made before the run started). It runs
+ * in the current scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = (
+  subscription: Queue.Dequeue<Event.Event>,
+  progress: Progress.Progress,
+  options: Options
+): Effect.Effect<Display, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { mode, out, err } = options
+    let drawn = 0
+    let stopped = false
+    const draw = () => {
+      if (stopped) return
+      const lines = frame(progress, Date.now(), out.columns(), out.color)
+      let text = `${Term.escapes.up(drawn)}${Term.escapes.column0}`
+      for (const l of lines) text += `${Term.escapes.clearLine}${l}\n`
+      text += Term.escapes.clearDown
+      out.write(text)
+      drawn = lines.length
+    }
+    const above = (line: string) => {
+      if (mode === "live") {
+        out.write(`${Term.escapes.up(drawn)}${Term.escapes.column0}${Term.escapes.clearDown}${line}\n`)
+        drawn = 0
+        draw()
+      } else if (mode === "plain") out.write(`${line}\n`)
+      else err.write(`${Term.strip(line)}\n`)
+    }
+    const restore = () => {
+      if (mode === "live") out.write(Term.escapes.showCursor)
+    }
+
+    const onEvent = (e: Event.Event) => {
+      Progress.apply(progress, e)
+      if (mode === "json") {
+        out.write(`${Event.toJsonLine(e)}\n`)
+      } else if (mode === "plain") {
+        const line = plainLine(progress, e)
+        if (line !== undefined) out.write(`${line}\n`)
+      } else {
+        const line = liveLogLine(progress, e, out.columns(), out.color)
+        if (line !== undefined) above(line)
+      }
+    }
+
+    const consume = Effect.gen(function* () {
+      while (progress.finished === undefined) {
+        const batch = yield* Queue.takeBetween(subscription, 1, Number.POSITIVE_INFINITY)
+        for (const e of batch) onEvent(e)
+      }
+    })
+    const consumer = yield* Effect.forkScoped(consume)
+
+    let ticker: Fiber.RuntimeFiber<unknown> | undefined
+    if (mode === "live") {
+      out.write(Term.escapes.hideCursor)
+      // The terminal gets its cursor back whatever ends the process.
+      process.once("exit", restore)
+      draw()
+      const every = Math.max(20, Math.round(1000 / (options.fps ?? 5)))
+      ticker = yield* Effect.forkScoped(
+        Effect.sync(draw).pipe(Effect.repeat(Schedule.spaced(`${every} millis`)), Effect.delay(`${every} millis`))
+      )
+    } else if (mode === "plain") {
+      ticker = yield* Effect.forkScoped(
+        Effect.sync(() => {
+          const line = heartbeatLine(progress, Date.now())
+          if (line !== undefined) out.write(`${line}\n`)
+        }).pipe(Effect.repeat(Schedule.spaced("30 seconds")), Effect.delay("30 seconds"))
+      )
+    }
+
+    const finish = Effect.gen(function* () {
+      yield* Fiber.await(consumer)
+      if (ticker !== undefined) yield* Fiber.interrupt(ticker)
+      if (mode === "live") {
+        draw()
+        restore()
+        process.removeListener("exit", restore)
+      }
+      stopped = true
+    })
+    return {
+      progress,
+      message: (text) => Effect.sync(() => above(text)),
+      finish,
+      stopNow: () => {
+        stopped = true
+        restore()
+      }
+    }
+  })

@@ -1,0 +1,336 @@
+/**
+ * Where a run stands, folded from its events: each learner's iteration, metric history and state,
+ * and which tasks are queued and running (with their process ids). The live display, `rose status`
+ * and the message of a second Ctrl-C all read it. Updating it is cheap, so observers keep up with
+ * the learners without ever making them wait.
+ *
+ * @since 0.1.0
+ */
+import type * as Event from "../core/Event.ts"
+import * as Json from "../core/Json.ts"
+import * as Learner from "../core/Learner.ts"
+import type * as Program from "../core/Program.ts"
+import * as Format from "./Format.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Status = "waiting" | "running" | "converged" | "max_iter" | "error" | "stopped" | "interrupted"
+
+/**
+ * What is known of a learner block before it runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BlockInfo {
+  readonly name: string
+  readonly kind: string
+  readonly parallel: number
+  readonly maxIter: number | undefined
+  readonly criterion: { readonly metric: string; readonly operator: string; readonly threshold: number } | undefined
+}
+
+/**
+ * A task that was queued or started and has not ended.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskView {
+  readonly learner: Learner.LearnerRef
+  readonly iteration: number
+  readonly task: string
+  readonly attempt: number
+  /** When it started (epoch ms); `undefined` while queued. */
+  readonly startedAt: number | undefined
+  readonly pid?: number | undefined
+  readonly pgid?: number | undefined
+  readonly host?: string | undefined
+  readonly jobId?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LearnerView {
+  readonly ref: Learner.LearnerRef
+  readonly label: string
+  readonly kind: string
+  readonly maxIter: number | undefined
+  readonly criterion: BlockInfo["criterion"]
+  /** Iterations completed. */
+  iterations: number
+  readonly history: Array<number>
+  status: Status
+  /** The iteration being run (while running). */
+  current: number | undefined
+  /** The task it runs now, if any. */
+  task: TaskView | undefined
+  failure: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  runId: string | undefined
+  runDir: string | undefined
+  /** The pid of the `rose` process that runs (ran) it. */
+  rosePid: number | undefined
+  startedAt: number | undefined
+  lastEventAt: number | undefined
+  finished: { readonly status: Event.RunStatus; readonly durationMs: number } | undefined
+  readonly learners: Array<LearnerView>
+  readonly byLabel: Map<string, LearnerView>
+  /** Tasks queued for a backend slot, by key. */
+  readonly queued: Map<string, TaskView>
+  /** Tasks running, by key. */
+  readonly running: Map<string, TaskView>
+  events: number
+}
+
+const keyOf = (learner: Learner.LearnerRef, iteration: number, task: string, attempt: number) =>
+  `${Learner.label(learner)}/${iteration}/${task}/${attempt}`
+
+const addLearner = (p: Progress, ref: Learner.LearnerRef, block: BlockInfo | undefined): LearnerView => {
+  const view: LearnerView = {
+    ref,
+    label: Learner.label(ref),
+    kind: block?.kind ?? "active",
+    maxIter: block?.maxIter,
+    criterion: block?.criterion,
+    iterations: 0,
+    history: [],
+    status: "waiting",
+    current: undefined,
+    task: undefined,
+    failure: undefined
+  }
+  p.learners.push(view)
+  p.byLabel.set(view.label, view)
+  return view
+}
+
+/**
+ * An empty progress for the given learner blocks.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (blocks: ReadonlyArray<BlockInfo>): Progress => {
+  const p: Progress = {
+    runId: undefined,
+    runDir: undefined,
+    rosePid: undefined,
+    startedAt: undefined,
+    lastEventAt: undefined,
+    finished: undefined,
+    learners: [],
+    byLabel: new Map(),
+    queued: new Map(),
+    running: new Map(),
+    events: 0
+  }
+  for (const b of blocks) for (let index = 0; index < b.parallel; index++) addLearner(p, { name: b.name, index }, b)
+  return p
+}
+
+/**
+ * The learner blocks of a program.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const blocksOfProgram = (program: Program.Program): ReadonlyArray<BlockInfo> =>
+  program.learners.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    parallel: l.parallel,
+    maxIter: l.maxIter,
+    criterion:
+      l.criterion === undefined
+        ? undefined
+        : { metric: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold }
+  }))
+
+/**
+ * The learner blocks of a `run.json` plan (as `Program.describe` wrote it); unreadable entries are
+ * skipped.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const blocksOfPlan = (plan: unknown): ReadonlyArray<BlockInfo> => {
+  if (!Json.isObject(plan) || !Array.isArray(plan.learners)) return []
+  const out: Array<BlockInfo> = []
+  for (const l of plan.learners as ReadonlyArray<unknown>) {
+    if (!Json.isObject(l) || typeof l.name !== "string") continue
+    const c = l.criterion
+    out.push({
+      name: l.name,
+      kind: typeof l.kind === "string" ? l.kind : "active",
+      parallel: typeof l.parallel === "number" ? l.parallel : 1,
+      maxIter: typeof l.maxIter === "number" ? l.maxIter : undefined,
+      criterion:
+        Json.isObject(c) && typeof c.metric === "string" && typeof c.threshold === "number"
+          ? { metric: c.metric, operator: typeof c.operator === "string" ? c.operator : "", threshold: c.threshold }
+          : undefined
+    })
+  }
+  return out
+}
+
+const learnerOf = (p: Progress, ref: Learner.LearnerRef): LearnerView =>
+  p.byLabel.get(Learner.label(ref)) ?? addLearner(p, ref, undefined)
+
+const stopStatus = (reason: Event.StopReason): Status =>
+  reason === "criterion_met" ? "converged" : reason === "max_iter" ? "max_iter" : reason
+
+const where = (e: {
+  readonly pid?: number | undefined
+  readonly pgid?: number | undefined
+  readonly host?: string | undefined
+  readonly jobId?: string | undefined
+}) => {
+  const out: { pid?: number; pgid?: number; host?: string; jobId?: string } = {}
+  if (e.pid !== undefined) out.pid = e.pid
+  if (e.pgid !== undefined) out.pgid = e.pgid
+  if (e.host !== undefined) out.host = e.host
+  if (e.jobId !== undefined) out.jobId = e.jobId
+  return out
+}
+
+/**
+ * Folds one event into the progress (in place).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const apply = (p: Progress, event: Event.Event): void => {
+  p.events++
+  const at = Date.parse(event.ts)
+  p.lastEventAt = at
+  if (p.runId === undefined) p.runId = event.runId
+  switch (event._tag) {
+    case "run_started": {
+      p.runDir = event.runDir
+      p.rosePid = event.pid
+      p.startedAt = at
+      if (p.learners.length === 0) {
+        for (const l of event.learners) {
+          for (let index = 0; index < l.parallel; index++) {
+            addLearner(p, { name: l.name, index }, { ...l, maxIter: l.maxIter ?? undefined, criterion: undefined })
+          }
+        }
+      }
+      return
+    }
+    case "task_queued": {
+      const view = { learner: event.learner, iteration: event.iteration, task: event.task, attempt: event.attempt }
+      p.queued.set(keyOf(event.learner, event.iteration, event.task, event.attempt), { ...view, startedAt: undefined })
+      const l = learnerOf(p, event.learner)
+      if (l.status === "waiting") l.status = "running"
+      l.current = event.iteration
+      return
+    }
+    case "task_started": {
+      const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
+      p.queued.delete(key)
+      const view: TaskView = {
+        learner: event.learner,
+        iteration: event.iteration,
+        task: event.task,
+        attempt: event.attempt,
+        startedAt: at,
+        ...where(event)
+      }
+      p.running.set(key, view)
+      const l = learnerOf(p, event.learner)
+      if (l.status === "waiting") l.status = "running"
+      l.current = event.iteration
+      l.task = view
+      return
+    }
+    case "task_finished":
+    case "task_failed": {
+      const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
+      p.queued.delete(key)
+      p.running.delete(key)
+      const l = learnerOf(p, event.learner)
+      if (l.task !== undefined && keyOf(l.task.learner, l.task.iteration, l.task.task, l.task.attempt) === key) {
+        l.task = undefined
+      }
+      if (event._tag === "task_failed") l.failure = `${event.task}: ${Format.failure(event.error)}`
+      return
+    }
+    case "task_retried":
+      return
+    case "iteration_completed": {
+      const l = learnerOf(p, event.learner)
+      l.iterations = Math.max(l.iterations, event.iteration + 1)
+      if (event.metricValue !== null) l.history.push(event.metricValue)
+      l.current = event.iteration + 1
+      if (l.status === "waiting") l.status = "running"
+      return
+    }
+    case "learner_stopped": {
+      const l = learnerOf(p, event.learner)
+      l.status = stopStatus(event.reason)
+      l.iterations = Math.max(l.iterations, event.iterations)
+      l.current = undefined
+      l.task = undefined
+      if (event.failure !== undefined) {
+        l.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
+      } else if (event.reason !== "error") l.failure = undefined
+      for (const [key, t] of p.running) if (Learner.label(t.learner) === l.label) p.running.delete(key)
+      for (const [key, t] of p.queued) if (Learner.label(t.learner) === l.label) p.queued.delete(key)
+      return
+    }
+    case "run_finished":
+      p.finished = { status: event.status, durationMs: event.durationMs }
+      return
+  }
+}
+
+/**
+ * A progress folded from a whole journal.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromEvents = (blocks: ReadonlyArray<BlockInfo>, events: ReadonlyArray<Event.Event>): Progress => {
+  const p = make(blocks)
+  for (const e of events) apply(p, e)
+  return p
+}
+
+/**
+ * Whether a learner has ended.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isDone = (l: LearnerView): boolean => l.status !== "waiting" && l.status !== "running"
+
+/**
+ * The tasks that started and did not end: what may still be running if `rose` went away.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const unfinished = (p: Progress): ReadonlyArray<TaskView> => [...p.running.values()]
+
+/**
+ * `3/15` (iterations completed of `max_iter`), or `3` without one.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const iterationText = (l: LearnerView): string => {
+  const n = isDone(l) ? l.iterations : (l.current ?? l.iterations) + (l.status === "running" ? 1 : 0)
+  return l.maxIter === undefined ? `${n}` : `${Math.min(n, l.maxIter)}/${l.maxIter}`
+}

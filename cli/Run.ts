@@ -1,0 +1,216 @@
+/**
+ * `rose run FILE`: loads and checks everything before anything is created (bad input exits 2 and
+ * leaves no run directory), builds the backends, prepares the run, attaches the display, runs it,
+ * writes the report and prints the summary.
+ *
+ * Signals: the first SIGINT, SIGTERM or SIGHUP cancels every learner and task (processes are
+ * killed by their backends), waits for the journal and `results.json` (status `interrupted`), writes
+ * the report, says where things are and exits 128 + the signal's number. A second signal during
+ * that cleanup exits at once, listing from the journal the tasks that may still be running.
+ *
+ * @since 0.1.0
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import type * as Backend from "../core/Backend.ts"
+import type * as Host from "../core/Host.ts"
+import type * as Program from "../core/Program.ts"
+import * as Results from "../core/Results.ts"
+import * as Runner from "../core/Runner.ts"
+import * as Signals from "../core/Signals.ts"
+import * as Builtin from "../plugins/Builtin.ts"
+import type * as Plugin from "../plugins/Plugin.ts"
+import * as Registry from "../plugins/Registry.ts"
+import * as Report from "../plugins/Report.ts"
+import * as Display from "./Display.ts"
+import { CliExit, fail } from "./Exit.ts"
+import * as Input from "./Input.ts"
+import * as Progress from "./Progress.ts"
+import * as Status from "./Status.ts"
+import * as Summary from "./Summary.ts"
+import * as Term from "./Term.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly file: string
+  readonly backend: string | undefined
+  readonly out: string | undefined
+  readonly dryRun: boolean
+  readonly maxConcurrency: number | undefined
+  readonly json: boolean
+  readonly fsync: boolean
+}
+
+/**
+ * The backends of a `--dry-run`: every declared backend becomes a dry-run backend of the same name
+ * (so tasks that name one still find it), configured as the file's own `backend dry-run { … }`
+ * block if it has one.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const dryRunChoices = (choices: ReadonlyArray<Program.BackendChoice>): ReadonlyArray<Program.BackendChoice> => {
+  const declared = choices.find((c) => c.kind === "dry-run")
+  const config = declared?.config ?? {}
+  if (choices.length === 0) return [{ kind: "dry-run", name: "dry-run", config }]
+  return choices.map((c) => (c.kind === "dry-run" ? c : { ...c, kind: "dry-run", config }))
+}
+
+/**
+ * Checks the program's backends against the registry before anything is built: unknown kinds, bad
+ * configurations and an unknown `--backend` are invalid input.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkBackends = (
+  registry: Registry.Service,
+  choices: ReadonlyArray<Program.BackendChoice>,
+  override: string | undefined
+): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  for (const c of choices) {
+    const decoded = Registry.decodeBackendConfig(registry, c)
+    if (Either.isLeft(decoded)) problems.push(decoded.left.message)
+  }
+  if (override !== undefined && !choices.some((c) => c.name === override) && !registry.backends.has(override)) {
+    const names = choices.map((c) => c.name)
+    problems.push(
+      `--backend ${override}: no backend of that name is declared${names.length === 0 ? "" : ` (declared: ${names.join(", ")})`} and no plugin defines that kind (kinds: ${[...registry.backends.keys()].join(", ")})`
+    )
+  }
+  return problems
+}
+
+type Services = FileSystem.FileSystem | Path.Path | Host.Host | Signals.Signals | Plugin.PlatformServices
+
+interface SignalState {
+  phase: "setup" | "running" | "done"
+  first: Signals.Signal | undefined
+  handle: Runner.RunHandle | undefined
+  display: Display.Display | undefined
+}
+
+const secondSignal = (state: SignalState, signal: Signals.Signal, err: Term.Sink) => {
+  state.display?.stopNow()
+  const runDir = state.handle?.runDir
+  const snapshot = runDir === undefined ? undefined : Status.readSync(runDir)
+  const open =
+    snapshot === undefined ? Progress.unfinished(state.display!.progress) : Progress.unfinished(snapshot.progress)
+  const lines = [`\n${signal} again: exiting now, without waiting for the cleanup.`]
+  if (open.length > 0) {
+    lines.push("These tasks may still be running:", ...Status.unfinishedLines(open))
+    const hint = Status.killHint(open)
+    if (hint !== undefined) lines.push(`To kill them: ${hint}`)
+  } else lines.push("No task was running.")
+  if (runDir !== undefined) {
+    lines.push(`The run directory is ${runDir}; \`rose status ${runDir}\` shows where it stands.`)
+  }
+  err.write(`${lines.join("\n")}\n`)
+  process.exit(128 + Signals.numbers[signal])
+}
+
+/**
+ * Runs `rose run`.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const run = (options: Options): Effect.Effect<void, CliExit, Services | Scope.Scope> =>
+  Effect.gen(function* () {
+    const out = Term.stdout()
+    const err = Term.stderr()
+    const report = options.json ? err : out
+    const state: SignalState = { phase: "setup", first: undefined, handle: undefined, display: undefined }
+    const runtime = yield* Effect.runtime<never>()
+    const signals = yield* Signals.Signals
+    yield* signals.watch((signal) => {
+      if (state.phase === "setup" || state.handle === undefined) {
+        err.write(`\n${signal}: stopped before the run started\n`)
+        process.exit(128 + Signals.numbers[signal])
+      }
+      if (state.phase === "done") return
+      if (state.first !== undefined) return secondSignal(state, signal, err)
+      state.first = signal
+      const text = `${signal} received: cancelling every learner and killing every task (send it again to exit at once)`
+      if (state.display !== undefined) Runtime.runFork(runtime)(state.display.message(text))
+      else err.write(`${text}\n`)
+      Runtime.runFork(runtime)(state.handle.interrupt)
+    })
+
+    if (options.maxConcurrency !== undefined && options.maxConcurrency < 1) {
+      return yield* fail(2, `--max-concurrency must be at least 1, got ${options.maxConcurrency}`)
+    }
+    if (options.dryRun && options.backend !== undefined) {
+      return yield* fail(2, "--dry-run sends every task to the dry-run backend; it cannot be combined with --backend")
+    }
+
+    const loaded = yield* Input.load(options.file, { color: err.color }).pipe(
+      Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
+    )
+    const plugins = yield* Input.loadPlugins(loaded).pipe(
+      Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
+    )
+    const all = [Builtin.plugin, ...plugins]
+    const registry = Registry.make(all)
+    if (Either.isLeft(registry)) return yield* fail(2, registry.left.message)
+    const program = loaded.program
+    const choices = options.dryRun ? dryRunChoices(program.backends) : program.backends
+    const problems = checkBackends(registry.right, choices, options.backend)
+    if (problems.length > 0) return yield* fail(2, problems.map((p) => `${options.file}: ${p}`).join("\n"))
+
+    const backends = yield* Layer.build(
+      Registry.backendsLayer(choices, { override: options.backend, maxConcurrency: options.maxConcurrency }).pipe(
+        Layer.provide(Registry.layer(all))
+      )
+    ).pipe(
+      Effect.catchAllCause((cause) => {
+        const failure = Cause.failureOption(cause)
+        const error = failure._tag === "Some" ? failure.value : Cause.squash(cause)
+        const message = error instanceof Error ? error.message : String(error)
+        const invalid = error instanceof Registry.PluginError
+        return fail(invalid ? 2 : 1, `${options.file}: ${invalid ? "" : "a backend could not start: "}${message}`)
+      })
+    )
+    const handle = yield* Runner.prepare(program, { out: options.out, fsync: options.fsync }).pipe(
+      Effect.provide(backends as Context.Context<Backend.Backend | Backend.Backends>),
+      Effect.catchTag("RunDirError", (e) => fail(2, e.message))
+    )
+    const subscription = yield* PubSub.subscribe(handle.events)
+    const progress = Progress.make(Progress.blocksOfProgram(program))
+    const mode: Display.Mode = options.json ? "json" : out.isTTY ? "live" : "plain"
+    const display = yield* Display.start(subscription, progress, { mode, out, err })
+    state.handle = handle
+    state.display = display
+    state.phase = "running"
+
+    yield* handle.start
+    const results = yield* handle.await
+    state.phase = state.first === undefined ? "done" : state.phase
+    yield* display.finish.pipe(Effect.timeout("3 seconds"), Effect.ignore)
+    const wrote = yield* Report.write(handle.runDir).pipe(
+      Effect.tapError((e) => Effect.sync(() => err.write(`warning: ${e.message}\n`))),
+      Effect.either
+    )
+    const signal = state.first
+    report.write(Summary.render(results, handle.runDir, { color: report.color, report: Either.isRight(wrote), signal }))
+    if (signal !== undefined) {
+      report.write(
+        `${signal}: every learner was cancelled and every task killed; the journal and results.json say where each stopped.\n`
+      )
+    }
+    state.phase = "done"
+    const code = signal !== undefined ? 128 + Signals.numbers[signal] : Results.exitCode(results)
+    if (code !== 0) return yield* new CliExit({ code, message: undefined })
+  })

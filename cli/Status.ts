@@ -1,0 +1,175 @@
+/**
+ * `rose status RUN_DIR`: where a running or finished run stands, read from its journal (and
+ * `run.json`) from another shell. A torn last line (the run is writing, or crashed mid-write) is
+ * tolerated and said so.
+ *
+ * @since 0.1.0
+ */
+import * as NodeFs from "node:fs"
+import * as Event from "../core/Event.ts"
+import * as Json from "../core/Json.ts"
+import * as Learner from "../core/Learner.ts"
+import * as Display from "./Display.ts"
+import * as Format from "./Format.ts"
+import * as Progress from "./Progress.ts"
+import { table } from "./Summary.ts"
+import * as Term from "./Term.ts"
+
+/**
+ * What a run directory holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Snapshot {
+  readonly progress: Progress.Progress
+  readonly tornLine: string | undefined
+  readonly invalid: number
+  readonly hasResults: boolean
+}
+
+/**
+ * Reads a run directory's journal into a progress (sync: also used from a signal handler).
+ *
+ * @since 0.1.0
+ * @category files
+ */
+export const readSync = (runDir: string): Snapshot | undefined => {
+  let text: string
+  try {
+    text = NodeFs.readFileSync(`${runDir}/events.jsonl`, "utf8")
+  } catch {
+    return undefined
+  }
+  let plan: unknown
+  try {
+    const run = Json.parse(NodeFs.readFileSync(`${runDir}/run.json`, "utf8"))
+    if (run.ok && Json.isObject(run.value)) plan = run.value.plan
+  } catch {
+    plan = undefined
+  }
+  const journal = Event.parseJournal(text)
+  return {
+    progress: Progress.fromEvents(Progress.blocksOfPlan(plan), journal.events),
+    tornLine: journal.tornLine,
+    invalid: journal.invalid,
+    hasResults: NodeFs.existsSync(`${runDir}/results.json`)
+  }
+}
+
+/**
+ * Whether a process exists (signal 0).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+const placement = (t: Progress.TaskView): string => {
+  const parts: Array<string> = []
+  if (t.pid !== undefined) parts.push(`pid ${t.pid}`)
+  if (t.pgid !== undefined && t.pgid !== t.pid) parts.push(`pgid ${t.pgid}`)
+  if (t.host !== undefined) parts.push(`on ${t.host}`)
+  if (t.jobId !== undefined) parts.push(`job ${t.jobId}`)
+  return parts.join(", ")
+}
+
+/**
+ * Lists tasks that may still be running, one per line, with how to kill them.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const unfinishedLines = (tasks: ReadonlyArray<Progress.TaskView>): ReadonlyArray<string> =>
+  tasks.map((t) => {
+    const where = placement(t)
+    return `  ${Learner.label(t.learner)} ${t.task} (iteration ${t.iteration}, attempt ${t.attempt})${where === "" ? "" : `: ${where}`}`
+  })
+
+/**
+ * The kill command for tasks' process groups, if they have local ones.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const killHint = (tasks: ReadonlyArray<Progress.TaskView>): string | undefined => {
+  const groups = tasks.flatMap((t) => (t.host === undefined && t.pgid !== undefined ? [t.pgid] : []))
+  return groups.length === 0 ? undefined : `kill -KILL ${groups.map((g) => `-${g}`).join(" ")}`
+}
+
+/**
+ * Renders the status of a run.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const render = (
+  runDir: string,
+  snapshot: Snapshot,
+  options: { readonly now: number; readonly color: boolean; readonly isAlive: (pid: number) => boolean }
+): string => {
+  const p = snapshot.progress
+  const lines: Array<string> = []
+  const finished = p.finished
+  const roseAlive = p.rosePid !== undefined && options.isAlive(p.rosePid)
+  let state: string
+  if (finished !== undefined) {
+    state = `${finished.status} in ${Format.duration(finished.durationMs)}`
+  } else if (p.startedAt === undefined) {
+    state = "not started (no run_started in the journal)"
+  } else if (roseAlive) {
+    state = `running for ${Format.elapsed(options.now - p.startedAt)} (rose pid ${p.rosePid})`
+  } else {
+    state = `not running: the rose process (pid ${p.rosePid ?? "?"}) is gone and the run did not finish`
+  }
+  lines.push(`run ${p.runId ?? "?"}  ${Term.paint(options.color, "bold", state)}`)
+  lines.push(`run directory ${runDir}`)
+  if (p.lastEventAt !== undefined) {
+    lines.push(`last event ${Format.elapsed(options.now - p.lastEventAt)} ago (${Format.plural(p.events, "event")})`)
+  }
+  lines.push("")
+  const rows = p.learners.map((l) => {
+    const task =
+      l.task === undefined || Progress.isDone(l)
+        ? ""
+        : `${l.task.task}${l.task.startedAt === undefined ? "" : ` ${Format.elapsed(options.now - l.task.startedAt)}`}`
+    return [
+      l.label,
+      l.status,
+      Progress.iterationText(l),
+      Display.metricText(l),
+      Format.sparkline(l.history),
+      l.status === "error" ? (l.failure ?? "") : task
+    ]
+  })
+  lines.push(
+    table(["learner", "state", "iteration", "metric (last)", "history", "task"], rows, { color: options.color })
+  )
+  const open = Progress.unfinished(p)
+  if (open.length > 0) {
+    lines.push("")
+    lines.push(
+      finished === undefined && roseAlive
+        ? `${Format.plural(open.length, "task")} running, ${p.queued.size} queued:`
+        : `${Format.plural(open.length, "task")} started and never finished; they may still be running:`
+    )
+    lines.push(...unfinishedLines(open))
+    const hint = killHint(open)
+    if (!(finished === undefined && roseAlive) && hint !== undefined) lines.push(`to kill them: ${hint}`)
+  }
+  if (snapshot.tornLine !== undefined) {
+    lines.push("")
+    lines.push(
+      "note: the journal's last line is incomplete (a write in progress, or a crash mid-write); it was ignored"
+    )
+  }
+  if (snapshot.invalid > 0) lines.push(`note: ${Format.plural(snapshot.invalid, "journal line")} could not be read`)
+  return `${lines.join("\n")}\n`
+}

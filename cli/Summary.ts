@@ -1,0 +1,125 @@
+/**
+ * The summary `rose run` prints at the end: a table of how each learner ended, then where the run's
+ * files are.
+ *
+ * @since 0.1.0
+ */
+import type * as Results from "../core/Results.ts"
+import * as Format from "./Format.ts"
+import * as Term from "./Term.ts"
+
+/**
+ * A text table: columns padded to their widest cell (numbers aligned right).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const table = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  options: { readonly right?: ReadonlyArray<number>; readonly color?: boolean } = {}
+): string => {
+  const widths = header.map((h, i) => Math.max(Array.from(h).length, ...rows.map((r) => Array.from(r[i] ?? "").length)))
+  const fmt = (cells: ReadonlyArray<string>) =>
+    cells
+      .map((c, i) => Term.pad(c, widths[i]!, options.right?.includes(i) === true ? "right" : "left"))
+      .join("  ")
+      .trimEnd()
+  return [Term.paint(options.color === true, "bold", fmt(header)), ...rows.map(fmt)].join("\n")
+}
+
+const reasonText: { readonly [R in Results.LearnerResult["stopReason"]]: string } = {
+  criterion_met: "converged",
+  max_iter: "max_iter",
+  error: "error",
+  stopped: "stopped",
+  interrupted: "interrupted"
+}
+
+const reasonStyle: { readonly [R in Results.LearnerResult["stopReason"]]: Term.Style } = {
+  criterion_met: "green",
+  max_iter: "yellow",
+  error: "red",
+  stopped: "gray",
+  interrupted: "magenta"
+}
+
+/**
+ * The learners' table.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const learners = (results: Results.Results, color: boolean): string => {
+  const rows = results.learners.map((l) => {
+    const last = l.metric?.history.at(-1)
+    const metric =
+      l.metric === null
+        ? "–"
+        : `${l.metric.name} ${last === undefined ? "–" : Format.number(last)} (${l.metric.operator} ${Format.number(l.metric.threshold)})`
+    const note =
+      l.failure === null
+        ? ""
+        : `${l.failure.task === "" ? "" : `${l.failure.task} @${l.failure.iteration}: `}${Format.failure(l.failure)}`
+    return [`${l.name}[${l.index}]`, String(l.iterations), reasonText[l.stopReason], metric, note]
+  })
+  const text = table(["learner", "iterations", "ended", "metric (last)", "failure"], rows, { right: [1], color })
+  if (!color) return text
+  // Colour the "ended" cells after layout, so padding is computed on plain text.
+  const lines = text.split("\n")
+  return [
+    lines[0]!,
+    ...lines.slice(1).map((line, i) => {
+      const reason = results.learners[i]!.stopReason
+      const word = reasonText[reason]
+      return line.replace(` ${word}`, ` ${Term.paint(true, reasonStyle[reason], word)}`)
+    })
+  ].join("\n")
+}
+
+/**
+ * Where a run's files are.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const files = (runDir: string, report: boolean): string =>
+  [
+    `run directory  ${runDir}`,
+    `results        ${runDir}/results.json`,
+    `journal        ${runDir}/events.jsonl`,
+    ...(report ? [`report         ${runDir}/report.html`] : [])
+  ].join("\n")
+
+/**
+ * The whole summary.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const render = (
+  results: Results.Results,
+  runDir: string,
+  options: { readonly color: boolean; readonly report: boolean; readonly signal?: string | undefined }
+): string => {
+  const status =
+    results.status === "completed"
+      ? Term.paint(options.color, "green", "completed")
+      : results.status === "failed"
+        ? Term.paint(options.color, "red", "failed")
+        : Term.paint(
+            options.color,
+            "magenta",
+            `interrupted${options.signal === undefined ? "" : ` by ${options.signal}`}`
+          )
+  const failed = results.learners.filter((l) => l.stopReason === "error").length
+  const tail = failed > 0 ? ` (${Format.plural(failed, "learner")} failed)` : ""
+  return [
+    "",
+    learners(results, options.color),
+    "",
+    `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}`,
+    files(runDir, options.report),
+    ""
+  ].join("\n")
+}

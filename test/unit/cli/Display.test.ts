@@ -1,0 +1,125 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as PubSub from "effect/PubSub"
+import * as Display from "../../../cli/Display.ts"
+import * as Progress from "../../../cli/Progress.ts"
+import * as Term from "../../../cli/Term.ts"
+import * as Event from "../../../core/Event.ts"
+import { planOf, smallRun } from "./fixtures.ts"
+
+const progressAt = (n: number) => {
+  const j = smallRun()
+  const events = j.events.slice(0, n)
+  const last = Date.parse(events.at(-1)?.ts ?? "2026-11-28T12:00:00.000Z")
+  return { p: Progress.fromEvents(Progress.blocksOfPlan(planOf), events), j: { ...j, now: () => last } }
+}
+
+describe("Display", () => {
+  it("draws one line per learner under a header, cut to the terminal width", () => {
+    const { p, j } = progressAt(5)
+    const lines = Display.frame(p, j.now() + 12_000, 60, false)
+    assert.strictEqual(lines.length, 3)
+    assert.match(lines[0]!, /^rose run-1 +2\/2 learners active · 2 running · 0 queued/)
+    assert.match(lines[1]!, /^sweep\[0\] +running +it 1\/5/)
+    assert.match(lines[2]!, /^sweep\[1\] +running/)
+    for (const l of lines) assert.isAtMost(Array.from(l).length, 59)
+    const wide = Display.frame(p, j.now() + 12_000, 200, false)
+    assert.include(wide[1]!, "training 12s")
+  })
+
+  it("shows the metric against its threshold and a sparkline of the history", () => {
+    const { p, j } = progressAt(1000)
+    const lines = Display.frame(p, j.now(), 200, false)
+    assert.include(lines[1]!, "converged")
+    assert.include(lines[1]!, "mse 0.05 (< 0.1)")
+    assert.include(lines[1]!, "█▁")
+    assert.include(lines[2]!, "error")
+    assert.include(lines[2]!, "training: exit 3: boom")
+  })
+
+  it("colours only when asked", () => {
+    const { p, j } = progressAt(1000)
+    assert.notInclude(Display.frame(p, j.now(), 200, false).join(""), "\u001b[")
+    assert.include(Display.frame(p, j.now(), 200, true).join(""), "\u001b[32m")
+  })
+
+  it("writes plain timestamped lines for iterations, failures and stops", () => {
+    const { j } = progressAt(0)
+    const p = Progress.make(Progress.blocksOfPlan(planOf))
+    const lines: Array<string> = []
+    for (const e of j.events) {
+      Progress.apply(p, e)
+      const line = Display.plainLine(p, e)
+      if (line !== undefined) lines.push(line)
+    }
+    const clock = /^\d\d:\d\d:\d\d /
+    for (const l of lines) assert.match(l, clock)
+    const text = lines.map((l) => l.replace(clock, "")).join("\n")
+    assert.include(text, "run run-1 started: sweep ×2 (max_iter 5); run directory /runs/run-1")
+    assert.include(text, "sweep[0] iteration 1/5 done: mse 0.4 (< 0.1)")
+    assert.include(text, "sweep[1] task training failed (iteration 1, attempt 1): exit 3: boom")
+    assert.include(text, "sweep[0] converged after 2 iterations: mse 0.05 (< 0.1)")
+    assert.include(text, "run run-1 failed in 7.0 s")
+    assert.notInclude(text, "task_started")
+  })
+
+  it("lists long tasks with their elapsed time in plain mode", () => {
+    const { p, j } = progressAt(5)
+    assert.isUndefined(Display.heartbeatLine(p, j.now() + 1000))
+    assert.match(
+      Display.heartbeatLine(p, j.now() + 40_000) ?? "",
+      /still running: sweep\[0\] training 40s, sweep\[1\] training 40s; 0 queued$/
+    )
+  })
+
+  it.scopedLive("redraws in place on a terminal: cursor up over the previous frame, then the new one", () =>
+    Effect.gen(function* () {
+      const bus = yield* PubSub.unbounded<Event.Event>()
+      const sub = yield* PubSub.subscribe(bus)
+      const out = Term.memory({ isTTY: true, columns: 120 })
+      const err = Term.memory()
+      const progress = Progress.make(Progress.blocksOfPlan(planOf))
+      const display = yield* Display.start(sub, progress, { mode: "live", out: out.sink, err: err.sink, fps: 50 })
+      const events = smallRun().events
+      for (const e of events.slice(0, 8)) yield* PubSub.publish(bus, e)
+      yield* Effect.sleep("120 millis")
+      for (const e of events.slice(8)) yield* PubSub.publish(bus, e)
+      yield* display.finish
+      const text = out.text()
+      assert.isTrue(text.startsWith(Term.escapes.hideCursor))
+      assert.isTrue(text.endsWith(Term.escapes.showCursor))
+      assert.include(text, "\u001b[3A")
+      const frames = text.split("\u001b[3A").length - 1
+      assert.isAtLeast(frames, 2)
+      const last = text.slice(text.lastIndexOf("\u001b[3A"))
+      assert.strictEqual(
+        Term.strip(last)
+          .split("\n")
+          .filter((l) => l.startsWith("sweep[")).length,
+        2
+      )
+      assert.include(text, "sweep[1] task training failed")
+      assert.strictEqual(err.text(), "")
+    })
+  )
+
+  it.scoped("--json streams every event as a JSON line, in order", () =>
+    Effect.gen(function* () {
+      const bus = yield* PubSub.unbounded<Event.Event>()
+      const sub = yield* PubSub.subscribe(bus)
+      const out = Term.memory()
+      const err = Term.memory()
+      const display = yield* Display.start(sub, Progress.make([]), { mode: "json", out: out.sink, err: err.sink })
+      const events = smallRun().events
+      for (const e of events) yield* PubSub.publish(bus, e)
+      yield* display.finish
+      const lines = out.text().trimEnd().split("\n")
+      assert.strictEqual(lines.length, events.length)
+      assert.deepStrictEqual(
+        lines.map((l) => Event.fromJsonLine(l)),
+        events
+      )
+      assert.deepStrictEqual(JSON.parse(lines[0]!).type, "run_started")
+    })
+  )
+})
