@@ -1,3 +1,4 @@
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -5,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Backend from "../Backend.ts"
 import * as CommandLine from "../CommandLine.ts"
@@ -122,9 +123,18 @@ const toRecord = (resolved: TaskConfig.Resolved): IterationState.ResolvedConfig 
   kwargs: TaskConfig.kwargsRecord(resolved)
 })
 
-const backoffMillis = (policy: Task.RetryPolicy, attempt: number) =>
-  Effect.map(Random.nextRange(0.8, 1.2), (jitter) =>
-    Math.round(Math.min(30_000, policy.baseDelayMillis * 2 ** (attempt - 1)) * jitter)
+/**
+ * The delay before retry `attempt + 1`: an Effect Schedule, exponential from the policy's base delay
+ * with jitter, capped at 30 s. The delay is computed before sleeping so `task_retried` can say it.
+ */
+const backoffMillis = (policy: Task.RetryPolicy, attempt: number, now: number) =>
+  Effect.map(
+    Schedule.run(
+      Schedule.delays(Schedule.jittered(Schedule.exponential(Duration.millis(policy.baseDelayMillis), 2))),
+      now,
+      Array.from({ length: attempt }, (_, i) => i)
+    ),
+    (delays) => Math.round(Math.min(30_000, Duration.toMillis(Chunk.unsafeLast(delays))))
   )
 
 interface Prepared {
@@ -169,7 +179,7 @@ export const runTask = (
       if (attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)) {
         return yield* failure
       }
-      const delayMs = yield* backoffMillis(task.retry, attempt)
+      const delayMs = yield* backoffMillis(task.retry, attempt, yield* Clock.currentTimeMillis)
       yield* env.post({
         _tag: "task_retried",
         learner: ls.ref,
