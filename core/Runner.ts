@@ -292,8 +292,12 @@ export const prepare = (
     const supervise = (ls: LearnerState) =>
       Effect.gen(function* () {
         if (outcomes.has(ls.key)) return
-        const loop = ls.def.kind === "reinforcement" ? Loops.reinforcement : Loops.active
-        const fiber = yield* FiberMap.run(fibers, ls.key, loop(env, ls))
+        const loop = Loops.forKind(ls.def.kind)
+        const fiber = yield* FiberMap.run(
+          fibers,
+          ls.key,
+          loop === undefined ? Effect.dieMessage(`no loop for learner kind "${ls.def.kind}"`) : loop(env, ls)
+        )
         const exit = yield* Fiber.await(fiber)
         const outcome = classify(ls, exit)
         outcomes.set(ls.key, outcome)

@@ -124,3 +124,15 @@ export const active: Loop = sequence(["simulation", "training", "active_learn"])
 
 /** Reinforcement learning: environment (optional) → update → criterion. */
 export const reinforcement: Loop = sequence(["environment", "update"])
+
+/** The loop of each learner kind. */
+export const forKind = (kind: string): Loop | undefined => {
+  switch (kind) {
+    case "active":
+      return active
+    case "reinforcement":
+      return reinforcement
+    default:
+      return undefined
+  }
+}
