@@ -1,0 +1,620 @@
+/**
+ * The `.rose` grammar: a pure Chevrotain `CstParser` (no semantic actions), with error recovery on
+ * and full node locations. `generated/cst.ts` holds the CST types generated from it (a test fails
+ * when they drift). One shared instance parses every input; grammar validations run in the test
+ * suite and are skipped in production.
+ *
+ * @since 0.1.0
+ */
+import {
+  CstParser,
+  defaultParserErrorProvider,
+  EOF,
+  type IParserErrorMessageProvider,
+  type IRecognitionException,
+  type IToken,
+  type TokenType
+} from "chevrotain"
+import type * as Cst from "./generated/cst.ts"
+import { closest } from "./internal/suggest.ts"
+import * as T from "./Tokens.ts"
+
+// ---------------------------------------------------------------------------------------------
+// error messages: "Expecting X but found `y`." with a "did you mean" for misspelt keywords
+// ---------------------------------------------------------------------------------------------
+
+const labelOf = (t: TokenType): string => {
+  if (t === EOF) return "end of file"
+  return t.LABEL ?? t.name
+}
+
+const shown = (t: IToken | undefined): string =>
+  t === undefined || t.tokenType === EOF
+    ? "end of file"
+    : `\`${t.image.length > 30 ? `${t.image.slice(0, 30)}…` : t.image}\``
+
+const keywordWord = (t: TokenType): string | undefined => (t.name.startsWith("Kw_") ? t.name.slice(3) : undefined)
+
+const suggestKeyword = (actual: IToken | undefined, expected: Iterable<TokenType>): string => {
+  if (actual === undefined || actual.tokenType !== T.Identifier) return ""
+  const words: Array<string> = []
+  for (const t of expected) {
+    const w = keywordWord(t)
+    if (w !== undefined) words.push(w)
+    else if (t === T.LearnerKind || t === T.Keyword) {
+      for (const k of T.keywords) {
+        if (t === T.Keyword || k.CATEGORIES?.includes(T.LearnerKind) === true) words.push(keywordWord(k)!)
+      }
+    }
+  }
+  const c = closest(actual.image, words)
+  return c === undefined ? "" : `; did you mean '${c}'?`
+}
+
+const describeAlternatives = (paths: ReadonlyArray<ReadonlyArray<TokenType>>): string => {
+  const firsts: Array<string> = []
+  for (const p of paths) {
+    const t = p[0]
+    if (t === undefined) continue
+    const l = labelOf(t)
+    if (!firsts.includes(l)) firsts.push(l)
+  }
+  if (firsts.length === 0) return "something else"
+  if (firsts.length === 1) return firsts[0]!
+  if (firsts.length > 8) return `${firsts.slice(0, 8).join(", ")}, …`
+  return `${firsts.slice(0, -1).join(", ")} or ${firsts[firsts.length - 1]}`
+}
+
+const ruleDescriptions: { readonly [rule: string]: string } = {
+  topItem: "a declaration (active, reinforcement, uq, selector, backend, plugin, let)",
+  learnerItem:
+    "a learner setting (parallel, max_iter, stop when, on_error), a task binding (name = exec …) or a section (learner N { … })",
+  binding: 'a binding: exec "command", exec ["argv", …], shell "script" or call "./module.ts#function"',
+  taskOption: "a task option (with, args, resources, retry, timeout, backend, env)",
+  primary: "an expression",
+  unary: "an expression",
+  expression: "an expression",
+  notExpr: "an expression",
+  when: "'at N', 'from N' or 'default'",
+  objectKey: "a key",
+  memberName: "a name"
+}
+
+const topLevelKeywords = ["active", "reinforcement", "uq", "selector", "backend", "plugin", "let"]
+const learnerKeywords = ["parallel", "max_iter", "stop", "on_error", "learner"]
+
+/**
+ * Langium-style messages: one line, labels rather than token names.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const errorMessageProvider: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    if (expected === EOF && ruleName === "program") {
+      const hint =
+        actual.tokenType === T.Identifier
+          ? ((c) => (c === undefined ? "" : `; did you mean '${c}'?`))(closest(actual.image, topLevelKeywords))
+          : ""
+      return `Expecting ${ruleDescriptions.topItem} but found ${shown(actual)}${hint}`
+    }
+    if (expected === T.RCurly && ruleName === "learnerBlock") {
+      const hint =
+        actual.tokenType === T.Identifier
+          ? ((c) => (c === undefined ? "" : `; did you mean '${c}'?`))(closest(actual.image, learnerKeywords))
+          : ""
+      return `Expecting ${ruleDescriptions.learnerItem} or '}' but found ${shown(actual)}${hint}`
+    }
+    return `Expecting ${labelOf(expected)} but found ${shown(actual)}${suggestKeyword(actual, [expected])}`
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `Expecting ${ruleDescriptions.topItem} but found ${shown(firstRedundant)}`
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    const first = actual[0]
+    const second = actual[1]?.tokenType
+    if (
+      ruleName === "learnerItem" &&
+      first?.tokenType === T.Identifier &&
+      (second === T.At || second === T.From || second === T.Default)
+    ) {
+      return `Expecting ${ruleDescriptions.learnerItem} but found \`${first.image} ${actual[1]!.image}\`: configuration entries go inside a section, learner K { ${first.image} ${actual[1]!.image} … }`
+    }
+    const paths = expectedPathsPerAlt.flat()
+    const what = ruleDescriptions[ruleName] ?? describeAlternatives(paths)
+    return `Expecting ${what} but found ${shown(first)}${suggestKeyword(first, paths.map((p) => p[0]!).filter(Boolean))}`
+  },
+  buildEarlyExitMessage(options) {
+    const first = options.actual[0]
+    const what = ruleDescriptions[options.ruleName] ?? describeAlternatives(options.expectedIterationPaths)
+    return first === undefined
+      ? defaultParserErrorProvider.buildEarlyExitMessage(options)
+      : `Expecting at least one ${what} but found ${shown(first)}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the grammar
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category parsers
+ */
+export class RoseParser extends CstParser {
+  constructor(options: { readonly validate?: boolean } = {}) {
+    super([...T.allTokens], {
+      recoveryEnabled: true,
+      nodeLocationTracking: "full",
+      // LL(2) is enough but for learnerItem (its OR says so); error messages compute their expected
+      // paths to this depth, which is costly for deep expression rules
+      maxLookahead: 2,
+      errorMessageProvider,
+      skipValidations: options.validate !== true
+    })
+    this.performSelfAnalysis()
+  }
+
+  // program := topItem*
+  program = this.RULE("program", () => {
+    this.MANY(() => this.SUBRULE(this.topItem))
+  })
+
+  topItem = this.RULE("topItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.backendDecl) },
+      { ALT: () => this.SUBRULE(this.pluginDecl) },
+      { ALT: () => this.SUBRULE(this.letDecl) },
+      { ALT: () => this.SUBRULE(this.learnerBlock) }
+    ])
+  })
+
+  // backend KIND ["name"] [{ key: value, … }]
+  backendDecl = this.RULE("backendDecl", () => {
+    this.CONSUME(T.Backend)
+    this.SUBRULE(this.dashedName)
+    this.OPTION(() => this.CONSUME(T.StringLiteral))
+    this.OPTION2(() => this.SUBRULE(this.objectLit))
+  })
+
+  // dry-run: names joined by '-'
+  dashedName = this.RULE("dashedName", () => {
+    this.CONSUME(T.Identifier)
+    this.MANY(() => {
+      this.CONSUME(T.Minus)
+      this.CONSUME2(T.Identifier)
+    })
+  })
+
+  pluginDecl = this.RULE("pluginDecl", () => {
+    this.CONSUME(T.Plugin)
+    this.CONSUME(T.StringLiteral)
+  })
+
+  letDecl = this.RULE("letDecl", () => {
+    this.CONSUME(T.Let)
+    this.CONSUME(T.Identifier)
+    this.CONSUME(T.Equals)
+    this.SUBRULE(this.expression)
+  })
+
+  // active "name" { … }
+  learnerBlock = this.RULE("learnerBlock", () => {
+    this.CONSUME(T.LearnerKind)
+    this.OPTION(() => this.CONSUME(T.StringLiteral))
+    this.CONSUME(T.LCurly)
+    this.MANY(() => this.SUBRULE(this.learnerItem))
+    this.CONSUME(T.RCurly)
+  })
+
+  learnerItem = this.RULE("learnerItem", () => {
+    this.OR({
+      MAX_LOOKAHEAD: 3,
+      DEF: [
+        { ALT: () => this.SUBRULE(this.parallelStmt) },
+        { ALT: () => this.SUBRULE(this.maxIterStmt) },
+        { ALT: () => this.SUBRULE(this.stopStmt) },
+        { ALT: () => this.SUBRULE(this.onErrorStmt) },
+        { ALT: () => this.SUBRULE(this.learnerSection) },
+        { ALT: () => this.SUBRULE(this.taskBinding) },
+        // last: `name value` shares its first tokens with a binding (`name "q" = …`)
+        { ALT: () => this.SUBRULE(this.optionStmt) }
+      ]
+    })
+  })
+
+  parallelStmt = this.RULE("parallelStmt", () => {
+    this.CONSUME(T.Parallel)
+    this.SUBRULE(this.expression)
+  })
+
+  maxIterStmt = this.RULE("maxIterStmt", () => {
+    this.CONSUME(T.MaxIter)
+    this.SUBRULE(this.expression)
+  })
+
+  // stop when METRIC [OP] THRESHOLD
+  stopStmt = this.RULE("stopStmt", () => {
+    this.CONSUME(T.Stop)
+    this.CONSUME(T.When)
+    this.CONSUME(T.Identifier)
+    this.OPTION(() => this.CONSUME(T.CompareOp))
+    this.SUBRULE(this.additive)
+  })
+
+  onErrorStmt = this.RULE("onErrorStmt", () => {
+    this.CONSUME(T.OnError)
+    this.CONSUME(T.Identifier)
+  })
+
+  // learner K { entries }
+  learnerSection = this.RULE("learnerSection", () => {
+    this.CONSUME(T.Learner)
+    this.SUBRULE(this.intExpr)
+    this.CONSUME(T.LCurly)
+    this.MANY(() => this.SUBRULE(this.configEntry))
+    this.CONSUME(T.RCurly)
+  })
+
+  // TASK [at N | from N | default] { key: value, … }
+  configEntry = this.RULE("configEntry", () => {
+    this.SUBRULE(this.taskRef)
+    this.OPTION(() => this.SUBRULE(this.when))
+    this.SUBRULE(this.objectLit)
+  })
+
+  when = this.RULE("when", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.At)
+          this.SUBRULE(this.intExpr)
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.From)
+          this.SUBRULE2(this.intExpr)
+        }
+      },
+      { ALT: () => this.CONSUME(T.Default) }
+    ])
+  })
+
+  // [-] NUMBER | [-] NAME
+  intExpr = this.RULE("intExpr", () => {
+    this.OPTION(() => this.CONSUME(T.Minus))
+    this.OR([{ ALT: () => this.CONSUME(T.NumberToken) }, { ALT: () => this.CONSUME(T.Identifier) }])
+  })
+
+  // TASK ["qualifier"] = binding option*
+  taskBinding = this.RULE("taskBinding", () => {
+    this.SUBRULE(this.taskRef)
+    this.CONSUME(T.Equals)
+    this.SUBRULE(this.binding)
+    this.MANY(() => this.SUBRULE(this.taskOption))
+  })
+
+  taskRef = this.RULE("taskRef", () => {
+    this.CONSUME(T.Identifier)
+    this.OPTION(() => this.CONSUME(T.StringLiteral))
+  })
+
+  binding = this.RULE("binding", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Exec) },
+      { ALT: () => this.CONSUME(T.Shell) },
+      { ALT: () => this.CONSUME(T.Call) }
+    ])
+    this.SUBRULE(this.expression)
+  })
+
+  taskOption = this.RULE("taskOption", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.With)
+          this.SUBRULE(this.objectLit, { LABEL: "withConfig" })
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Args)
+          this.SUBRULE(this.arrayLit)
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Resources)
+          this.SUBRULE2(this.objectLit, { LABEL: "resourcesConfig" })
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Retry)
+          this.SUBRULE(this.expression)
+          this.OPTION(() => {
+            this.CONSUME(T.On)
+            this.CONSUME(T.Identifier)
+          })
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Timeout)
+          this.CONSUME(T.Duration)
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Backend)
+          this.CONSUME(T.StringLiteral)
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Env)
+          this.SUBRULE3(this.objectLit, { LABEL: "envConfig" })
+        }
+      }
+    ])
+  })
+
+  // NAME value (kind options such as `models 3`)
+  optionStmt = this.RULE("optionStmt", () => {
+    this.CONSUME(T.Identifier)
+    this.SUBRULE(this.expression)
+  })
+
+  // ------------------------------------------------------------------------------------------
+  // expressions, loosest first
+  // ------------------------------------------------------------------------------------------
+
+  expression = this.RULE("expression", () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.ifExpr) }, { ALT: () => this.SUBRULE(this.coalesceExpr) }])
+  })
+
+  ifExpr = this.RULE("ifExpr", () => {
+    this.CONSUME(T.If)
+    this.SUBRULE(this.expression, { LABEL: "condition" })
+    this.CONSUME(T.Then)
+    this.SUBRULE2(this.expression, { LABEL: "consequent" })
+    this.CONSUME(T.Else)
+    this.SUBRULE3(this.expression, { LABEL: "alternative" })
+  })
+
+  coalesceExpr = this.RULE("coalesceExpr", () => {
+    this.SUBRULE(this.orExpr, { LABEL: "lhs" })
+    this.MANY(() => {
+      this.CONSUME(T.Coalesce)
+      this.SUBRULE2(this.orExpr, { LABEL: "rhs" })
+    })
+  })
+
+  orExpr = this.RULE("orExpr", () => {
+    this.SUBRULE(this.andExpr, { LABEL: "lhs" })
+    this.MANY(() => {
+      this.CONSUME(T.Or)
+      this.SUBRULE2(this.andExpr, { LABEL: "rhs" })
+    })
+  })
+
+  andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr, { LABEL: "lhs" })
+    this.MANY(() => {
+      this.CONSUME(T.And)
+      this.SUBRULE2(this.notExpr, { LABEL: "rhs" })
+    })
+  })
+
+  notExpr = this.RULE("notExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not)
+          this.SUBRULE(this.notExpr)
+        }
+      },
+      { ALT: () => this.SUBRULE(this.comparison) }
+    ])
+  })
+
+  comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.additive, { LABEL: "lhs" })
+    this.OPTION(() => {
+      this.CONSUME(T.CompareOp)
+      this.SUBRULE2(this.additive, { LABEL: "rhs" })
+    })
+  })
+
+  additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "lhs" })
+    this.MANY(() => {
+      this.CONSUME(T.AddOp)
+      this.SUBRULE2(this.multiplicative, { LABEL: "rhs" })
+    })
+  })
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "lhs" })
+    this.MANY(() => {
+      this.CONSUME(T.MulOp)
+      this.SUBRULE2(this.unary, { LABEL: "rhs" })
+    })
+  })
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus)
+          this.SUBRULE(this.unary)
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Plus)
+          this.SUBRULE2(this.unary)
+        }
+      },
+      { ALT: () => this.SUBRULE(this.power) }
+    ])
+  })
+
+  // right-associative, binds tighter than a unary minus on its left: -2 ** 2 == -(2 ** 2)
+  power = this.RULE("power", () => {
+    this.SUBRULE(this.postfix)
+    this.OPTION(() => {
+      this.CONSUME(T.StarStar)
+      this.SUBRULE(this.unary, { LABEL: "exponent" })
+    })
+  })
+
+  postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary)
+    this.MANY(() => this.SUBRULE(this.accessor))
+  })
+
+  accessor = this.RULE("accessor", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Dot)
+          this.SUBRULE(this.memberName)
+        }
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket)
+          this.SUBRULE(this.expression)
+          this.CONSUME(T.RBracket)
+        }
+      }
+    ])
+  })
+
+  memberName = this.RULE("memberName", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Keyword) }])
+  })
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberToken) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Null) },
+      { ALT: () => this.CONSUME(T.Learner) },
+      { ALT: () => this.CONSUME(T.MaxIter) },
+      { ALT: () => this.SUBRULE(this.callOrName) },
+      { ALT: () => this.SUBRULE(this.parenExpr) },
+      { ALT: () => this.SUBRULE(this.arrayLit) },
+      { ALT: () => this.SUBRULE(this.objectLit) }
+    ])
+  })
+
+  // NAME or NAME(args); `env` is a keyword (task option) and a function
+  callOrName = this.RULE("callOrName", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Env) }])
+    this.OPTION(() => this.SUBRULE(this.callArgs))
+  })
+
+  callArgs = this.RULE("callArgs", () => {
+    this.CONSUME(T.LParen)
+    this.OPTION(() => {
+      this.SUBRULE(this.expression)
+      this.MANY(() => {
+        this.CONSUME(T.Comma)
+        this.SUBRULE2(this.expression)
+      })
+    })
+    this.CONSUME(T.RParen)
+  })
+
+  parenExpr = this.RULE("parenExpr", () => {
+    this.CONSUME(T.LParen)
+    this.SUBRULE(this.expression)
+    this.CONSUME(T.RParen)
+  })
+
+  arrayLit = this.RULE("arrayLit", () => {
+    this.CONSUME(T.LBracket)
+    this.OPTION(() => {
+      this.SUBRULE(this.expression)
+      this.MANY(() => {
+        this.CONSUME(T.Comma)
+        this.SUBRULE2(this.expression)
+      })
+      this.OPTION2(() => this.CONSUME2(T.Comma))
+    })
+    this.CONSUME(T.RBracket)
+  })
+
+  // commas between entries are optional (a newline reads as well)
+  objectLit = this.RULE("objectLit", () => {
+    this.CONSUME(T.LCurly)
+    this.MANY(() => {
+      this.SUBRULE(this.objectEntry)
+      this.OPTION(() => this.CONSUME(T.Comma))
+    })
+    this.CONSUME(T.RCurly)
+  })
+
+  objectEntry = this.RULE("objectEntry", () => {
+    this.SUBRULE(this.objectKey)
+    this.CONSUME(T.Colon)
+    this.SUBRULE(this.expression)
+  })
+
+  objectKey = this.RULE("objectKey", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.Keyword) }
+    ])
+  })
+}
+
+let shared: RoseParser | undefined
+
+/**
+ * The shared parser (built on first use, validations skipped).
+ *
+ * @since 0.1.0
+ * @category parsers
+ */
+export const parser = (): RoseParser => {
+  if (shared === undefined) shared = new RoseParser()
+  return shared
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Result {
+  readonly cst: Cst.ProgramCstNode
+  readonly errors: ReadonlyArray<IRecognitionException>
+}
+
+/**
+ * Parses a token vector into a CST. Never throws on bad input: errors are collected.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseTokens = (tokens: ReadonlyArray<IToken>): Result => {
+  const p = parser()
+  // Chevrotain recovers from errors by throwing exceptions; their stack traces are never read and
+  // capturing them is most of the cost of parsing a broken file
+  const errorClass = Error as { stackTraceLimit?: number | undefined }
+  const limit = errorClass.stackTraceLimit
+  errorClass.stackTraceLimit = 0
+  try {
+    p.input = tokens as Array<IToken>
+    const cst = p.program() as Cst.ProgramCstNode
+    return { cst, errors: [...p.errors] }
+  } finally {
+    errorClass.stackTraceLimit = limit
+  }
+}
