@@ -1,0 +1,115 @@
+/**
+ * The `.rose` façade: pure functions from text to an AST, to diagnostics, to a `Program`. Nothing
+ * here touches a runtime: file existence, the environment and module loading are injected.
+ *
+ * @example
+ * ```ts
+ * import { Dsl } from "rose-ts/dsl"
+ * const result = Dsl.compile(text, { file: "sweep.rose", here: "/abs/folder" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Program from "../core/Program.ts"
+import type * as Ast from "./Ast.ts"
+import * as Check from "./Check.ts"
+import * as Compile from "./Compile.ts"
+import * as Diagnostic from "./Diagnostic.ts"
+import { DslError } from "./DslError.ts"
+import { parseText } from "./internal/parse.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParseOptions {
+  /** The file name shown in diagnostics. */
+  readonly file?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParseResult {
+  /** The tree, also for a file with errors (what recovery lost is `Missing` or absent). */
+  readonly ast: Ast.File
+  /** Lexical and syntax diagnostics, sorted. */
+  readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+}
+
+/**
+ * Parses a `.rose` text. Never throws.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parse = (text: string, _options: ParseOptions = {}): ParseResult => {
+  const p = parseText(text)
+  return { ast: p.ast, diagnostics: Diagnostic.sort(p.diagnostics) }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type CheckOptions = Check.Options
+
+/**
+ * Every lexical, syntax and semantic diagnostic of a text, sorted by position. `rose check` exits 2
+ * when any has severity `error`.
+ *
+ * @since 0.1.0
+ * @category checking
+ */
+export const check = (
+  text: string,
+  options: CheckOptions = {}
+): { readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic> } => {
+  const p = parseText(text)
+  const c = Check.check(p.ast, { ...options, broken: p.broken })
+  return { diagnostics: Diagnostic.sort([...p.diagnostics, ...c.diagnostics]) }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompileOptions extends Check.Options {
+  /** The folder of the `.rose` file (absolute): `{here}`, and what `./` paths resolve against. */
+  readonly here: string
+  /** Loads `call "./module.ts#fn"` targets (the runtime provides it). */
+  readonly loadFunction?: Compile.LoadFunction | undefined
+}
+
+/**
+ * Parses, checks and compiles a text into the program the engine runs (`source` = `{ file, text }`).
+ * `Left` holds every diagnostic when there is any error; warnings alone do not stop compilation.
+ *
+ * @since 0.1.0
+ * @category compiling
+ */
+export const compile = (
+  text: string,
+  options: CompileOptions
+): Either.Either<Program.Program, ReadonlyArray<Diagnostic.Diagnostic>> => {
+  const p = parseText(text)
+  const c = Check.check(p.ast, { ...options, broken: p.broken })
+  const diagnostics = [...p.diagnostics, ...c.diagnostics]
+  if (Diagnostic.hasErrors(diagnostics)) return Either.left(Diagnostic.sort(diagnostics))
+  return Compile.compile(c.model, { file: options.file, text, loadFunction: options.loadFunction })
+}
+
+/**
+ * `compile` as an Effect failing with a `DslError`.
+ *
+ * @since 0.1.0
+ * @category compiling
+ */
+export const compileEffect = (text: string, options: CompileOptions): Effect.Effect<Program.Program, DslError> =>
+  Either.match(compile(text, options), {
+    onLeft: (diagnostics) => Effect.fail(new DslError({ file: options.file ?? "<input>", text, diagnostics })),
+    onRight: Effect.succeed
+  })

@@ -1,0 +1,270 @@
+import { readFileSync } from "node:fs"
+import * as Path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Program from "../../../core/Program.ts"
+import type * as Task from "../../../core/Task.ts"
+import * as TaskConfig from "../../../core/TaskConfig.ts"
+import * as TaskSchedule from "../../../core/TaskSchedule.ts"
+import * as Check from "../../../dsl/Check.ts"
+import * as Compile from "../../../dsl/Compile.ts"
+import * as Diagnostic from "../../../dsl/Diagnostic.ts"
+import * as Dsl from "../../../dsl/Dsl.ts"
+import * as DslError from "../../../dsl/DslError.ts"
+import { here } from "./fixtures.ts"
+import { argv } from "./render.ts"
+
+const fixture = (name: string) => readFileSync(Path.join(here, "fixtures/valid", name), "utf8")
+
+const compile = (text: string, options: Partial<Dsl.CompileOptions> = {}): Program.Program => {
+  const r = Dsl.compile(text, { file: "t.rose", here: "/proj", exists: () => true, ...options })
+  if (Either.isLeft(r)) assert.fail(Diagnostic.formatAll(r.left, text, "t.rose"))
+  return r.right
+}
+
+const resolve = (
+  program: Program.Program,
+  index: number,
+  task: string,
+  i: number,
+  prev?: TaskSchedule.PreviousIteration
+) => {
+  const def = program.learners[0]!
+  const r = TaskSchedule.resolve(def.tasks.get(task)!.defaults, def.configs[index]?.get(task), {
+    iteration: i,
+    learner: { name: def.name, index },
+    maxIter: def.maxIter,
+    prev
+  })
+  return TaskConfig.kwargsRecord(r)
+}
+
+describe("Compile: the program", () => {
+  const text = fixture("kitchen-sink.rose")
+  const program = compile(text, { env: (n) => (n === "PYTHON" ? "/usr/bin/python3" : undefined) })
+  const sweep = program.learners[0]!
+
+  it("keeps the source and lists backends and plugins", () => {
+    assert.deepStrictEqual(program.source, { file: "t.rose", text })
+    assert.deepStrictEqual(program.backends, [
+      { kind: "local", name: "local", config: { concurrency: 4 } },
+      {
+        kind: "ssh",
+        name: "cluster",
+        config: { hosts: ["node1", "node2"], user: "rose", slots: { node1: 8, node2: 4 } }
+      },
+      { kind: "dry-run", name: "rehearsal", config: {} }
+    ])
+    assert.deepStrictEqual(program.plugins, ["/proj/plugins/extra.ts"])
+  })
+
+  it("builds each learner block with its settings", () => {
+    assert.deepStrictEqual(
+      [sweep.kind, sweep.name, sweep.parallel, sweep.maxIter, sweep.onError, sweep.here],
+      ["active", "sweep", 3, 15, "abort", "/proj"]
+    )
+    assert.deepStrictEqual(sweep.criterion, {
+      metric: "mean_squared_error_mse",
+      threshold: 0.1,
+      operator: "<",
+      direction: "minimize"
+    })
+    const pick = program.learners[1]!
+    assert.strictEqual(pick.maxIter, undefined, "max_iter 0 means until the criterion")
+    assert.strictEqual(pick.criterion?.operator, ">=", "the operator comes from the metric table")
+  })
+
+  it("compiles task options into the task definition", () => {
+    const t = sweep.tasks.get("training")!
+    assert.deepStrictEqual(t.defaults, { args: ["--fast"], kwargs: { learning_rate: 0.1, "-v": true } })
+    assert.deepStrictEqual([t.timeoutMillis, t.retry.times, t.retry.on, t.backend], [600_000, 3, "exit", "cluster"])
+    assert.deepStrictEqual(t.resources, { cores: 2, gpus: 1, memory: "4G", time: "00:10:00" })
+    assert.deepStrictEqual(t.env, { OMP_NUM_THREADS: "2", SEED: "7" })
+    assert.deepStrictEqual(t.binding._tag === "Exec" && t.binding.command, [
+      "/usr/bin/python3",
+      "./train.py",
+      "--seed",
+      "{learner}"
+    ])
+    assert.strictEqual(sweep.tasks.get("criterion")!.timeoutMillis, 30_000)
+    assert.deepStrictEqual(sweep.tasks.get("report")!.binding, {
+      _tag: "Shell",
+      script: "tail -n 1 train.log >> summary.txt"
+    })
+  })
+
+  it("renders exec argv: ./ paths resolved, placeholders filled, kwargs appended in order", async () => {
+    assert.deepStrictEqual(await argv(program, 0, 1, 2, "training"), [
+      "/usr/bin/python3",
+      "/proj/train.py",
+      "--seed",
+      "1",
+      "--slow",
+      "1",
+      "--learning_rate",
+      "0.05",
+      "-v"
+    ])
+    assert.deepStrictEqual(await argv(program, 0, 2, 0, "simulation"), [
+      "node",
+      "/proj/tasks/sim.mjs",
+      "--out",
+      "/run/learners/sweep-2/data",
+      "--n_labeled",
+      "302",
+      "--n_features",
+      "4"
+    ])
+  })
+
+  it("binds call targets to an in-process function that loads the module lazily through the loader", async () => {
+    const calls: Array<string> = []
+    const loaded = compile(text, {
+      loadFunction: async (path, name) => {
+        calls.push(`${path}#${name}`)
+        return (ctx: Task.TaskContext) => `picked ${ctx.iteration}`
+      }
+    })
+    const b = loaded.learners[0]!.tasks.get("active_learn")!.binding
+    assert.strictEqual(b._tag, "InProcess")
+    assert.deepStrictEqual(calls, [], "nothing is loaded when compiling")
+    if (b._tag !== "InProcess") return
+    const ctx = { iteration: 4 } as Task.TaskContext
+    assert.strictEqual(await b.fn(ctx), "picked 4")
+    assert.strictEqual(await b.fn(ctx), "picked 4")
+    assert.deepStrictEqual(calls, ["/proj/tasks.ts#select"], "loaded once")
+  })
+
+  it("rejects a call when no loader was given", async () => {
+    const b = sweep.tasks.get("active_learn")!.binding
+    if (b._tag !== "InProcess") return assert.fail("not in-process")
+    const e = await Promise.resolve(b.fn({} as Task.TaskContext)).then(
+      () => undefined,
+      (u: unknown) => u
+    )
+    assert.instanceOf(e, Compile.CallError)
+  })
+})
+
+describe("Compile: schedules", () => {
+  it("follows DESIGN §4.2's worked example", () => {
+    const p = compile(fixture("worked-example.rose"))
+    const noise = (i: number) => 0.1 * 0.95 ** i
+    assert.deepStrictEqual(resolve(p, 0, "training", 0), { n: 50, lr: 0.1, noise: noise(0) })
+    assert.deepStrictEqual(resolve(p, 0, "training", 4), { n: 50, lr: 0.1, noise: noise(4) })
+    assert.deepStrictEqual(resolve(p, 0, "training", 5), { n: 200, lr: 0.1, noise: noise(5) })
+    assert.deepStrictEqual(resolve(p, 0, "training", 7), { n: 200, lr: 0.05, noise: noise(7) })
+    assert.deepStrictEqual(resolve(p, 0, "training", 8), { n: 200, lr: 0.1, noise: noise(8) })
+  })
+
+  it("makes one schedule per task with layers in source order, static when constant", () => {
+    const p = compile(fixture("worked-example.rose"))
+    const s = p.learners[0]!.configs[0]!.get("training")!
+    assert.deepStrictEqual(
+      s.layers.map((l) => [l._tag, TaskSchedule.isAdaptive(l.source)]),
+      [
+        ["Always", true],
+        ["From", false],
+        ["At", false],
+        ["Default", false]
+      ]
+    )
+    assert.strictEqual(s.task, "training")
+    assert.deepStrictEqual(s.layers[1]!.source, { kwargs: { n: 200 } })
+  })
+
+  it("folds learner and max_iter, which are known when compiling", () => {
+    const p = compile(fixture("kitchen-sink.rose"))
+    const s = p.learners[0]!.configs[2]!.get("simulation")!
+    assert.deepStrictEqual(s.layers[0]!.source, { kwargs: { n_labeled: 302, n_features: 4 } })
+  })
+
+  it("evaluates adaptive values lazily for any iteration", () => {
+    const p = compile(fixture("kitchen-sink.rose"))
+    assert.strictEqual(resolve(p, 0, "simulation", 150).n_labeled, "7600")
+  })
+
+  it("reads prev, describes itself with the expressions' text and plans symbolically", () => {
+    const p = compile(`active "a" {
+      max_iter 9
+      training = exec "t"
+      active_learn = exec "a"
+      learner 0 { training { lr: (prev.metric ?? 1) * 0.5, n: 10 + i, fixed: "x" } }
+    }`)
+    const prev = { iteration: 2, metric: 0.4, metricHistory: [0.8, 0.4], state: {} }
+    assert.deepStrictEqual(resolve(p, 0, "training", 3, prev), { lr: 0.2, n: 13, fixed: "x" })
+    const source = p.learners[0]!.configs[0]!.get("training")!.layers[0]!.source
+    assert.isTrue(TaskSchedule.isAdaptive(source))
+    if (!TaskSchedule.isAdaptive(source)) return
+    assert.deepStrictEqual(source.describe?.(), {
+      adaptive: true,
+      kwargs: { lr: { expr: "(prev.metric ?? 1) * 0.5" }, n: { expr: "10 + i" }, fixed: "x" }
+    })
+    const ctx = { iteration: 3, learner: { name: "a", index: 0 }, maxIter: 9, prev: undefined }
+    assert.deepStrictEqual(source.symbolic?.(3, ctx), {
+      kwargs: { lr: "<(prev.metric ?? 1) * 0.5>", n: 13, fixed: "x" }
+    })
+    // at iteration 0 there is no previous iteration: the value is known
+    assert.deepStrictEqual(source.symbolic?.(0, { ...ctx, iteration: 0 }), { kwargs: { lr: 0.5, n: 10, fixed: "x" } })
+  })
+
+  it("throws a ConfigEvalError naming the file, position, learner, task and key when a value fails", () => {
+    const p = compile(`active "a" {
+  max_iter 9
+  training = exec "t"
+  active_learn = exec "a"
+  learner 0 { training { lr: prev.metric * 2 } }
+}`)
+    const err = (() => {
+      try {
+        resolve(p, 0, "training", 0)
+      } catch (u) {
+        return u
+      }
+    })()
+    assert.instanceOf(err, Compile.ConfigEvalError)
+    assert.include((err as Error).message, "t.rose:5:30: ")
+    assert.include((err as Error).message, 'learner "a"[0], task "training", key "lr", iteration 0')
+  })
+})
+
+describe("Compile: failures", () => {
+  it("returns every diagnostic, sorted, when the text has errors", () => {
+    const r = Dsl.compile('active "a" {\n  paralel 2\n  training = exec "x" timeout 0s\n}\n', { here: "/p" })
+    assert.isTrue(Either.isLeft(r))
+    // sorted by position: the block-level ones anchor at its header
+    if (Either.isLeft(r)) {
+      assert.deepStrictEqual(
+        r.left.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column}`),
+        ["E206 1:1", "E220 1:1", "E209 2:3", "E233 3:31"]
+      )
+    }
+  })
+
+  it.effect("compileEffect fails with a DslError that renders code frames", () =>
+    Effect.gen(function* () {
+      const e = yield* Effect.flip(Dsl.compileEffect("let = 1", { file: "x.rose", here: "/p" }))
+      assert.isTrue(DslError.isDslError(e))
+      assert.include(e.message, "x.rose:1:5 error[E100]")
+      assert.include(e.message, "^")
+    })
+  )
+
+  it("turns a program the core model refuses into E299 diagnostics (a checker gap)", () => {
+    const checked = Check.check(Dsl.parse('active "a" { max_iter 2 }').ast, { here: "/p", broken: true })
+    const r = Compile.compile(checked.model)
+    assert.isTrue(Either.isLeft(r))
+    if (Either.isLeft(r)) assert.deepStrictEqual([...new Set(r.left.map((d) => d.code))], ["E299"])
+  })
+
+  it("warnings alone do not stop compilation", () => {
+    const text =
+      'active "a" {\n  max_iter 2\n  training = exec "t"\n  active_learn = exec "a"\n  learner 0 { training { lr: prev.metric * 2 } }\n}\n'
+    assert.deepStrictEqual(
+      Dsl.check(text).diagnostics.map((d) => d.code),
+      ["W001"]
+    )
+    assert.isTrue(Either.isRight(Dsl.compile(text, { here: "/p" })))
+  })
+})
