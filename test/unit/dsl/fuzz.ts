@@ -1,0 +1,74 @@
+/**
+ * The fuzz oracle: every input must end in diagnostics or a program, within a time bound, and never
+ * in an exception; whatever formats obeys the formatter's laws.
+ */
+import { assert } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as TaskSchedule from "../../../core/TaskSchedule.ts"
+import * as Ast from "../../../dsl/Ast.ts"
+import * as Compile from "../../../dsl/Compile.ts"
+import * as Diagnostic from "../../../dsl/Diagnostic.ts"
+import * as Dsl from "../../../dsl/Dsl.ts"
+import * as Format from "../../../dsl/Format.ts"
+
+export { mutate, prng, randomTokens } from "./fuzzInputs.ts"
+
+const tree = (text: string) => JSON.stringify(Ast.withoutSpans(Dsl.parse(text).ast))
+
+export interface Outcome {
+  readonly compiled: boolean
+  readonly formatted: boolean
+  readonly millis: number
+}
+
+/** Runs the whole pipeline on one input and checks its invariants. */
+export const exercise = (text: string): Outcome => {
+  const t0 = performance.now()
+  const { diagnostics } = Dsl.check(text, { file: "fuzz.rose", here: "/fuzz", exists: () => true })
+  for (const d of diagnostics) {
+    const { start, end } = d.span
+    assert.isTrue(start.line >= 1 && start.column >= 1 && start.offset >= 0, `position of ${d.code}`)
+    assert.isTrue(end.offset <= text.length && start.offset <= end.offset, `span of ${d.code}`)
+  }
+  assert.isString(Diagnostic.formatAll(diagnostics, text, "fuzz.rose"))
+  let compiled = false
+  if (!Diagnostic.hasErrors(diagnostics)) {
+    const p = Dsl.compile(text, { file: "fuzz.rose", here: "/fuzz", exists: () => true })
+    assert.isTrue(Either.isRight(p), "a file without errors compiles")
+    if (Either.isRight(p)) {
+      compiled = true
+      // evaluating the schedules either works or fails with the DSL's own error
+      for (const l of p.right.learners) {
+        for (const [k, config] of l.configs.entries()) {
+          for (const [task, schedule] of config) {
+            for (const i of [0, 1, 7]) {
+              try {
+                TaskSchedule.resolve(l.tasks.get(task)?.defaults, schedule, {
+                  iteration: i,
+                  learner: { name: l.name, index: k },
+                  maxIter: l.maxIter,
+                  prev: undefined
+                })
+              } catch (u) {
+                assert.instanceOf(u, Compile.ConfigEvalError)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  let formatted = false
+  // the formatter refuses lexical and syntax errors (tested elsewhere); format everything else
+  const syntaxOk = !diagnostics.some((d) => d.severity === "error" && /^E[01]/.test(d.code))
+  const f = syntaxOk ? Format.format(text) : undefined
+  if (f !== undefined) {
+    assert.isTrue(Either.isRight(f), "a file without syntax errors formats")
+  }
+  if (f !== undefined && Either.isRight(f)) {
+    formatted = true
+    assert.strictEqual(Either.getOrThrow(Format.format(f.right)), f.right, "fmt is idempotent")
+    assert.strictEqual(tree(f.right), tree(text), "fmt keeps the tree")
+  }
+  return { compiled, formatted, millis: performance.now() - t0 }
+}
