@@ -1,0 +1,83 @@
+/**
+ * The seed's Full Example, all approaches combined: learner 0 adaptive (more labeled points each
+ * iteration), learner 1 per-iteration (checkpoints at 0 and 7, `-1` for the rest), learner 2 static.
+ * They run concurrently, and each stops on its own criterion.
+ *
+ *   npx tsx examples/parallel-learners/full.ts
+ *
+ * The run directory is `runs/<timestamp>-<hex>/` under the current directory, or `$ROSE_OUT`.
+ */
+import { LearnerConfig, MEAN_SQUARED_ERROR_MSE, ParallelActiveLearner, TaskConfig } from "rose-ts"
+
+// The seed creates a RadicalExecutionBackend({ runtime: 30, resource: "local.localhost" }) and a
+// WorkflowEngine on it; here the default backend runs every task as a local process (the same as
+// `new ParallelActiveLearner(localBackend())`).
+const acl = new ParallelActiveLearner()
+// The seed's f"{sys.executable} {os.getcwd()}": this runtime's node and the folder of this script.
+const codePath = `${process.execPath} ${import.meta.dirname}`
+
+// 1. Define Workflow Tasks
+acl.simulationTask(async (_args, kwargs) => {
+  const nLabeled = kwargs["--n_labeled"] ?? 100
+  const nFeatures = kwargs["--n_features"] ?? 2
+
+  return `${codePath}/tasks/sim.mjs --n_labeled ${nLabeled} --n_features ${nFeatures}`
+})
+
+acl.trainingTask(async (_args, kwargs) => {
+  const learningRate = kwargs["--learning_rate"] ?? 0.1
+  return `${codePath}/tasks/train.mjs --learning_rate ${learningRate}`
+})
+
+acl.activeLearnTask(async () => {
+  return `${codePath}/tasks/active.mjs`
+})
+
+acl.asStopCriterion({ metricName: MEAN_SQUARED_ERROR_MSE, threshold: 0.1 }, async () => {
+  return `${codePath}/tasks/check_mse.mjs`
+})
+
+// Full Example: All Approaches Combined
+const adaptiveSim = acl.createAdaptiveSchedule("simulation", (i) => ({
+  kwargs: {
+    "--n_labeled": String(100 + i * 50),
+    "--n_features": 2
+  }
+}))
+
+const run = acl.start({
+  parallelLearners: 3,
+  maxIter: 15,
+  learnerConfigs: [
+    new LearnerConfig({ simulation: adaptiveSim }), // Adaptive
+    new LearnerConfig({
+      // Per-iteration
+      simulation: {
+        0: new TaskConfig({ kwargs: { "--n_labeled": "150", "--n_features": 3 } }),
+        7: new TaskConfig({ kwargs: { "--n_labeled": "250", "--n_features": 3 } }),
+        [-1]: new TaskConfig({ kwargs: { "--n_labeled": "400", "--n_features": 3 } })
+      }
+    }),
+    new LearnerConfig({
+      // Static
+      simulation: new TaskConfig({ kwargs: { "--n_labeled": "300", "--n_features": 4 } })
+    })
+  ],
+  out: process.env.ROSE_OUT
+})
+
+try {
+  console.log(`run directory: ${(await run.info).runDir}`)
+  for await (const state of run) {
+    console.log(
+      `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
+        (state.shouldStop ? " (the learner stops)" : "")
+    )
+  }
+  const results = await run
+  for (const l of results.learners) {
+    console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
+  }
+} finally {
+  await acl.shutdown()
+}
