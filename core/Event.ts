@@ -175,6 +175,8 @@ export const IterationCompleted = Schema.TaggedStruct("iteration_completed", {
   metricValue: Schema.NullOr(Schema.Number),
   metricThreshold: Schema.NullOr(Schema.Number),
   shouldStop: Schema.Boolean,
+  /** Why the learner stops after this iteration, when it does. */
+  stopReason: Schema.optional(Schema.Literal("criterion_met", "max_iter")),
   state: Schema.Record({ key: Schema.String, value: Json.Json }),
   config: Schema.Record({ key: Schema.String, value: ResolvedConfig })
 })

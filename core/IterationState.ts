@@ -32,6 +32,8 @@ export interface IterationState {
   readonly metricThreshold: number | null
   readonly metricHistory: ReadonlyArray<number>
   readonly shouldStop: boolean
+  /** Why the learner stops after this iteration (`null` while it goes on). */
+  readonly stopReason: "criterion_met" | "max_iter" | null
   /** The resolved config each task of this iteration ran with. */
   readonly currentConfig: { readonly [task: string]: ResolvedConfig }
   readonly state: { readonly [task: string]: { readonly [key: string]: Json.Json } }
@@ -59,6 +61,7 @@ export const makeTracker = () => {
       metricThreshold: event.metricThreshold,
       metricHistory: history.slice(),
       shouldStop: event.shouldStop,
+      stopReason: event.stopReason ?? null,
       currentConfig: event.config,
       state: event.state as IterationState["state"]
     }

@@ -81,6 +81,7 @@ export const completeIteration = (
       criterion !== undefined && metric !== undefined && Metric.meets(metric, criterion.operator, criterion.threshold)
     const last = ls.def.maxIter !== undefined && iteration + 1 >= ls.def.maxIter
     if (metric !== undefined) ls.history.push(metric)
+    const end: LoopEnd | undefined = met ? "criterion_met" : last ? "max_iter" : undefined
     const draft: Event.Draft = {
       _tag: "iteration_completed",
       learner: ls.ref,
@@ -88,7 +89,8 @@ export const completeIteration = (
       metricName: criterion?.metric ?? null,
       metricValue: metric ?? null,
       metricThreshold: criterion?.threshold ?? null,
-      shouldStop: met || last,
+      shouldStop: end !== undefined,
+      ...(end === undefined ? {} : { stopReason: end }),
       state: record.state,
       config: record.config
     }
@@ -97,7 +99,6 @@ export const completeIteration = (
     ls.lastState = record.state
     ls.lastConfig = record.config
     ls.nextIteration = iteration + 1
-    const end: LoopEnd | undefined = met ? "criterion_met" : last ? "max_iter" : undefined
     return end
   })
 
