@@ -160,17 +160,20 @@ export const loadModule = (file: string, absolute: string): Effect.Effect<Progra
         (e) =>
           new InputError({
             file,
-            text: `${file}: ${e.reason}${e.location === undefined ? "" : `\n  at ${e.location}`}`
+            text: `${file}: ${e.reason}${e.location === undefined ? "" : `\n  (thrown at ${e.location})`}`
           })
       )
     )
-    if (!("default" in ns)) {
+    // A module compiled to CommonJS (no "type": "module" above it) arrives as { default: module.exports }.
+    const exported = ns.default as { readonly __esModule?: unknown; readonly default?: unknown } | undefined
+    const value =
+      typeof exported === "object" && exported !== null && exported.__esModule === true ? exported.default : ns.default
+    if (value === undefined) {
       return yield* new InputError({
         file,
         text: `${file}: the module has no default export; export a program: export default Rose.program({ … })`
       })
     }
-    const value = ns.default
     if (!isProgram(value)) {
       return yield* new InputError({
         file,
