@@ -6,4 +6,5 @@
  */
 export * as DryRunBackend from "./DryRunBackend.ts"
 export * as LocalBackend from "./LocalBackend.ts"
+export * as SlurmBackend from "./SlurmBackend.ts"
 export * as Spawner from "./Spawner.ts"

@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as LocalBackend from "../backends/LocalBackend.ts"
+import * as SlurmBackend from "../backends/SlurmBackend.ts"
 import * as Plugin from "./Plugin.ts"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
@@ -69,6 +70,14 @@ export const plugin = Plugin.definePlugin({
           })),
           concurrency: ctx.maxConcurrency ?? config.concurrency
         })
+    },
+    slurm: {
+      description: "tasks as SLURM batch jobs, or as srun steps in one allocation",
+      config: SlurmBackend.ConfigSchema,
+      layer: (config: SlurmBackend.ConfigInput, ctx) => {
+        const c = SlurmBackend.fromSchema(config, ctx.name)
+        return SlurmBackend.layer(ctx.maxConcurrency === undefined ? c : { ...c, concurrency: ctx.maxConcurrency })
+      }
     }
   }
 })

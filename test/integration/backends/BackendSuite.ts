@@ -23,6 +23,8 @@ export interface SuiteOptions {
   readonly concurrency: number
   /** Seconds a cancelled task may take to die (the backend's grace plus transport latency). */
   readonly killSeconds: number
+  /** Seconds a task may wait before it starts (a scheduler's queue); timeouts allow for it. 0 by default. */
+  readonly startSeconds?: number
 }
 
 let counter = 0
@@ -240,7 +242,9 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
       withBackend((backend) =>
         Effect.gen(function* () {
           const inv = yield* invocation(options.root, ["sh", "-c", "echo $$ > pids; sleep 303"])
-          const r = yield* backend.run(inv).pipe(Effect.timeout(Duration.seconds(1.5)), Effect.either)
+          const r = yield* backend
+            .run(inv)
+            .pipe(Effect.timeout(Duration.seconds(1.5 + (options.startSeconds ?? 0))), Effect.either)
           assert.isTrue(Either.isLeft(r) && r.left._tag === "TimeoutException")
           assert.isTrue(yield* noneAlive(yield* readPids(`${inv.cwd}/pids`)))
         })

@@ -1,0 +1,47 @@
+/**
+ * The shared conformance suite on the real single-node SLURM (test/integration/setup/slurm.sh), in
+ * both modes: one batch job per task, and steps in one allocation. The node is this machine, so the
+ * suite's working directories and pid checks work as they are.
+ */
+import * as os from "node:os"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as SlurmBackend from "../../../backends/SlurmBackend.ts"
+import * as Platform from "../../../runtime/Platform.ts"
+import { requireSlurm } from "../slurm/slurm.ts"
+import { isAlive } from "../support/processes.ts"
+import { suite } from "./BackendSuite.ts"
+
+const cluster = await requireSlurm()
+const root = `${os.tmpdir()}/rose-suite-slurm`
+const alive = (pid: number) => Effect.sync(() => isAlive(pid))
+// SLURM SIGKILLs a cancelled job after KillWait; the wrapper's own grace is shorter.
+const killSeconds = cluster.killWait + 8
+
+suite(
+  "slurm (job per task)",
+  SlurmBackend.layer({
+    name: "slurm-jobs",
+    partition: cluster.partition,
+    concurrency: 2,
+    pollMillis: 100,
+    graceMillis: 1000,
+    exitWaitMillis: 1000
+  }).pipe(Layer.provide(Platform.layer)),
+  // batch jobs start on the scheduler's 1-second tick (the first one after a restart, ~3 s)
+  { root, concurrency: 2, killSeconds, startSeconds: 4, alive }
+)
+
+suite(
+  "slurm (steps in one allocation)",
+  SlurmBackend.layer({
+    name: "slurm-steps",
+    partition: cluster.partition,
+    mode: "allocation",
+    allocation: { cores: cluster.cpus, startTimeoutMillis: 60_000 },
+    pollMillis: 100,
+    graceMillis: 1000,
+    exitWaitMillis: 1000
+  }).pipe(Layer.provide(Platform.layer)),
+  { root, concurrency: cluster.cpus, killSeconds, startSeconds: 1, alive }
+)
