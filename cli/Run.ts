@@ -189,6 +189,8 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     )
     const subscription = yield* PubSub.subscribe(handle.events)
     const progress = Progress.make(Progress.blocksOfProgram(program))
+    progress.runId = handle.runId
+    progress.runDir = handle.runDir
     const mode: Display.Mode = options.json ? "json" : out.isTTY ? "live" : "plain"
     const display = yield* Display.start(subscription, progress, { mode, out, err })
     state.handle = handle
