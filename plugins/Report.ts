@@ -59,7 +59,16 @@ interface LearnerModel {
   readonly points: Array<{ x: number; y: number }>
   iterations: number
   stopReason: string | undefined
-  failure: { task: string; iteration: number | undefined; message: string; stderrTail: string } | undefined
+  failure:
+    | {
+        task: string
+        iteration: number | undefined
+        message: string
+        stderrTail: string
+        exitCode: number | null | undefined
+        tag: string
+      }
+    | undefined
   /** iteration → task → resolved config */
   readonly configs: Map<number, Map<string, { args: ReadonlyArray<Json.Json>; kwargs: Json.JsonObject }>>
 }
@@ -205,7 +214,9 @@ const buildModel = (input: Input): Model => {
             task: e.failure.task ?? "",
             iteration: e.failure.iteration,
             message: e.failure.message,
-            stderrTail: e.failure.stderrTail ?? ""
+            stderrTail: e.failure.stderrTail ?? "",
+            exitCode: e.failure.exitCode,
+            tag: e.failure.tag
           }
         }
         break
@@ -240,7 +251,9 @@ const buildModel = (input: Input): Model => {
           task: lr.failure.task,
           iteration: lr.failure.iteration,
           message: lr.failure.message,
-          stderrTail: lr.failure.stderrTail
+          stderrTail: lr.failure.stderrTail,
+          exitCode: lr.failure.exitCode,
+          tag: lr.failure.tag
         }
       }
     }
@@ -329,6 +342,18 @@ const reasonWord = (r: string | undefined) =>
 const compact = (value: Json.Json): string => {
   const text = JSON.stringify(value)
   return text.length > 160 ? `${text.slice(0, 157)}…` : text
+}
+
+/** A failure in one line: `exit 2: <the last line of stderr>`, else the first line of its message. */
+const failureLine = (f: NonNullable<LearnerModel["failure"]>): string => {
+  if (f.tag !== "TaskFailed") return f.message.split("\n")[0]!
+  const how = f.exitCode === null || f.exitCode === undefined ? "killed by a signal" : `exit ${f.exitCode}`
+  const last = f.stderrTail
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .at(-1)
+  return last === undefined ? how : `${how}: ${last}`
 }
 
 const metricChart = (l: LearnerModel, color: string): string =>
@@ -454,7 +479,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
           ? '<span class="muted">–</span>'
           : `${escapeHtml(l.metric.name)} <b>${last === undefined ? "–" : escapeHtml(num(last))}</b> <span class="muted">(${escapeHtml(`${l.metric.operator} ${num(l.metric.threshold)}`.trim())})</span>`
       const reason = reasonWord(l.stopReason)
-      return `<tr><td><b>${escapeHtml(l.label)}</b></td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td><td>${l.failure === undefined ? "" : escapeHtml(`${l.failure.task}${l.failure.iteration === undefined ? "" : ` @${l.failure.iteration}`}: ${l.failure.message.split("\n")[0]}`)}</td></tr>`
+      return `<tr><td><b>${escapeHtml(l.label)}</b></td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td><td>${l.failure === undefined ? "" : escapeHtml(`${l.failure.task}${l.failure.iteration === undefined ? "" : ` @${l.failure.iteration}`}: ${failureLine(l.failure)}`)}</td></tr>`
     })
     .join("")
   const cards = model.learners
