@@ -339,7 +339,11 @@ export const make = (config: Config = {}) =>
     // The cluster's KillWait bounds the wrapper's grace period (SLURM SIGKILLs the wrapper after
     // KillWait, and only the wrapper can kill a double-forked leftover); asking also checks that the
     // controller answers.
-    const shown = yield* command(["scontrol", "show", "config"])
+    const shown = yield* command(["scontrol", "show", "config"]).pipe(
+      Effect.mapError((e) =>
+        unavailable(`the SLURM controller does not answer (${e.reason}); is slurmctld running?`, e.retryable)
+      )
+    )
     if (shown.exitCode !== 0) {
       return yield* unavailable(
         `the SLURM controller does not answer (scontrol show config: ${Parse.errorLines(shown.stderr) || `exit ${shown.exitCode}`}); is slurmctld running?`,

@@ -144,7 +144,7 @@ export const classifySubmitError = (stderr: string): SubmitFailure => {
   }
   if (
     has(/Invalid job id specified/i) ||
-    has(/Job has expired/i) ||
+    has(/has expired/i) ||
     has(/already completed/i) ||
     has(/Job\/step already completing or completed/i)
   ) {

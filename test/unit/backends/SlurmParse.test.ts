@@ -34,6 +34,7 @@ describe("SLURM output: sbatch", () => {
     ],
     ["sbatch: unrecognized option '--bogus'\n", "Config"],
     ["srun: error: Unable to create step for job 12: Invalid job id specified\n", "AllocationGone"],
+    ["srun: error: Slurm job 53 has expired\n", "AllocationGone"],
     ["something else entirely\n", "Other"]
   ]
 
