@@ -6,7 +6,7 @@ import * as ChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { ensureCli, sleep, tempDir, writeProgram } from "./helpers.ts"
+import { alive, ensureCli, groupAlive, journal, sleep, tempDir, waitFor, writeProgram } from "./helpers.ts"
 
 const haveTmux = ChildProcess.spawnSync("tmux", ["-V"]).status === 0
 const haveScript = ChildProcess.spawnSync("script", ["--version"]).status === 0
@@ -36,6 +36,20 @@ beforeAll(async () => {
         criterion: Rose.exec("node ./check.mjs")
       },
       stopWhen: { metricName: "mse", threshold: 0.1 }
+    })
+  ]
+})`
+  )
+  writeProgram(
+    dir,
+    "sleepy.ts",
+    `export default Rose.program({
+  backends: [{ kind: "local", name: "local", config: { grace: 1, concurrency: 4 } }],
+  learners: [
+    Rose.active("nap", {
+      parallel: 2,
+      maxIter: 2,
+      tasks: { training: Rose.shell("sleep 300 & sleep 301; wait"), active_learn: Rose.exec("true") }
     })
   ]
 })`
@@ -114,4 +128,40 @@ describe("the live display on a terminal", () => {
     assert.isAtLeast(redraws, 3)
     assert.include(raw, "\u001b[2K")
   })
+
+  it.skipIf(!haveTmux)(
+    "closing the terminal (SIGHUP) interrupts the run cleanly: results written, no process left",
+    async () => {
+      const session = `rose-hup-${process.pid}`
+      const out = NodePath.join(dir, "run-hup")
+      tmux(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        `cd ${dir} && node ${cli} run sleepy.ts --out ${out}`
+      )
+      try {
+        await waitFor("both tasks started", () => journal(out).filter((e) => e.type === "task_started").length === 2)
+        await sleep(500)
+      } finally {
+        ChildProcess.spawnSync("tmux", ["kill-session", "-t", session])
+      }
+      await waitFor("results.json", () => NodeFs.existsSync(NodePath.join(out, "results.json")), 30_000)
+      await waitFor("run_finished", () => journal(out).at(-1)?.type === "run_finished", 10_000)
+      const results = JSON.parse(NodeFs.readFileSync(NodePath.join(out, "results.json"), "utf8"))
+      assert.strictEqual(results.status, "interrupted")
+      const events = journal(out)
+      const roseProcess = events[0]!.pid as number
+      await waitFor("rose to exit", () => !alive(roseProcess), 10_000)
+      for (const e of events.filter((e) => e.type === "task_started")) {
+        assert.isFalse(groupAlive(e.pgid), `process group ${e.pgid} is still alive`)
+      }
+      assert.isTrue(NodeFs.existsSync(NodePath.join(out, "report.html")))
+    }
+  )
 })
