@@ -22,13 +22,18 @@ import * as Version from "../core/Version.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
 import * as Dsl from "../dsl/Dsl.ts"
 import * as DslFormat from "../dsl/Format.ts"
-import * as Report from "../plugins/Report.ts"
 import { CliExit, fail } from "./Exit.ts"
 import * as Input from "./Input.ts"
-import * as Run from "./Run.ts"
+import type * as Run from "./Run.ts"
 import * as Status from "./Status.ts"
 import { table } from "./Summary.ts"
 import * as Term from "./Term.ts"
+
+// Loaded when used: a bundle split into chunks then only reads the run path's code for `rose run`.
+const loadRun: Effect.Effect<typeof Run> = Effect.promise(() => import("./Run.ts"))
+const loadReport: Effect.Effect<typeof import("../plugins/Report.ts")> = Effect.promise(
+  () => import("../plugins/Report.ts")
+)
 
 const file = Args.text({ name: "FILE" }).pipe(
   Args.withDescription("a .rose file, or a program module (.ts/.js) whose default export is Rose.program({ … })")
@@ -60,15 +65,17 @@ const runCommand = Command.make(
   },
   (o) =>
     Effect.scoped(
-      Run.run({
-        file: o.file,
-        backend: Option.getOrUndefined(o.backend),
-        out: Option.getOrUndefined(o.out),
-        dryRun: o.dryRun,
-        maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
-        json: o.json,
-        fsync: o.fsync
-      })
+      Effect.flatMap(loadRun, (Run) =>
+        Run.run({
+          file: o.file,
+          backend: Option.getOrUndefined(o.backend),
+          out: Option.getOrUndefined(o.out),
+          dryRun: o.dryRun,
+          maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
+          json: o.json,
+          fsync: o.fsync
+        })
+      )
     )
 ).pipe(
   Command.withDescription(
@@ -250,6 +257,7 @@ const runDir = Args.directory({ name: "RUN_DIR", exists: "either" }).pipe(
 const reportCommand = Command.make("report", { runDir }, (o) =>
   Effect.gen(function* () {
     const dir = NodePath.resolve(o.runDir)
+    const Report = yield* loadReport
     const path = yield* Report.write(dir).pipe(Effect.mapError((e) => new CliExit({ code: 2, message: e.message })))
     Term.stdout().write(`${path}\n`)
   })
