@@ -291,7 +291,7 @@ const statusCommand = Command.make("status", { runDir, json: Options.boolean("js
           history: [...l.history],
           task: l.task === undefined ? null : l.task.task
         })),
-        running: Progress_unfinished(p)
+        running: runningJson(p)
       }
       out.write(`${JSON.stringify(json, null, 2)}\n`)
       return
@@ -302,7 +302,7 @@ const statusCommand = Command.make("status", { runDir, json: Options.boolean("js
   Command.withDescription("Where a run stands (running or finished), read from its journal; works from another shell.")
 )
 
-const Progress_unfinished = (p: Status.Snapshot["progress"]): Json.Json =>
+const runningJson = (p: Status.Snapshot["progress"]): Json.Json =>
   [...p.running.values()].map((t) => ({
     learner: { name: t.learner.name, index: t.learner.index },
     iteration: t.iteration,

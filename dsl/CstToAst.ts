@@ -11,15 +11,16 @@ import type * as Cst from "./generated/cst.ts"
 import * as Lexer from "./Lexer.ts"
 import * as Span from "./Span.ts"
 
-const tokenSpan = (t: IToken | undefined): Span.Span | undefined => (Lexer.isReal(t) ? Lexer.tokenSpan(t) : undefined)
+// the line index of the text being converted (set by toAst; the conversion is synchronous)
+let lines: Span.LineIndex = Span.lineIndex("")
+
+const tokenSpan = (t: IToken | undefined): Span.Span | undefined =>
+  Lexer.isReal(t) ? Lexer.tokenSpan(t, lines) : undefined
 
 const nodeSpan = (node: CstNode | undefined, fallback: Span.Span): Span.Span => {
   const loc = node?.location
   if (loc === undefined || Number.isNaN(loc.startOffset) || Number.isNaN(loc.endOffset ?? Number.NaN)) return fallback
-  return {
-    start: { offset: loc.startOffset, line: loc.startLine ?? 1, column: loc.startColumn ?? 1 },
-    end: { offset: (loc.endOffset ?? loc.startOffset) + 1, line: loc.endLine ?? 1, column: (loc.endColumn ?? 0) + 1 }
-  }
+  return { start: lines.positionAt(loc.startOffset), end: lines.positionAt((loc.endOffset ?? loc.startOffset) + 1) }
 }
 
 const missing = (at: Span.Span): Ast.Missing => ({ _tag: "Missing", span: Span.after(at) })
@@ -49,148 +50,108 @@ const duration = (t: IToken | undefined): Ast.Duration | undefined => {
 // expressions
 // ---------------------------------------------------------------------------------------------
 
+/** Binding strength of the binary operators; `not` (a prefix) sits between `and` and comparisons. */
+const precedence: { readonly [op: string]: number } = {
+  "??": 1,
+  or: 2,
+  and: 3,
+  "==": 5,
+  "!=": 5,
+  "<": 5,
+  "<=": 5,
+  ">": 5,
+  ">=": 5,
+  "+": 6,
+  "-": 6,
+  "*": 7,
+  "/": 7,
+  "%": 7
+}
+const notPrecedence = 4
+
+/** `operand (op operand)*` → a tree, by precedence climbing (all binary operators are left-associative). */
 const expression = (node: Cst.ExpressionCstNode | undefined, fallback: Span.Span): Ast.Expr => {
   if (node === undefined) return missing(fallback)
   const span = nodeSpan(node, fallback)
-  const c = node.children
-  if (c.ifExpr?.[0] !== undefined) return ifExpr(c.ifExpr[0], span)
-  if (c.coalesceExpr?.[0] !== undefined) return coalesce(c.coalesceExpr[0], span)
-  return missing(span)
-}
-
-const ifExpr = (node: Cst.IfExprCstNode, fallback: Span.Span): Ast.Expr => {
-  const span = nodeSpan(node, fallback)
-  const c = node.children
-  const condition = expression(c.condition?.[0], tokenSpan(c.Kw_if?.[0]) ?? span)
-  const consequent = expression(c.consequent?.[0], tokenSpan(c.Kw_then?.[0]) ?? condition.span)
-  const alternative = expression(c.alternative?.[0], tokenSpan(c.Kw_else?.[0]) ?? consequent.span)
-  return { _tag: "If", condition, consequent, alternative, span }
-}
-
-// lhs (op rhs)*, left-associative
-const chain = <N extends CstNode>(
-  lhs: N | undefined,
-  ops: ReadonlyArray<IToken> | undefined,
-  rhs: ReadonlyArray<N> | undefined,
-  convert: (n: N | undefined, fallback: Span.Span) => Ast.Expr,
-  opOf: (t: IToken) => Ast.BinaryOp,
-  fallback: Span.Span
-): Ast.Expr => {
-  let left = convert(lhs, fallback)
-  if (ops === undefined) return left
-  for (let k = 0; k < ops.length; k++) {
-    const opTok = ops[k]!
-    const opSpan = tokenSpan(opTok) ?? Span.after(left.span)
-    const right = convert(rhs?.[k], opSpan)
-    left = { _tag: "Binary", op: opOf(opTok), left, right, opSpan, span: Span.merge(left.span, right.span) }
+  const operands = node.children.operand ?? []
+  const ops = node.children.BinaryOp ?? []
+  let i = 0
+  let j = 0
+  const unary = (anchor: Span.Span): Ast.Expr => {
+    const operandNode = operands[i++]
+    // leading `not`s bind looser than comparisons: `not a == b` is `not (a == b)`
+    const nots: Array<Span.Span> = []
+    let core = operandNode
+    while (core?.children.Kw_not !== undefined && core.children.inner?.[0] !== undefined) {
+      nots.push(tokenSpan(core.children.Kw_not[0]) ?? anchor)
+      core = core.children.inner[0]
+    }
+    let e = operand(core, nots[nots.length - 1] ?? anchor)
+    if (nots.length === 0) return e
+    e = climb(e, notPrecedence + 1)
+    for (let k = nots.length - 1; k >= 0; k--)
+      e = { _tag: "Unary", op: "not", operand: e, span: Span.merge(nots[k]!, e.span) }
+    return e
   }
-  return left
-}
-
-const coalesce = (node: Cst.CoalesceExprCstNode, fallback: Span.Span): Ast.Expr => {
-  const c = node.children
-  return chain(c.lhs?.[0], c.Coalesce, c.rhs, orExpr, () => "??", nodeSpan(node, fallback))
-}
-
-const orExpr = (node: Cst.OrExprCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const c = node.children
-  return chain(c.lhs?.[0], c.Kw_or, c.rhs, andExpr, () => "or", nodeSpan(node, fallback))
-}
-
-const andExpr = (node: Cst.AndExprCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const c = node.children
-  return chain(c.lhs?.[0], c.Kw_and, c.rhs, notExpr, () => "and", nodeSpan(node, fallback))
-}
-
-const notExpr = (node: Cst.NotExprCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const span = nodeSpan(node, fallback)
-  const c = node.children
-  if (c.Kw_not !== undefined) {
-    const operand = notExpr(c.notExpr?.[0], tokenSpan(c.Kw_not[0]) ?? span)
-    return { _tag: "Unary", op: "not", operand, span }
+  const climb = (first: Ast.Expr, min: number): Ast.Expr => {
+    let left = first
+    while (j < ops.length) {
+      const opTok = ops[j]!
+      const prec = precedence[opTok.image] ?? 0
+      if (prec < min) break
+      j++
+      const opSpan = tokenSpan(opTok) ?? Span.after(left.span)
+      const right = climb(unary(opSpan), prec + 1)
+      left = {
+        _tag: "Binary",
+        op: opTok.image as Ast.BinaryOp,
+        left,
+        right,
+        opSpan,
+        span: Span.merge(left.span, right.span)
+      }
+    }
+    return left
   }
-  return comparison(c.comparison?.[0], span)
+  return climb(unary(span), 1)
 }
 
-const comparison = (node: Cst.ComparisonCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const c = node.children
-  return chain(c.lhs?.[0], c.CompareOp, c.rhs, additive, (t) => t.image as Ast.BinaryOp, nodeSpan(node, fallback))
-}
-
-const additive = (node: Cst.AdditiveCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const c = node.children
-  return chain(c.lhs?.[0], c.AddOp, c.rhs, multiplicative, (t) => t.image as Ast.BinaryOp, nodeSpan(node, fallback))
-}
-
-const multiplicative = (node: Cst.MultiplicativeCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const c = node.children
-  return chain(c.lhs?.[0], c.MulOp, c.rhs, unary, (t) => t.image as Ast.BinaryOp, nodeSpan(node, fallback))
-}
-
-const unary = (node: Cst.UnaryCstNode | undefined, fallback: Span.Span): Ast.Expr => {
+const operand = (node: Cst.OperandCstNode | undefined, fallback: Span.Span): Ast.Expr => {
   if (node === undefined) return missing(fallback)
   const span = nodeSpan(node, fallback)
   const c = node.children
-  const opTok = c.Minus?.[0] ?? c.Plus?.[0]
-  if (opTok !== undefined) {
-    const operand = unary(c.unary?.[0], tokenSpan(opTok) ?? span)
-    return { _tag: "Unary", op: opTok.image === "+" ? "+" : "-", operand, span }
+  const prefix = c.Minus?.[0] ?? c.Plus?.[0] ?? c.Kw_not?.[0]
+  if (prefix !== undefined) {
+    const inner = operand(c.inner?.[0], tokenSpan(prefix) ?? span)
+    const op: Ast.UnaryOp = prefix.image === "+" ? "+" : prefix.image === "-" ? "-" : "not"
+    return { _tag: "Unary", op, operand: inner, span }
   }
-  return power(c.power?.[0], span)
-}
-
-const power = (node: Cst.PowerCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const span = nodeSpan(node, fallback)
-  const c = node.children
-  const base = postfix(c.postfix?.[0], span)
-  const op = c.StarStar?.[0]
-  if (op === undefined) return base
-  const opSpan = tokenSpan(op) ?? Span.after(base.span)
-  const exponent = unary(c.exponent?.[0], opSpan)
-  return { _tag: "Binary", op: "**", left: base, right: exponent, opSpan, span: Span.merge(base.span, exponent.span) }
-}
-
-const postfix = (node: Cst.PostfixCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const c = node.children
-  let expr = primary(c.primary?.[0], nodeSpan(node, fallback))
+  if (c.Kw_if !== undefined) {
+    const condition = expression(c.condition?.[0], tokenSpan(c.Kw_if[0]) ?? span)
+    const consequent = expression(c.consequent?.[0], tokenSpan(c.Kw_then?.[0]) ?? condition.span)
+    const alternative = expression(c.alternative?.[0], tokenSpan(c.Kw_else?.[0]) ?? consequent.span)
+    return { _tag: "If", condition, consequent, alternative, span }
+  }
+  let expr = atom(c, span)
   for (const acc of c.accessor ?? []) {
     const a = acc.children
     const accSpan = nodeSpan(acc, Span.after(expr.span))
     if (a.Dot !== undefined) {
-      const member = memberName(a.memberName?.[0])
-      if (member === undefined) {
-        expr = {
-          _tag: "Member",
-          object: expr,
-          name: { _tag: "Name", text: "", span: Span.after(accSpan) },
-          span: Span.merge(expr.span, accSpan)
-        }
-      } else {
-        expr = { _tag: "Member", object: expr, name: member, span: Span.merge(expr.span, accSpan) }
-      }
+      const member = name(a.Identifier?.[0] ?? a.Keyword?.[0]) ?? { _tag: "Name", text: "", span: Span.after(accSpan) }
+      expr = { _tag: "Member", object: expr, name: member, span: Span.merge(expr.span, accSpan) }
     } else {
       const index = expression(a.expression?.[0], accSpan)
       expr = { _tag: "Index", object: expr, index, span: Span.merge(expr.span, accSpan) }
     }
   }
-  return expr
+  const pow = c.StarStar?.[0]
+  if (pow === undefined) return expr
+  const opSpan = tokenSpan(pow) ?? Span.after(expr.span)
+  const exponent = operand(c.exponent?.[0], opSpan)
+  return { _tag: "Binary", op: "**", left: expr, right: exponent, opSpan, span: Span.merge(expr.span, exponent.span) }
 }
 
-const memberName = (node: Cst.MemberNameCstNode | undefined): Ast.Name | undefined =>
-  node === undefined ? undefined : name(node.children.Identifier?.[0] ?? node.children.Keyword?.[0])
-
-const primary = (node: Cst.PrimaryCstNode | undefined, fallback: Span.Span): Ast.Expr => {
-  if (node === undefined) return missing(fallback)
-  const span = nodeSpan(node, fallback)
-  const c = node.children
+const atom = (c: Cst.OperandCstChildren, span: Span.Span): Ast.Expr => {
   const num = c.NumberToken?.[0]
   if (num !== undefined) {
     const s = tokenSpan(num)
@@ -204,34 +165,40 @@ const primary = (node: Cst.PrimaryCstNode | undefined, fallback: Span.Span): Ast
     }
   }
   if (c.StringLiteral !== undefined) return stringLit(c.StringLiteral[0]) ?? missing(span)
-  if (c.Kw_true !== undefined) return { _tag: "Boolean", value: true, span }
-  if (c.Kw_false !== undefined) return { _tag: "Boolean", value: false, span }
-  if (c.Kw_null !== undefined) return { _tag: "Null", span }
-  if (c.Kw_learner !== undefined) return { _tag: "Ident", name: "learner", span }
-  if (c.Kw_max_iter !== undefined) return { _tag: "Ident", name: "max_iter", span }
-  if (c.callOrName?.[0] !== undefined) return callOrName(c.callOrName[0], span)
+  const kw = c.Kw_true?.[0] ?? c.Kw_false?.[0] ?? c.Kw_null?.[0] ?? c.Kw_learner?.[0] ?? c.Kw_max_iter?.[0]
+  if (kw !== undefined) {
+    const s = tokenSpan(kw) ?? span
+    switch (kw.image) {
+      case "true":
+        return { _tag: "Boolean", value: true, span: s }
+      case "false":
+        return { _tag: "Boolean", value: false, span: s }
+      case "null":
+        return { _tag: "Null", span: s }
+      default:
+        return { _tag: "Ident", name: kw.image, span: s }
+    }
+  }
+  const n = name(c.Identifier?.[0] ?? c.Kw_env?.[0])
+  if (n !== undefined) {
+    const argsNode = c.callArgs?.[0]
+    if (argsNode === undefined) return { _tag: "Ident", name: n.text, span: n.span }
+    const callSpan = Span.merge(n.span, nodeSpan(argsNode, n.span))
+    const args = (argsNode.children.expression ?? []).map((e) => expression(e, callSpan))
+    return { _tag: "Call", callee: n, args, span: callSpan }
+  }
   if (c.parenExpr?.[0] !== undefined) {
     const p = c.parenExpr[0]
+    const pSpan = nodeSpan(p, span)
     return {
       _tag: "Paren",
-      expr: expression(p.children.expression?.[0], tokenSpan(p.children.LParen?.[0]) ?? span),
-      span
+      expr: expression(p.children.expression?.[0], tokenSpan(p.children.LParen?.[0]) ?? pSpan),
+      span: pSpan
     }
   }
   if (c.arrayLit?.[0] !== undefined) return arrayLit(c.arrayLit[0], span)
   if (c.objectLit?.[0] !== undefined) return objectLit(c.objectLit[0], span)
   return missing(span)
-}
-
-const callOrName = (node: Cst.CallOrNameCstNode, fallback: Span.Span): Ast.Expr => {
-  const span = nodeSpan(node, fallback)
-  const c = node.children
-  const n = name(c.Identifier?.[0] ?? c.Kw_env?.[0])
-  if (n === undefined) return missing(span)
-  const argsNode = c.callArgs?.[0]
-  if (argsNode === undefined) return { _tag: "Ident", name: n.text, span: n.span }
-  const args = (argsNode.children.expression ?? []).map((e) => expression(e, span))
-  return { _tag: "Call", callee: n, args, span }
 }
 
 /**
@@ -251,11 +218,11 @@ export const objectLit = (node: Cst.ObjectLitCstNode, fallback: Span.Span): Ast.
   const span = nodeSpan(node, fallback)
   const entries: Array<Ast.Entry> = []
   for (const e of node.children.objectEntry ?? []) {
-    const k = e.children.objectKey?.[0]
-    const keyTok = k?.children.Identifier?.[0] ?? k?.children.StringLiteral?.[0] ?? k?.children.Keyword?.[0]
+    const k = e.children
+    const keyTok = k.Identifier?.[0] ?? k.StringLiteral?.[0] ?? k.Keyword?.[0]
     const keySpan = tokenSpan(keyTok)
     if (keyTok === undefined || keySpan === undefined) continue
-    const quoted = k?.children.StringLiteral !== undefined
+    const quoted = k.StringLiteral !== undefined
     const key: Ast.Key = {
       _tag: "Key",
       name: quoted ? Lexer.decodeString(keyTok.image).value : keyTok.image,
@@ -392,7 +359,7 @@ const learnerItem = (node: Cst.LearnerItemCstNode, fallback: Span.Span): Ast.Lea
       _tag: "StopWhen",
       metric,
       operator,
-      threshold: additive(s.additive?.[0], anchor),
+      threshold: expression(s.expression?.[0], anchor),
       span: nodeSpan(c.stopStmt[0], span)
     }
   }
@@ -436,7 +403,7 @@ const topItem = (node: Cst.TopItemCstNode, fallback: Span.Span): Ast.TopItem | u
         : {
             _tag: "Name",
             text: ids.map((t) => t.image).join("-"),
-            span: Span.merge(Lexer.tokenSpan(ids[0]!), Lexer.tokenSpan(ids[ids.length - 1]!))
+            span: Span.merge(Lexer.tokenSpan(ids[0]!, lines), Lexer.tokenSpan(ids[ids.length - 1]!, lines))
           }
     const o = d.children.objectLit?.[0]
     return {
@@ -481,13 +448,15 @@ const topItem = (node: Cst.TopItemCstNode, fallback: Span.Span): Ast.TopItem | u
 }
 
 /**
- * Builds the AST of a file from its CST. `end` is the position of the end of the text.
+ * Builds the AST of a file from its CST. `index` maps the text's offsets to lines and columns;
+ * `length` is the length of the text.
  *
  * @since 0.1.0
  * @category conversions
  */
-export const toAst = (cst: Cst.ProgramCstNode, end: Span.Position): Ast.File => {
-  const span: Span.Span = { start: Span.position(0, 1, 1), end }
+export const toAst = (cst: Cst.ProgramCstNode, index: Span.LineIndex, length: number): Ast.File => {
+  lines = index
+  const span: Span.Span = { start: Span.position(0, 1, 1), end: index.positionAt(length) }
   const items: Array<Ast.TopItem> = []
   for (const t of cst.children.topItem ?? []) {
     const item = topItem(t, span)

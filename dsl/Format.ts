@@ -45,10 +45,16 @@ class Printer {
 
   private readonly comments: ReadonlyArray<IToken>
   private readonly tokens: ReadonlyArray<IToken>
+  private readonly index: Span.LineIndex
 
-  constructor(comments: ReadonlyArray<IToken>, tokens: ReadonlyArray<IToken>) {
+  constructor(comments: ReadonlyArray<IToken>, tokens: ReadonlyArray<IToken>, index: Span.LineIndex) {
     this.comments = comments
     this.tokens = tokens
+    this.index = index
+  }
+
+  private lineOf(t: IToken): number {
+    return this.index.positionAt(t.startOffset).line
   }
 
   private push(indent: number, text: string): void {
@@ -64,16 +70,17 @@ class Printer {
   flush(offset: number, indent: number): void {
     while (this.next < this.comments.length && this.comments[this.next]!.startOffset < offset) {
       const c = this.comments[this.next++]!
-      this.blankBefore(c.startLine ?? 0)
+      const line = this.lineOf(c)
+      this.blankBefore(line)
       this.push(indent, c.image.trimEnd())
-      this.lastLine = c.startLine ?? this.lastLine
+      this.lastLine = line
     }
   }
 
   /** Appends a comment that starts on `line` after `offset` to the last line. */
   trailing(line: number, offset: number): void {
     const c = this.comments[this.next]
-    if (c !== undefined && c.startLine === line && c.startOffset >= offset) {
+    if (c !== undefined && c.startOffset >= offset && this.lineOf(c) === line) {
       this.next++
       this.lines[this.lines.length - 1] = `${this.lines[this.lines.length - 1]}  ${c.image.trimEnd()}`
     }
@@ -94,7 +101,7 @@ class Printer {
     for (let k = this.next; k < this.comments.length; k++) {
       const c = this.comments[k]!
       if (c.startOffset >= to) return false
-      if (c.startOffset >= from.offset && c.startLine !== from.line) return true
+      if (c.startOffset >= from.offset && this.lineOf(c) !== from.line) return true
     }
     return false
   }
@@ -109,7 +116,7 @@ class Printer {
       else hi = mid
     }
     for (let k = lo; k < this.tokens.length; k++) {
-      if (this.tokens[k]!.tokenType === Tokens.LCurly) return this.tokens[k]!.startLine
+      if (this.tokens[k]!.tokenType === Tokens.LCurly) return this.lineOf(this.tokens[k]!)
     }
     return undefined
   }
@@ -389,7 +396,7 @@ const printTop = (p: Printer, item: Ast.TopItem): void => {
  * @category formatting
  */
 export const formatParsed = (parsed: Parsed): string => {
-  const p = new Printer(parsed.comments, parsed.tokens)
+  const p = new Printer(parsed.comments, parsed.tokens, parsed.lines)
   for (const item of parsed.ast.items) {
     const leaf = item._tag === "PluginDecl" || item._tag === "LetDecl"
     p.unit(item.span, 0, leaf, () => printTop(p, item))

@@ -7,7 +7,7 @@
  */
 import { type ILexingError, type IToken, Lexer } from "chevrotain"
 import * as Diagnostic from "./Diagnostic.ts"
-import type * as Span from "./Span.ts"
+import * as Span from "./Span.ts"
 import * as Tokens from "./Tokens.ts"
 
 /**
@@ -19,7 +19,9 @@ import * as Tokens from "./Tokens.ts"
  */
 export const makeLexer = (options: { readonly validate?: boolean } = {}): Lexer =>
   new Lexer([...Tokens.allTokens], {
-    positionTracking: "full",
+    // lines and columns come from a line index when needed: tracking them per token costs more
+    // than the rest of lexing
+    positionTracking: "onlyOffset",
     ensureOptimizations: true,
     skipValidations: options.validate !== true
   })
@@ -47,21 +49,19 @@ export interface Result {
   /** Comments in source order (the formatter keeps them). */
   readonly comments: ReadonlyArray<IToken>
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+  /** Offsets → lines and columns for this text. */
+  readonly lines: Span.LineIndex
 }
 
 /**
- * The span of a token (its `endColumn` is inclusive in Chevrotain; ours is exclusive).
+ * The span of a token (tokens carry offsets only; `lines` gives lines and columns).
  *
  * @since 0.1.0
  * @category spans
  */
-export const tokenSpan = (t: IToken): Span.Span => ({
-  start: { offset: t.startOffset, line: t.startLine ?? 1, column: t.startColumn ?? 1 },
-  end: {
-    offset: (t.endOffset ?? t.startOffset) + 1,
-    line: t.endLine ?? t.startLine ?? 1,
-    column: (t.endColumn ?? t.startColumn ?? 0) + 1
-  }
+export const tokenSpan = (t: IToken, lines: Span.LineIndex): Span.Span => ({
+  start: lines.positionAt(t.startOffset),
+  end: lines.positionAt((t.endOffset ?? t.startOffset) + 1)
 })
 
 /**
@@ -73,18 +73,13 @@ export const tokenSpan = (t: IToken): Span.Span => ({
 export const isReal = (t: IToken | undefined): t is IToken =>
   t !== undefined && !Number.isNaN(t.startOffset) && t.startOffset >= 0 && t.isInsertedInRecovery !== true
 
-const lexError = (e: ILexingError, text: string): Diagnostic.Diagnostic => {
-  const line = e.line ?? 1
-  const column = e.column ?? 1
+const lexError = (e: ILexingError, text: string, lines: Span.LineIndex): Diagnostic.Diagnostic => {
   const chars = text.slice(e.offset, e.offset + e.length)
   const shown = chars.length > 20 ? `${chars.slice(0, 20)}…` : chars
   return Diagnostic.error(
     Diagnostic.Codes.UnexpectedCharacter,
     `unexpected character${chars.length > 1 ? "s" : ""} ${JSON.stringify(shown)}`,
-    {
-      start: { offset: e.offset, line, column },
-      end: { offset: e.offset + e.length, line, column: column + e.length }
-    }
+    { start: lines.positionAt(e.offset), end: lines.positionAt(e.offset + e.length) }
   )
 }
 
@@ -158,12 +153,15 @@ const isEscapedQuote = (raw: string): boolean => {
  */
 export const tokenize = (text: string): Result => {
   const result = lexer().tokenize(text)
-  const diagnostics: Array<Diagnostic.Diagnostic> = result.errors.map((e) => lexError(e, text))
+  const lines = Span.lineIndex(text)
+  const diagnostics: Array<Diagnostic.Diagnostic> = result.errors.map((e) => lexError(e, text, lines))
   const tokens = result.tokens
+  // offset-only tokens carry no end offset; the parser's node locations need one
+  for (const t of tokens) t.endOffset = t.startOffset + t.image.length - 1
   for (const t of tokens) {
     const type = t.tokenType
     if (type === Tokens.StringToken || type === Tokens.UnterminatedString) {
-      const span = tokenSpan(t)
+      const span = tokenSpan(t, lines)
       if (type === Tokens.UnterminatedString) {
         diagnostics.push(
           Diagnostic.error(Diagnostic.Codes.UnterminatedString, "unterminated string: add the closing '\"'", span)
@@ -190,11 +188,12 @@ export const tokenize = (text: string): Result => {
         Diagnostic.error(
           Diagnostic.Codes.InvalidNumber,
           `invalid number ${JSON.stringify(t.image)} (a duration takes one of the units ms, s, m, h: 10m)`,
-          tokenSpan(t)
+          tokenSpan(t, lines)
         )
       )
     }
   }
   const comments = result.groups[Tokens.commentGroup] ?? []
-  return { tokens, comments, diagnostics }
+  for (const c of comments) c.endOffset = c.startOffset + c.image.length - 1
+  return { tokens, comments, diagnostics, lines }
 }

@@ -71,13 +71,11 @@ const ruleDescriptions: { readonly [rule: string]: string } = {
     "a learner setting (parallel, max_iter, stop when, on_error), a task binding (name = exec …) or a section (learner N { … })",
   binding: 'a binding: exec "command", exec ["argv", …], shell "script" or call "./module.ts#function"',
   taskOption: "a task option (with, args, resources, retry, timeout, backend, env)",
-  primary: "an expression",
-  unary: "an expression",
+  operand: "an expression",
   expression: "an expression",
-  notExpr: "an expression",
   when: "'at N', 'from N' or 'default'",
-  objectKey: "a key",
-  memberName: "a name"
+  objectEntry: "a key",
+  accessor: "'.name' or '[index]'"
 }
 
 const topLevelKeywords = ["active", "reinforcement", "uq", "selector", "backend", "plugin", "let"]
@@ -142,10 +140,23 @@ export const errorMessageProvider: IParserErrorMessageProvider = {
  * @category parsers
  */
 export class RoseParser extends CstParser {
+  // Alternatives and loop bodies of the hot rules, built once (Chevrotain's performance guide):
+  // building them on every call allocates closures on the hottest paths. Declared first: fields
+  // initialise in order, and the rules below use it.
+  private readonly built: { [key: string]: unknown } = {}
+
+  private once<A>(key: string, make: () => A): A {
+    const hit = this.built[key]
+    if (hit !== undefined) return hit as A
+    const made = make()
+    this.built[key] = made
+    return made
+  }
+
   constructor(options: { readonly validate?: boolean } = {}) {
     super([...T.allTokens], {
       recoveryEnabled: true,
-      nodeLocationTracking: "full",
+      nodeLocationTracking: "onlyOffset",
       // LL(2) is enough but for learnerItem (its OR says so); error messages compute their expected
       // paths to this depth, which is costly for deep expression rules
       maxLookahead: 2,
@@ -239,7 +250,7 @@ export class RoseParser extends CstParser {
     this.CONSUME(T.When)
     this.CONSUME(T.Identifier)
     this.OPTION(() => this.CONSUME(T.CompareOp))
-    this.SUBRULE(this.additive)
+    this.SUBRULE(this.expression)
   })
 
   onErrorStmt = this.RULE("onErrorStmt", () => {
@@ -370,109 +381,84 @@ export class RoseParser extends CstParser {
   // expressions, loosest first
   // ------------------------------------------------------------------------------------------
 
+  // operand (op operand)*: a flat list, so that an atom costs two rule calls rather than one per
+  // precedence level; CstToAst applies the precedence (?? < or < and < not < comparisons < + - < * / %)
   expression = this.RULE("expression", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.ifExpr) }, { ALT: () => this.SUBRULE(this.coalesceExpr) }])
+    this.SUBRULE(this.operand)
+    this.MANY(
+      this.once("expression.rest", () => () => {
+        this.CONSUME(T.BinaryOp)
+        this.SUBRULE2(this.operand)
+      })
+    )
   })
 
-  ifExpr = this.RULE("ifExpr", () => {
-    this.CONSUME(T.If)
-    this.SUBRULE(this.expression, { LABEL: "condition" })
-    this.CONSUME(T.Then)
-    this.SUBRULE2(this.expression, { LABEL: "consequent" })
-    this.CONSUME(T.Else)
-    this.SUBRULE3(this.expression, { LABEL: "alternative" })
-  })
-
-  coalesceExpr = this.RULE("coalesceExpr", () => {
-    this.SUBRULE(this.orExpr, { LABEL: "lhs" })
-    this.MANY(() => {
-      this.CONSUME(T.Coalesce)
-      this.SUBRULE2(this.orExpr, { LABEL: "rhs" })
-    })
-  })
-
-  orExpr = this.RULE("orExpr", () => {
-    this.SUBRULE(this.andExpr, { LABEL: "lhs" })
-    this.MANY(() => {
-      this.CONSUME(T.Or)
-      this.SUBRULE2(this.andExpr, { LABEL: "rhs" })
-    })
-  })
-
-  andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr, { LABEL: "lhs" })
-    this.MANY(() => {
-      this.CONSUME(T.And)
-      this.SUBRULE2(this.notExpr, { LABEL: "rhs" })
-    })
-  })
-
-  notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not)
-          this.SUBRULE(this.notExpr)
+  // a prefix operator and its operand; `if … then … else …` (its else branch extends as far right as
+  // it can); or an atom with its accessors and a right-associative ** (-2 ** 2 is -(2 ** 2))
+  operand = this.RULE("operand", () => {
+    this.OR(
+      this.once("operand", () => [
+        {
+          ALT: () => {
+            this.OR2(
+              this.once("operand.prefix", () => [
+                { ALT: () => this.CONSUME(T.Minus) },
+                { ALT: () => this.CONSUME(T.Plus) },
+                { ALT: () => this.CONSUME(T.Not) }
+              ])
+            )
+            this.SUBRULE(this.operand, { LABEL: "inner" })
+          }
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.If)
+            this.SUBRULE(this.expression, { LABEL: "condition" })
+            this.CONSUME(T.Then)
+            this.SUBRULE2(this.expression, { LABEL: "consequent" })
+            this.CONSUME(T.Else)
+            this.SUBRULE3(this.expression, { LABEL: "alternative" })
+          }
+        },
+        {
+          ALT: () => {
+            this.OR3(
+              this.once("operand.atom", () => [
+                { ALT: () => this.CONSUME(T.NumberToken) },
+                { ALT: () => this.CONSUME(T.StringLiteral) },
+                { ALT: () => this.CONSUME(T.True) },
+                { ALT: () => this.CONSUME(T.False) },
+                { ALT: () => this.CONSUME(T.Null) },
+                { ALT: () => this.CONSUME(T.Learner) },
+                { ALT: () => this.CONSUME(T.MaxIter) },
+                {
+                  // a name, or a call; `env` is a keyword (task option) and a function
+                  ALT: () => {
+                    this.OR4(
+                      this.once("operand.name", () => [
+                        { ALT: () => this.CONSUME(T.Identifier) },
+                        { ALT: () => this.CONSUME(T.Env) }
+                      ])
+                    )
+                    this.OPTION(this.once("operand.call", () => () => this.SUBRULE(this.callArgs)))
+                  }
+                },
+                { ALT: () => this.SUBRULE(this.parenExpr) },
+                { ALT: () => this.SUBRULE(this.arrayLit) },
+                { ALT: () => this.SUBRULE(this.objectLit) }
+              ])
+            )
+            this.MANY(this.once("operand.accessors", () => () => this.SUBRULE(this.accessor)))
+            this.OPTION2(
+              this.once("operand.power", () => () => {
+                this.CONSUME(T.StarStar)
+                this.SUBRULE2(this.operand, { LABEL: "exponent" })
+              })
+            )
+          }
         }
-      },
-      { ALT: () => this.SUBRULE(this.comparison) }
-    ])
-  })
-
-  comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.additive, { LABEL: "lhs" })
-    this.OPTION(() => {
-      this.CONSUME(T.CompareOp)
-      this.SUBRULE2(this.additive, { LABEL: "rhs" })
-    })
-  })
-
-  additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "lhs" })
-    this.MANY(() => {
-      this.CONSUME(T.AddOp)
-      this.SUBRULE2(this.multiplicative, { LABEL: "rhs" })
-    })
-  })
-
-  multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "lhs" })
-    this.MANY(() => {
-      this.CONSUME(T.MulOp)
-      this.SUBRULE2(this.unary, { LABEL: "rhs" })
-    })
-  })
-
-  unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus)
-          this.SUBRULE(this.unary)
-        }
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Plus)
-          this.SUBRULE2(this.unary)
-        }
-      },
-      { ALT: () => this.SUBRULE(this.power) }
-    ])
-  })
-
-  // right-associative, binds tighter than a unary minus on its left: -2 ** 2 == -(2 ** 2)
-  power = this.RULE("power", () => {
-    this.SUBRULE(this.postfix)
-    this.OPTION(() => {
-      this.CONSUME(T.StarStar)
-      this.SUBRULE(this.unary, { LABEL: "exponent" })
-    })
-  })
-
-  postfix = this.RULE("postfix", () => {
-    this.SUBRULE(this.primary)
-    this.MANY(() => this.SUBRULE(this.accessor))
+      ])
+    )
   })
 
   accessor = this.RULE("accessor", () => {
@@ -480,7 +466,7 @@ export class RoseParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Dot)
-          this.SUBRULE(this.memberName)
+          this.OR2([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Keyword) }])
         }
       },
       {
@@ -491,32 +477,6 @@ export class RoseParser extends CstParser {
         }
       }
     ])
-  })
-
-  memberName = this.RULE("memberName", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Keyword) }])
-  })
-
-  primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberToken) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.CONSUME(T.Null) },
-      { ALT: () => this.CONSUME(T.Learner) },
-      { ALT: () => this.CONSUME(T.MaxIter) },
-      { ALT: () => this.SUBRULE(this.callOrName) },
-      { ALT: () => this.SUBRULE(this.parenExpr) },
-      { ALT: () => this.SUBRULE(this.arrayLit) },
-      { ALT: () => this.SUBRULE(this.objectLit) }
-    ])
-  })
-
-  // NAME or NAME(args); `env` is a keyword (task option) and a function
-  callOrName = this.RULE("callOrName", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Env) }])
-    this.OPTION(() => this.SUBRULE(this.callArgs))
   })
 
   callArgs = this.RULE("callArgs", () => {
@@ -553,25 +513,25 @@ export class RoseParser extends CstParser {
   // commas between entries are optional (a newline reads as well)
   objectLit = this.RULE("objectLit", () => {
     this.CONSUME(T.LCurly)
-    this.MANY(() => {
-      this.SUBRULE(this.objectEntry)
-      this.OPTION(() => this.CONSUME(T.Comma))
-    })
+    this.MANY(
+      this.once("objectLit.entry", () => () => {
+        this.SUBRULE(this.objectEntry)
+        this.OPTION(this.once("objectLit.comma", () => () => this.CONSUME(T.Comma)))
+      })
+    )
     this.CONSUME(T.RCurly)
   })
 
   objectEntry = this.RULE("objectEntry", () => {
-    this.SUBRULE(this.objectKey)
+    this.OR(
+      this.once("objectEntry.key", () => [
+        { ALT: () => this.CONSUME(T.Identifier) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME(T.Keyword) }
+      ])
+    )
     this.CONSUME(T.Colon)
     this.SUBRULE(this.expression)
-  })
-
-  objectKey = this.RULE("objectKey", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Identifier) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.Keyword) }
-    ])
   })
 }
 

@@ -98,16 +98,32 @@ export const lineIndex = (text: string): LineIndex => {
       starts.push(i + 1)
     }
   }
+  // lookups come mostly in increasing order: try the last line found and the next one first; and
+  // many nodes start or end at the same offsets: share their positions
+  let last = 0
+  const cache: Array<Position | undefined> = new Array(text.length + 1)
   const positionAt = (offset: number): Position => {
-    const o = Math.max(0, Math.min(offset, text.length))
-    let lo = 0
-    let hi = starts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (starts[mid]! <= o) lo = mid
-      else hi = mid - 1
+    const o = offset < 0 ? 0 : offset > text.length ? text.length : offset
+    const hit = cache[o]
+    if (hit !== undefined) return hit
+    let lo: number
+    const a = starts[last]!
+    const b = starts[last + 1]
+    if (o >= a && (b === undefined || o < b)) lo = last
+    else if (b !== undefined && o >= b && (starts[last + 2] === undefined || o < starts[last + 2]!)) lo = last + 1
+    else {
+      lo = 0
+      let hi = starts.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if (starts[mid]! <= o) lo = mid
+        else hi = mid - 1
+      }
     }
-    return { offset: o, line: lo + 1, column: o - starts[lo]! + 1 }
+    last = lo
+    const p = { offset: o, line: lo + 1, column: o - starts[lo]! + 1 }
+    cache[o] = p
+    return p
   }
   const lineText = (line: number): string => {
     const start = starts[line - 1]

@@ -65,20 +65,13 @@ export const StringLiteral = createToken({ name: "StringLiteral", pattern: Lexer
 export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA, label: "a comparison operator" })
 
 /**
- * `+` and `-`.
+ * The binary operators: `??`, `or`, `and`, comparisons, `+ - * / %` (not `**`, which binds tighter
+ * than a unary minus). Their precedence is applied when the AST is built.
  *
  * @since 0.1.0
  * @category categories
  */
-export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, label: "'+' or '-'" })
-
-/**
- * `*`, `/` and `%`.
- *
- * @since 0.1.0
- * @category categories
- */
-export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "'*', '/' or '%'" })
+export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA, label: "an operator" })
 
 // ---------------------------------------------------------------------------------------------
 // trivia
@@ -251,9 +244,9 @@ export const Then = keyword("then")
 /** @since 0.1.0 @category keywords */
 export const Else = keyword("else")
 /** @since 0.1.0 @category keywords */
-export const And = keyword("and")
+export const And = keyword("and", [BinaryOp])
 /** @since 0.1.0 @category keywords */
-export const Or = keyword("or")
+export const Or = keyword("or", [BinaryOp])
 /** @since 0.1.0 @category keywords */
 export const Not = keyword("not")
 
@@ -332,31 +325,31 @@ export const Colon = createToken({ name: "Colon", pattern: /:/, label: "':'" })
 /** @since 0.1.0 @category tokens */
 export const Dot = createToken({ name: "Dot", pattern: /\./, label: "'.'" })
 /** @since 0.1.0 @category tokens */
-export const Coalesce = createToken({ name: "Coalesce", pattern: /\?\?/, label: "'??'" })
+export const Coalesce = createToken({ name: "Coalesce", pattern: /\?\?/, categories: [BinaryOp], label: "'??'" })
 /** @since 0.1.0 @category tokens */
 export const StarStar = createToken({ name: "StarStar", pattern: /\*\*/, label: "'**'" })
 /** @since 0.1.0 @category tokens */
-export const Star = createToken({ name: "Star", pattern: /\*/, categories: [MulOp], label: "'*'" })
+export const Star = createToken({ name: "Star", pattern: /\*/, categories: [BinaryOp], label: "'*'" })
 /** @since 0.1.0 @category tokens */
-export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [MulOp], label: "'/'" })
+export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [BinaryOp], label: "'/'" })
 /** @since 0.1.0 @category tokens */
-export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [MulOp], label: "'%'" })
+export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [BinaryOp], label: "'%'" })
 /** @since 0.1.0 @category tokens */
-export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [AddOp], label: "'+'" })
+export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [BinaryOp], label: "'+'" })
 /** @since 0.1.0 @category tokens */
-export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [AddOp], label: "'-'" })
+export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [BinaryOp], label: "'-'" })
 /** @since 0.1.0 @category tokens */
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp], label: "'=='" })
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp, BinaryOp], label: "'=='" })
 /** @since 0.1.0 @category tokens */
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp], label: "'!='" })
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp, BinaryOp], label: "'!='" })
 /** @since 0.1.0 @category tokens */
-export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [CompareOp], label: "'<='" })
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [CompareOp, BinaryOp], label: "'<='" })
 /** @since 0.1.0 @category tokens */
-export const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: [CompareOp], label: "'>='" })
+export const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: [CompareOp, BinaryOp], label: "'>='" })
 /** @since 0.1.0 @category tokens */
-export const Lt = createToken({ name: "Lt", pattern: /</, categories: [CompareOp], label: "'<'" })
+export const Lt = createToken({ name: "Lt", pattern: /</, categories: [CompareOp, BinaryOp], label: "'<'" })
 /** @since 0.1.0 @category tokens */
-export const Gt = createToken({ name: "Gt", pattern: />/, categories: [CompareOp], label: "'>'" })
+export const Gt = createToken({ name: "Gt", pattern: />/, categories: [CompareOp, BinaryOp], label: "'>'" })
 /** @since 0.1.0 @category tokens */
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "'='" })
 
@@ -404,6 +397,5 @@ export const allTokens: ReadonlyArray<TokenType> = [
   LearnerKind,
   StringLiteral,
   CompareOp,
-  AddOp,
-  MulOp
+  BinaryOp
 ]

@@ -125,7 +125,7 @@ export type StopStmtCstChildren = {
   Kw_when: IToken[];
   Identifier: IToken[];
   CompareOp?: IToken[];
-  additive: AdditiveCstNode[];
+  expression: ExpressionCstNode[];
 };
 
 export interface OnErrorStmtCstNode extends CstNode {
@@ -259,132 +259,42 @@ export interface ExpressionCstNode extends CstNode {
 }
 
 export type ExpressionCstChildren = {
-  ifExpr?: IfExprCstNode[];
-  coalesceExpr?: CoalesceExprCstNode[];
+  operand: (OperandCstNode)[];
+  BinaryOp?: IToken[];
 };
 
-export interface IfExprCstNode extends CstNode {
-  name: "ifExpr";
-  children: IfExprCstChildren;
+export interface OperandCstNode extends CstNode {
+  name: "operand";
+  children: OperandCstChildren;
 }
 
-export type IfExprCstChildren = {
-  Kw_if: IToken[];
-  condition: ExpressionCstNode[];
-  Kw_then: IToken[];
-  consequent: ExpressionCstNode[];
-  Kw_else: IToken[];
-  alternative: ExpressionCstNode[];
-};
-
-export interface CoalesceExprCstNode extends CstNode {
-  name: "coalesceExpr";
-  children: CoalesceExprCstChildren;
-}
-
-export type CoalesceExprCstChildren = {
-  lhs: OrExprCstNode[];
-  Coalesce?: IToken[];
-  rhs?: OrExprCstNode[];
-};
-
-export interface OrExprCstNode extends CstNode {
-  name: "orExpr";
-  children: OrExprCstChildren;
-}
-
-export type OrExprCstChildren = {
-  lhs: AndExprCstNode[];
-  Kw_or?: IToken[];
-  rhs?: AndExprCstNode[];
-};
-
-export interface AndExprCstNode extends CstNode {
-  name: "andExpr";
-  children: AndExprCstChildren;
-}
-
-export type AndExprCstChildren = {
-  lhs: NotExprCstNode[];
-  Kw_and?: IToken[];
-  rhs?: NotExprCstNode[];
-};
-
-export interface NotExprCstNode extends CstNode {
-  name: "notExpr";
-  children: NotExprCstChildren;
-}
-
-export type NotExprCstChildren = {
-  Kw_not?: IToken[];
-  notExpr?: NotExprCstNode[];
-  comparison?: ComparisonCstNode[];
-};
-
-export interface ComparisonCstNode extends CstNode {
-  name: "comparison";
-  children: ComparisonCstChildren;
-}
-
-export type ComparisonCstChildren = {
-  lhs: AdditiveCstNode[];
-  CompareOp?: IToken[];
-  rhs?: AdditiveCstNode[];
-};
-
-export interface AdditiveCstNode extends CstNode {
-  name: "additive";
-  children: AdditiveCstChildren;
-}
-
-export type AdditiveCstChildren = {
-  lhs: MultiplicativeCstNode[];
-  AddOp?: IToken[];
-  rhs?: MultiplicativeCstNode[];
-};
-
-export interface MultiplicativeCstNode extends CstNode {
-  name: "multiplicative";
-  children: MultiplicativeCstChildren;
-}
-
-export type MultiplicativeCstChildren = {
-  lhs: UnaryCstNode[];
-  MulOp?: IToken[];
-  rhs?: UnaryCstNode[];
-};
-
-export interface UnaryCstNode extends CstNode {
-  name: "unary";
-  children: UnaryCstChildren;
-}
-
-export type UnaryCstChildren = {
+export type OperandCstChildren = {
   Minus?: IToken[];
-  unary?: (UnaryCstNode)[];
   Plus?: IToken[];
-  power?: PowerCstNode[];
-};
-
-export interface PowerCstNode extends CstNode {
-  name: "power";
-  children: PowerCstChildren;
-}
-
-export type PowerCstChildren = {
-  postfix: PostfixCstNode[];
-  StarStar?: IToken[];
-  exponent?: UnaryCstNode[];
-};
-
-export interface PostfixCstNode extends CstNode {
-  name: "postfix";
-  children: PostfixCstChildren;
-}
-
-export type PostfixCstChildren = {
-  primary: PrimaryCstNode[];
+  Kw_not?: IToken[];
+  inner?: OperandCstNode[];
+  Kw_if?: IToken[];
+  condition?: ExpressionCstNode[];
+  Kw_then?: IToken[];
+  consequent?: ExpressionCstNode[];
+  Kw_else?: IToken[];
+  alternative?: ExpressionCstNode[];
+  NumberToken?: IToken[];
+  StringLiteral?: IToken[];
+  Kw_true?: IToken[];
+  Kw_false?: IToken[];
+  Kw_null?: IToken[];
+  Kw_learner?: IToken[];
+  Kw_max_iter?: IToken[];
+  Identifier?: IToken[];
+  Kw_env?: IToken[];
+  callArgs?: CallArgsCstNode[];
+  parenExpr?: ParenExprCstNode[];
+  arrayLit?: ArrayLitCstNode[];
+  objectLit?: ObjectLitCstNode[];
   accessor?: AccessorCstNode[];
+  StarStar?: IToken[];
+  exponent?: OperandCstNode[];
 };
 
 export interface AccessorCstNode extends CstNode {
@@ -394,50 +304,11 @@ export interface AccessorCstNode extends CstNode {
 
 export type AccessorCstChildren = {
   Dot?: IToken[];
-  memberName?: MemberNameCstNode[];
+  Identifier?: IToken[];
+  Keyword?: IToken[];
   LBracket?: IToken[];
   expression?: ExpressionCstNode[];
   RBracket?: IToken[];
-};
-
-export interface MemberNameCstNode extends CstNode {
-  name: "memberName";
-  children: MemberNameCstChildren;
-}
-
-export type MemberNameCstChildren = {
-  Identifier?: IToken[];
-  Keyword?: IToken[];
-};
-
-export interface PrimaryCstNode extends CstNode {
-  name: "primary";
-  children: PrimaryCstChildren;
-}
-
-export type PrimaryCstChildren = {
-  NumberToken?: IToken[];
-  StringLiteral?: IToken[];
-  Kw_true?: IToken[];
-  Kw_false?: IToken[];
-  Kw_null?: IToken[];
-  Kw_learner?: IToken[];
-  Kw_max_iter?: IToken[];
-  callOrName?: CallOrNameCstNode[];
-  parenExpr?: ParenExprCstNode[];
-  arrayLit?: ArrayLitCstNode[];
-  objectLit?: ObjectLitCstNode[];
-};
-
-export interface CallOrNameCstNode extends CstNode {
-  name: "callOrName";
-  children: CallOrNameCstChildren;
-}
-
-export type CallOrNameCstChildren = {
-  Identifier?: IToken[];
-  Kw_env?: IToken[];
-  callArgs?: CallArgsCstNode[];
 };
 
 export interface CallArgsCstNode extends CstNode {
@@ -493,20 +364,11 @@ export interface ObjectEntryCstNode extends CstNode {
 }
 
 export type ObjectEntryCstChildren = {
-  objectKey: ObjectKeyCstNode[];
-  Colon: IToken[];
-  expression: ExpressionCstNode[];
-};
-
-export interface ObjectKeyCstNode extends CstNode {
-  name: "objectKey";
-  children: ObjectKeyCstChildren;
-}
-
-export type ObjectKeyCstChildren = {
   Identifier?: IToken[];
   StringLiteral?: IToken[];
   Keyword?: IToken[];
+  Colon: IToken[];
+  expression: ExpressionCstNode[];
 };
 
 export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
@@ -532,25 +394,11 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   taskOption(children: TaskOptionCstChildren, param?: IN): OUT;
   optionStmt(children: OptionStmtCstChildren, param?: IN): OUT;
   expression(children: ExpressionCstChildren, param?: IN): OUT;
-  ifExpr(children: IfExprCstChildren, param?: IN): OUT;
-  coalesceExpr(children: CoalesceExprCstChildren, param?: IN): OUT;
-  orExpr(children: OrExprCstChildren, param?: IN): OUT;
-  andExpr(children: AndExprCstChildren, param?: IN): OUT;
-  notExpr(children: NotExprCstChildren, param?: IN): OUT;
-  comparison(children: ComparisonCstChildren, param?: IN): OUT;
-  additive(children: AdditiveCstChildren, param?: IN): OUT;
-  multiplicative(children: MultiplicativeCstChildren, param?: IN): OUT;
-  unary(children: UnaryCstChildren, param?: IN): OUT;
-  power(children: PowerCstChildren, param?: IN): OUT;
-  postfix(children: PostfixCstChildren, param?: IN): OUT;
+  operand(children: OperandCstChildren, param?: IN): OUT;
   accessor(children: AccessorCstChildren, param?: IN): OUT;
-  memberName(children: MemberNameCstChildren, param?: IN): OUT;
-  primary(children: PrimaryCstChildren, param?: IN): OUT;
-  callOrName(children: CallOrNameCstChildren, param?: IN): OUT;
   callArgs(children: CallArgsCstChildren, param?: IN): OUT;
   parenExpr(children: ParenExprCstChildren, param?: IN): OUT;
   arrayLit(children: ArrayLitCstChildren, param?: IN): OUT;
   objectLit(children: ObjectLitCstChildren, param?: IN): OUT;
   objectEntry(children: ObjectEntryCstChildren, param?: IN): OUT;
-  objectKey(children: ObjectKeyCstChildren, param?: IN): OUT;
 }

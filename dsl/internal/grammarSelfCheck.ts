@@ -43,4 +43,4 @@ export const unusedTokens = (): ReadonlyArray<string> => {
 }
 
 const isCategory = (t: TokenType): boolean =>
-  t === T.Keyword || t === T.LearnerKind || t === T.StringLiteral || t === T.CompareOp || t === T.AddOp || t === T.MulOp
+  t === T.Keyword || t === T.LearnerKind || t === T.StringLiteral || t === T.CompareOp || t === T.BinaryOp

@@ -16,6 +16,7 @@ export interface Parsed {
   readonly ast: Ast.File
   readonly tokens: ReadonlyArray<IToken>
   readonly comments: ReadonlyArray<IToken>
+  readonly lines: Span.LineIndex
   /** Lexical and syntax diagnostics. */
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
   /** Whether the file had lexical or syntax errors (semantic checks then skip what is unsafe). */
@@ -33,13 +34,13 @@ const codeOf = (e: IRecognitionException): Diagnostic.Code => {
   }
 }
 
-const errorSpan = (e: IRecognitionException, tokens: ReadonlyArray<IToken>): Span.Span => {
-  if (Lexer.isReal(e.token)) return Lexer.tokenSpan(e.token)
+const errorSpan = (e: IRecognitionException, tokens: ReadonlyArray<IToken>, lines: Span.LineIndex): Span.Span => {
+  if (Lexer.isReal(e.token)) return Lexer.tokenSpan(e.token, lines)
   // recovery-inserted tokens and EOF have no position: anchor at the end of the previous token
   const prev = (e as { previousToken?: IToken }).previousToken
-  if (Lexer.isReal(prev)) return Span.after(Lexer.tokenSpan(prev))
+  if (Lexer.isReal(prev)) return Span.after(Lexer.tokenSpan(prev, lines))
   const last = tokens[tokens.length - 1]
-  return Lexer.isReal(last) ? Span.after(Lexer.tokenSpan(last)) : Span.origin
+  return Lexer.isReal(last) ? Span.after(Lexer.tokenSpan(last, lines)) : Span.origin
 }
 
 export const parseText = (text: string): Parsed => {
@@ -49,19 +50,19 @@ export const parseText = (text: string): Parsed => {
   // recovery may report one spot twice (a failed alternative, then the loop around it): keep the first
   const seen = new Set<number>()
   for (const e of parsed.errors) {
-    const span = errorSpan(e, lexed.tokens)
+    const span = errorSpan(e, lexed.tokens, lexed.lines)
     const key = span.start.offset
     if (seen.has(key)) continue
     seen.add(key)
     diagnostics.push(Diagnostic.error(codeOf(e), e.message, span))
   }
-  const end = Span.lineIndex(text).positionAt(text.length)
-  const ast = CstToAst.toAst(parsed.cst, end)
+  const ast = CstToAst.toAst(parsed.cst, lexed.lines, text.length)
   return {
     text,
     ast,
     tokens: lexed.tokens,
     comments: lexed.comments,
+    lines: lexed.lines,
     diagnostics,
     broken: Diagnostic.hasErrors(diagnostics)
   }

@@ -47,7 +47,10 @@ describe("Lexer", () => {
   it("keeps comments apart, with their positions", () => {
     const r = Lexer.tokenize("let x = 1 # one\n# two\n")
     assert.deepStrictEqual(
-      r.comments.map((c) => [c.image, c.startLine, c.startColumn]),
+      r.comments.map((c) => {
+        const { start } = Lexer.tokenSpan(c, r.lines)
+        return [c.image, start.line, start.column]
+      }),
       [
         ["# one", 1, 11],
         ["# two", 2, 1]
@@ -57,9 +60,10 @@ describe("Lexer", () => {
   })
 
   it("tracks 1-based lines and columns with exclusive ends", () => {
-    const t = Lexer.tokenize('\n  simulation = exec "x"').tokens[2]!
+    const r = Lexer.tokenize('\n  simulation = exec "x"')
+    const t = r.tokens[2]!
     assert.strictEqual(t.tokenType, Tokens.Exec)
-    const span = Lexer.tokenSpan(t)
+    const span = Lexer.tokenSpan(t, r.lines)
     assert.deepStrictEqual([span.start.line, span.start.column, span.end.column, span.end.offset], [2, 16, 20, 20])
   })
 

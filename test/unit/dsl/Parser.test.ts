@@ -50,7 +50,14 @@ describe("expression precedence", () => {
     ["if a then b else c ?? d", "(if a b (c ?? d))"],
     ["prev.state.sim.loss * 2", "(prev.state.sim.loss * 2)"],
     ["min(1, 2) + (3)", "(min(1,2) + [3])"],
-    ["learner + max_iter", "(learner + max_iter)"]
+    ["learner + max_iter", "(learner + max_iter)"],
+    ["not a == b", "(not (a == b))"],
+    ["not not a or b", "((not (not a)) or b)"],
+    ["a < b < c", "((a < b) < c)"],
+    ["x + if a then b else c + 1", "(x + (if a b (c + 1)))"],
+    ["a ?? b ?? c", "((a ?? b) ?? c)"],
+    ["a or b and c", "(a or (b and c))"],
+    ["1 - -2 * 3 % 4", "(1 - (((- 2) * 3) % 4))"]
   ]
   for (const [input, expected] of cases) it(input, () => assert.strictEqual(shape(letValue(input)), expected))
 })
