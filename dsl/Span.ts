@@ -103,7 +103,7 @@ export const lineIndex = (text: string): LineIndex => {
   let last = 0
   const cache: Array<Position | undefined> = new Array(text.length + 1)
   const positionAt = (offset: number): Position => {
-    const o = offset < 0 ? 0 : offset > text.length ? text.length : offset
+    const o = offset < 0 ? 0 : Math.min(offset, text.length)
     const hit = cache[o]
     if (hit !== undefined) return hit
     let lo: number
