@@ -96,8 +96,8 @@ describe("report.html in a browser", () => {
       assert.isAbove(await page.locator("svg.chart.timeline rect.bar").count(), 20)
       assert.strictEqual(await page.locator("svg.chart.timeline rect.bar.failed").count(), 1)
       assert.strictEqual(await page.locator("table.configs").count(), 3)
-      assert.include(await page.locator("table.configs").first().innerText(), "n=200")
-      assert.include(await page.locator("h1").innerText(), "failed")
+      assert.include((await page.locator("table.configs").first().textContent()) ?? "", "n=200")
+      assert.include((await page.locator("h1").textContent()) ?? "", "failed")
       assert.deepStrictEqual(
         requests.filter((u) => !u.startsWith("file:")),
         [],
