@@ -115,6 +115,18 @@ export const start = (
   return { child, done, output: () => ({ stdout, stderr }) }
 }
 
+/**
+ * Ends a run a failed test left behind: SIGINT (so it kills its tasks), then SIGKILL if it does not
+ * exit within `graceMs`.
+ */
+export const cleanUp = async (run: Running, graceMs = 15_000): Promise<void> => {
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return
+  run.child.kill("SIGINT")
+  const timer = setTimeout(() => run.child.kill("SIGKILL"), graceMs)
+  await run.done
+  clearTimeout(timer)
+}
+
 /** Runs `rose ARGS…` to its end. */
 export const rose = (cliPath: string, args: ReadonlyArray<string>, cwd: string, env: NodeJS.ProcessEnv = {}) =>
   start(cliPath, args, cwd, env).done

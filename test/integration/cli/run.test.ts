@@ -9,6 +9,7 @@ import * as NodePath from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import {
   alive,
+  cleanUp,
   ensureCli,
   groupAlive,
   journal,
@@ -279,7 +280,10 @@ describe("rose run", () => {
         journal(out).filter((e) => e.type === "task_started").length === 3 &&
         NodeFs.existsSync(pidFile) &&
         NodeFs.readFileSync(pidFile, "utf8").trim().split("\n").length === 7
-    )
+    ).catch(async (e) => {
+      await cleanUp(run)
+      throw e
+    })
     run.child.kill(signal)
     const r = await run.done
     assert.strictEqual(r.code, expected, `${r.stdout}\n${r.stderr}`)
@@ -319,7 +323,15 @@ describe("rose run", () => {
   it("a second signal during the cleanup exits at once, saying what may still run", async () => {
     const out = NodePath.join(dir, "run-twice")
     const run = start(cli, ["run", "slow-grace.ts", "--out", out], dir)
-    await waitFor("three tasks started", () => journal(out).filter((e) => e.type === "task_started").length === 3)
+    await waitFor(
+      "three tasks started",
+      () => journal(out).filter((e) => e.type === "task_started").length === 3
+    ).catch(async (e) => {
+      run.child.kill("SIGINT")
+      await sleep(500)
+      await cleanUp(run, 1000)
+      throw e
+    })
     run.child.kill("SIGINT")
     await waitFor("the first signal noticed", () => run.output().stdout.includes("SIGINT received"))
     await sleep(300)
@@ -360,7 +372,13 @@ describe("rose status, report, plan, check", () => {
   it("status reads a run in progress from another shell", async () => {
     const out = NodePath.join(dir, "run-live-status")
     const run = start(cli, ["run", "signals.ts", "--out", out], dir)
-    await waitFor("three tasks started", () => journal(out).filter((e) => e.type === "task_started").length === 3)
+    await waitFor(
+      "three tasks started",
+      () => journal(out).filter((e) => e.type === "task_started").length === 3
+    ).catch(async (e) => {
+      await cleanUp(run)
+      throw e
+    })
     const s = await rose(cli, ["status", out], dir)
     assert.strictEqual(s.code, 0, s.stderr)
     assert.match(s.stdout, new RegExp(`running for \\S+ \\(rose pid ${run.child.pid}\\)`))
