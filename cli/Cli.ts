@@ -35,6 +35,10 @@ const loadReport: Effect.Effect<typeof import("../plugins/Report.ts")> = Effect.
   () => import("../plugins/Report.ts")
 )
 
+const forceOption = Options.boolean("force").pipe(
+  Options.withDescription("resume even though the program changed since the run started")
+)
+
 const file = Args.text({ name: "FILE" }).pipe(
   Args.withDescription("a .rose file, or a program module (.ts/.js) whose default export is Rose.program({ … })")
 )
@@ -61,22 +65,32 @@ const runCommand = Command.make(
     json: Options.boolean("json").pipe(
       Options.withDescription("stream every event as a JSON line on stdout (the summary goes to stderr)")
     ),
-    fsync: Options.boolean("fsync").pipe(Options.withDescription("fsync the journal after each write"))
+    fsync: Options.boolean("fsync").pipe(Options.withDescription("fsync the journal after each write")),
+    resume: Options.text("resume").pipe(
+      Options.withDescription("continue this run directory with FILE instead of starting a new run (see rose resume)"),
+      Options.optional
+    ),
+    force: forceOption
   },
   (o) =>
-    Effect.scoped(
-      Effect.flatMap(loadRun, (Run) =>
-        Run.run({
-          file: o.file,
-          backend: Option.getOrUndefined(o.backend),
-          out: Option.getOrUndefined(o.out),
-          dryRun: o.dryRun,
-          maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
-          json: o.json,
-          fsync: o.fsync
-        })
-      )
-    )
+    Effect.gen(function* () {
+      const resume = Option.getOrUndefined(o.resume)
+      if (resume !== undefined && Option.isSome(o.out))
+        return yield* fail(2, "--resume continues its own run directory; it cannot be combined with --out")
+      if (resume === undefined && o.force) return yield* fail(2, "--force only makes sense with --resume")
+      const Run = yield* loadRun
+      return yield* Run.run({
+        file: o.file,
+        backend: Option.getOrUndefined(o.backend),
+        out: Option.getOrUndefined(o.out),
+        dryRun: o.dryRun,
+        maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
+        json: o.json,
+        fsync: o.fsync,
+        resume:
+          resume === undefined ? undefined : { runDir: NodePath.resolve(resume), force: o.force, explainOnly: false }
+      })
+    }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
     "Run a program: every learner concurrently, with live progress; writes the run directory (run.json, events.jsonl, results.json, report.html, learners/)."
@@ -302,6 +316,64 @@ const statusCommand = Command.make("status", { runDir, json: Options.boolean("js
   Command.withDescription("Where a run stands (running or finished), read from its journal; works from another shell.")
 )
 
+const resumeCommand = Command.make(
+  "resume",
+  {
+    runDir,
+    explain: Options.boolean("explain").pipe(
+      Options.withDescription("say what a resume would reuse and run, then stop without running anything")
+    ),
+    force: forceOption,
+    backend: Options.text("backend").pipe(Options.withDescription("as for rose run"), Options.optional),
+    maxConcurrency: Options.integer("max-concurrency").pipe(
+      Options.withDescription("as for rose run"),
+      Options.optional
+    ),
+    json: Options.boolean("json").pipe(Options.withDescription("as for rose run")),
+    fsync: Options.boolean("fsync").pipe(Options.withDescription("as for rose run"))
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const dir = NodePath.resolve(o.runDir)
+      const source = yield* Effect.try({
+        try: () =>
+          (
+            JSON.parse(NodeFs.readFileSync(NodePath.join(dir, "run.json"), "utf8")) as {
+              source?: { file?: string | null }
+            }
+          ).source?.file ?? undefined,
+        catch: () => new CliExit({ code: 2, message: `${o.runDir}: no readable run.json here; is it a run directory?` })
+      })
+      if (source === undefined || source === null) {
+        return yield* fail(
+          2,
+          `${o.runDir}: the run does not say which file it came from; use rose run FILE --resume ${o.runDir}`
+        )
+      }
+      if (!NodeFs.existsSync(source)) {
+        return yield* fail(
+          2,
+          `${o.runDir}: its program ${source} no longer exists; restore it, or use rose run FILE --resume ${o.runDir}`
+        )
+      }
+      const Run = yield* loadRun
+      return yield* Run.run({
+        file: source,
+        backend: Option.getOrUndefined(o.backend),
+        out: undefined,
+        dryRun: false,
+        maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
+        json: o.json,
+        fsync: o.fsync,
+        resume: { runDir: dir, force: o.force, explainOnly: o.explain }
+      })
+    }).pipe(Effect.scoped)
+).pipe(
+  Command.withDescription(
+    "Continue an interrupted or crashed run: kill what its earlier process left running, keep completed iterations, re-run the incomplete one with its journaled configs, and go on. Refuses a program that changed (unless --force)."
+  )
+)
+
 const runningJson = (p: Status.Snapshot["progress"]): Json.Json =>
   [...p.running.values()].map((t) => ({
     learner: { name: t.learner.name, index: t.learner.index },
@@ -326,6 +398,7 @@ const description = HelpDoc.blocks([
   HelpDoc.p(Span.code("npx --no-install rose plan sweep.rose --iterations 3")),
   HelpDoc.p(Span.code("npx --no-install rose status runs/20261128-143005-1a2b")),
   HelpDoc.p(Span.code("npx --no-install rose report runs/20261128-143005-1a2b")),
+  HelpDoc.p(Span.code("npx --no-install rose resume runs/20261128-143005-1a2b --explain")),
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.p(
     "0 success · 1 a learner or task failed · 2 invalid input (nothing ran) · 128 + n interrupted by signal n (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)"
@@ -340,7 +413,15 @@ const description = HelpDoc.blocks([
  */
 export const rose = Command.make("rose").pipe(
   Command.withDescription(description),
-  Command.withSubcommands([runCommand, checkCommand, planCommand, fmtCommand, reportCommand, statusCommand])
+  Command.withSubcommands([
+    runCommand,
+    resumeCommand,
+    checkCommand,
+    planCommand,
+    fmtCommand,
+    reportCommand,
+    statusCommand
+  ])
 )
 
 /**

@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import * as NodeFs from "node:fs"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Cause from "effect/Cause"
@@ -24,6 +25,7 @@ import type * as Backend from "../core/Backend.ts"
 import type * as Host from "../core/Host.ts"
 import type * as Program from "../core/Program.ts"
 import * as Results from "../core/Results.ts"
+import * as Resume from "../core/Resume.ts"
 import * as Runner from "../core/Runner.ts"
 import * as Signals from "../core/Signals.ts"
 import * as Builtin from "../plugins/Builtin.ts"
@@ -50,6 +52,8 @@ export interface Options {
   readonly maxConcurrency: number | undefined
   readonly json: boolean
   readonly fsync: boolean
+  /** Continue this run directory instead of starting a new run. */
+  readonly resume?: { readonly runDir: string; readonly force: boolean; readonly explainOnly: boolean } | undefined
 }
 
 /**
@@ -91,6 +95,41 @@ export const checkBackends = (
     )
   }
   return problems
+}
+
+/**
+ * Reads what a resume will do, refusing a run whose earlier `rose` process is still alive (two
+ * processes must never drive one run).
+ *
+ * @since 0.1.0
+ * @category resume
+ */
+export const resumePlan = (runDir: string, program: Program.Program, force: boolean) =>
+  Effect.gen(function* () {
+    const plan = yield* Resume.load(runDir, program, { force }).pipe(
+      Effect.mapError((e) => new CliExit({ code: 2, message: e.message }))
+    )
+    if (
+      plan.previousPid !== undefined &&
+      plan.previousPid !== process.pid &&
+      Status.alive(plan.previousPid) &&
+      isRose(plan.previousPid)
+    ) {
+      return yield* fail(
+        2,
+        `cannot resume ${runDir}: its rose process (pid ${plan.previousPid}) is still running; stop it first (Ctrl-C, or kill -INT ${plan.previousPid})`
+      )
+    }
+    return plan
+  })
+
+const isRose = (pid: number): boolean => {
+  try {
+    return NodeFs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("rose")
+  } catch {
+    // No /proc (macOS): a live pid is taken as the earlier process.
+    return true
+  }
 }
 
 type Services = FileSystem.FileSystem | Path.Path | Host.Host | Signals.Signals | Plugin.PlatformServices
@@ -183,7 +222,15 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
         return fail(invalid ? 2 : 1, `${options.file}: ${invalid ? "" : "a backend could not start: "}${message}`)
       })
     )
-    const handle = yield* Runner.prepare(program, { out: options.out, fsync: options.fsync }).pipe(
+    let resume: Resume.ResumePlan | undefined
+    if (options.resume !== undefined) {
+      resume = yield* resumePlan(options.resume.runDir, program, options.resume.force)
+      err.write(
+        `${["Resuming " + options.resume.runDir + ":", ...Resume.explain(resume).map((l) => `  ${l}`)].join("\n")}\n`
+      )
+      if (options.resume.explainOnly) return
+    }
+    const handle = yield* Runner.prepare(program, { out: options.out, fsync: options.fsync, resume }).pipe(
       Effect.provide(backends as Context.Context<Backend.Backend | Backend.Backends>),
       Effect.catchTag("RunDirError", (e) => fail(2, e.message))
     )

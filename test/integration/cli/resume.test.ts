@@ -1,0 +1,104 @@
+/**
+ * `rose resume` end to end: a run whose `rose` process is killed with SIGKILL while its tasks run is
+ * resumed from its journal; the survivors die first, finished iterations are not run again, and the
+ * results equal an uninterrupted run's.
+ */
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { assert, beforeAll, describe, it } from "@effect/vitest"
+import { alive, ensureCli, journal, rose, start, tempDir, waitFor, writeProgram } from "./helpers.ts"
+
+let cli: string
+let dir: string
+
+// Tasks count their own invocations; training at iteration 2 hangs when SLOW is set.
+const program = `export default Rose.program({
+  here: import.meta.dirname,
+  learners: [
+    Rose.active("r", {
+      parallel: 2,
+      maxIter: 5,
+      tasks: {
+        simulation: Rose.shell('echo "$ROSE_ITERATION simulation" >> calls.txt'),
+        training: Rose.shell('echo "$ROSE_ITERATION training" >> calls.txt; if [ -n "$SLOW" ] && [ "$ROSE_ITERATION" = 2 ]; then echo $$ > slow.pid; exec sleep 300; fi'),
+        active_learn: Rose.shell('echo "$ROSE_ITERATION active_learn" >> calls.txt'),
+        criterion: Rose.exec(["sh", "./criterion.sh"])
+      },
+      stopWhen: { metricName: "mse", threshold: 0.18 }
+    })
+  ]
+})`
+
+const comparable = (runDir: string) => {
+  const r = JSON.parse(NodeFs.readFileSync(NodePath.join(runDir, "results.json"), "utf8"))
+  for (const k of ["runId", "startedAt", "finishedAt", "durationMs"]) delete r[k]
+  return r
+}
+
+beforeAll(async () => {
+  cli = await ensureCli()
+  dir = tempDir("rose-resume-e2e-")
+  writeProgram(dir, "resumable.ts", program)
+  // A value that depends only on the learner and the iteration, so two runs agree.
+  NodeFs.writeFileSync(
+    NodePath.join(dir, "criterion.sh"),
+    'echo "$ROSE_ITERATION criterion" >> calls.txt\nawk -v i="$ROSE_ITERATION" -v l="$ROSE_LEARNER" \'BEGIN { printf "%.4f\\n", 1 / (i + 2 + l) }\'\n'
+  )
+})
+
+describe("rose resume", () => {
+  it("resumes a run whose rose process was killed, with the results of an uninterrupted run", async () => {
+    const reference = await rose(cli, ["run", "resumable.ts", "--out", "reference"], dir)
+    assert.strictEqual(reference.code, 0, reference.stderr)
+
+    const crashed = NodePath.join(dir, "crashed")
+    const running = start(cli, ["run", "resumable.ts", "--out", "crashed"], dir, { SLOW: "1" })
+    const slow = [0, 1].map((k) => NodePath.join(crashed, `learners/r-${k}/slow.pid`))
+    await waitFor("both learners in their slow task", () => slow.every((p) => NodeFs.existsSync(p)), 60_000)
+    const survivors = slow.map((p) => Number(NodeFs.readFileSync(p, "utf8")))
+    running.child.kill("SIGKILL")
+    await running.done
+    assert.isTrue(survivors.every(alive), "the killed rose left its tasks running")
+
+    const explain = await rose(cli, ["resume", "crashed", "--explain"], dir)
+    assert.strictEqual(explain.code, 0, explain.stderr)
+    assert.include(explain.stderr, "r[0]: reuses iterations 0-1; runs from iteration 2")
+    assert.include(explain.stderr, "2 task(s) of the earlier process may still run")
+    assert.isTrue(survivors.every(alive), "--explain changes nothing")
+
+    const resumed = await rose(cli, ["resume", "crashed"], dir)
+    assert.strictEqual(resumed.code, 0, resumed.stderr)
+    assert.isFalse(survivors.some(alive), "the survivors were killed")
+    assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
+    for (const k of [0, 1]) {
+      const calls = NodeFs.readFileSync(NodePath.join(crashed, `learners/r-${k}/calls.txt`), "utf8").split("\n")
+      for (const i of [0, 1]) {
+        for (const t of ["simulation", "training", "active_learn", "criterion"]) {
+          assert.strictEqual(calls.filter((l) => l === `${i} ${t}`).length, 1, `r[${k}] iteration ${i} ${t} ran once`)
+        }
+      }
+    }
+    const starts = journal(crashed).filter((e) => e.type === "run_started")
+    assert.strictEqual(starts.length, 2)
+    assert.strictEqual(starts[1]!.resumedFrom, starts[0]!.runId)
+    assert.isTrue(NodeFs.existsSync(NodePath.join(crashed, "report.html")))
+  })
+
+  it("refuses a program that changed, unless forced, and a directory that is not a run", async () => {
+    const out = NodePath.join(dir, "changed")
+    const first = await rose(cli, ["run", "resumable.ts", "--out", "changed"], dir)
+    assert.strictEqual(first.code, 0, first.stderr)
+    writeProgram(dir, "resumable.ts", program.replace("maxIter: 5", "maxIter: 6"))
+    const refused = await rose(cli, ["resume", "changed"], dir)
+    assert.strictEqual(refused.code, 2)
+    assert.include(refused.stderr, "no longer matches")
+    const forced = await rose(cli, ["run", "resumable.ts", "--resume", out, "--force"], dir)
+    assert.strictEqual(forced.code, 0, forced.stderr)
+    writeProgram(dir, "resumable.ts", program)
+
+    NodeFs.mkdirSync(NodePath.join(dir, "empty"), { recursive: true })
+    const notARun = await rose(cli, ["resume", "empty"], dir)
+    assert.strictEqual(notARun.code, 2)
+    assert.include(notARun.stderr, "run.json")
+  })
+})
