@@ -153,9 +153,9 @@ export class RoseParser extends CstParser {
     return made
   }
 
-  constructor(options: { readonly validate?: boolean } = {}) {
+  constructor(options: { readonly validate?: boolean; readonly recovery?: boolean } = {}) {
     super([...T.allTokens], {
-      recoveryEnabled: true,
+      recoveryEnabled: options.recovery !== false,
       nodeLocationTracking: "onlyOffset",
       // LL(2) is enough but for learnerItem (its OR says so); error messages compute their expected
       // paths to this depth, which is costly for deep expression rules
@@ -536,9 +536,10 @@ export class RoseParser extends CstParser {
 }
 
 let shared: RoseParser | undefined
+let fast: RoseParser | undefined
 
 /**
- * The shared parser (built on first use, validations skipped).
+ * The shared parser with error recovery (built on first use, validations skipped).
  *
  * @since 0.1.0
  * @category parsers
@@ -546,6 +547,13 @@ let shared: RoseParser | undefined
 export const parser = (): RoseParser => {
   if (shared === undefined) shared = new RoseParser()
   return shared
+}
+
+// the same grammar without recovery: about a third faster on a correct file, and stops at the
+// first error (the file is then parsed again with recovery, to report every error)
+const fastParser = (): RoseParser => {
+  if (fast === undefined) fast = new RoseParser({ recovery: false })
+  return fast
 }
 
 /**
@@ -564,16 +572,20 @@ export interface Result {
  * @category parsing
  */
 export const parseTokens = (tokens: ReadonlyArray<IToken>): Result => {
-  const p = parser()
   // Chevrotain recovers from errors by throwing exceptions; their stack traces are never read and
   // capturing them is most of the cost of parsing a broken file
   const errorClass = Error as { stackTraceLimit?: number | undefined }
   const limit = errorClass.stackTraceLimit
   errorClass.stackTraceLimit = 0
   try {
+    const f = fastParser()
+    f.input = tokens as Array<IToken>
+    const cst = f.program() as Cst.ProgramCstNode
+    if (f.errors.length === 0) return { cst, errors: [] }
+    const p = parser()
     p.input = tokens as Array<IToken>
-    const cst = p.program() as Cst.ProgramCstNode
-    return { cst, errors: [...p.errors] }
+    const recovered = p.program() as Cst.ProgramCstNode
+    return { cst: recovered, errors: [...p.errors] }
   } finally {
     errorClass.stackTraceLimit = limit
   }
