@@ -12,6 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as CommandLine from "../core/CommandLine.ts"
 import type * as Program from "../core/Program.ts"
 import type * as Ast from "./Ast.ts"
 import * as Check from "./Check.ts"
@@ -101,6 +102,46 @@ export const compile = (
   if (Diagnostic.hasErrors(diagnostics)) return Either.left(Diagnostic.sort(diagnostics))
   return Compile.compile(c.model, { file: options.file, text, loadFunction: options.loadFunction })
 }
+
+/**
+ * Like `compile`, but also returns the warnings of a text that compiles (for `rose run`, which
+ * shows them and runs): every diagnostic, sorted, and the program when there is no error.
+ *
+ * @since 0.1.0
+ * @category compiling
+ */
+export const compileWithDiagnostics = (
+  text: string,
+  options: CompileOptions
+): { readonly program: Program.Program | undefined; readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic> } => {
+  const p = parseText(text)
+  const c = Check.check(p.ast, { ...options, broken: p.broken })
+  const diagnostics = Diagnostic.sort([...p.diagnostics, ...c.diagnostics])
+  if (Diagnostic.hasErrors(diagnostics)) return { program: undefined, diagnostics }
+  const program = Compile.compile(c.model, { file: options.file, text, loadFunction: options.loadFunction })
+  return Either.isRight(program)
+    ? { program: program.right, diagnostics }
+    : { program: undefined, diagnostics: Diagnostic.sort([...diagnostics, ...program.left]) }
+}
+
+/**
+ * The plugin modules a text declares (`plugin "./x.ts"`), `./` and `../` paths resolved against
+ * `here`, in order, so that a caller can load them (and learn their backend kinds) before checking.
+ * Works on a text with errors too.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const pluginPaths = (text: string, options: { readonly here: string }): ReadonlyArray<string> =>
+  parseText(text).ast.items.flatMap((item) =>
+    item._tag === "PluginDecl" && item.path !== undefined
+      ? [
+          CommandLine.isRelativePath(item.path.value)
+            ? CommandLine.resolvePath(options.here, item.path.value)
+            : item.path.value
+        ]
+      : []
+  )
 
 /**
  * `compile` as an Effect failing with a `DslError`.

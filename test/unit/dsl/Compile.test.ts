@@ -268,3 +268,29 @@ describe("Compile: failures", () => {
     assert.isTrue(Either.isRight(Dsl.compile(text, { here: "/p" })))
   })
 })
+
+describe("Dsl helpers for the CLI", () => {
+  it("compileWithDiagnostics returns the warnings of a program that compiles", () => {
+    const text =
+      'active "a" {\n  max_iter 2\n  training = exec "t"\n  active_learn = exec "a"\n  learner 0 { training { lr: prev.metric * 2 } }\n}\n'
+    const r = Dsl.compileWithDiagnostics(text, { here: "/p" })
+    assert.isDefined(r.program)
+    assert.deepStrictEqual(
+      r.diagnostics.map((d) => d.code),
+      ["W001"]
+    )
+    const bad = Dsl.compileWithDiagnostics("let x = ", { here: "/p" })
+    assert.isUndefined(bad.program)
+    assert.deepStrictEqual(
+      bad.diagnostics.map((d) => d.code),
+      ["E101"]
+    )
+  })
+
+  it("pluginPaths lists the declared plugins, resolved, even in a broken file", () => {
+    assert.deepStrictEqual(Dsl.pluginPaths('plugin "./a.ts"\nplugin "pkg-b"\nactive {', { here: "/proj/x" }), [
+      "/proj/x/a.ts",
+      "pkg-b"
+    ])
+  })
+})
