@@ -492,21 +492,52 @@ export const make = (config: Config = {}) =>
       rec === undefined ? { jobId } : { jobId, host: rec.node, pid: rec.pid, pgid: rec.pid }
 
     /** The outcome of a wrapper's exit record (or the error it stands for). */
+    /** The last `bytes` of a file, or "" if it cannot be read. */
+    const readTail = (file: string, bytes: number) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const handle = yield* fs.open(file, { flag: "r" })
+          const size = Number((yield* handle.stat).size)
+          const start = Math.max(0, size - bytes)
+          if (start > 0) yield* handle.seek(start, "start")
+          const buf = yield* handle.readAlloc(size - start)
+          return Option.match(buf, { onNone: () => "", onSome: (b) => new TextDecoder().decode(b) })
+        })
+      ).pipe(Effect.orElseSucceed(() => ""))
+
     const fromExit = (
       inv: Backend.Invocation,
       jobId: string,
       rec: Parse.StartRecord | undefined,
       record: Parse.ExitRecord,
-      endedAt: number
+      endedAt: number,
+      state?: string | undefined
     ): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
       const argv0 = Script.argvOf(inv.command)[0] ?? ""
       const on = rec === undefined ? `job ${jobId}` : `node ${rec.node}, job ${jobId}`
       switch (record._tag) {
         case "Exited":
-          return Effect.succeed({ ...placementOf(jobId, rec), exitCode: record.code, signal: null, endedAt })
+          if (record.code < 128) {
+            return Effect.succeed({ ...placementOf(jobId, rec), exitCode: record.code, signal: null, endedAt })
+          }
+          // Killed by a signal: when the scheduler sent it (a time limit, preemption, scancel), the
+          // task may die before its wrapper hears of it and writes a status; slurmstepd's "*** JOB …
+          // CANCELLED" line in the task's stderr, or the job's state, says so.
+          return Effect.flatMap(readTail(inv.stderrPath, 16 * 1024), (tail) => {
+            const kill = Parse.schedulerKill(tail)
+            const killed = kill?.state ?? (state !== undefined && Parse.isSchedulerKill(state) ? state : undefined)
+            return killed === undefined
+              ? Effect.succeed({ ...placementOf(jobId, rec), exitCode: record.code, signal: null, endedAt })
+              : Effect.fail(
+                  new TaskError.JobLost({
+                    jobId,
+                    reason: `${Parse.lostReason(killed, "")}${kill === undefined ? "" : ` (${kill.line})`}`
+                  })
+                )
+          })
         case "NotFound":
           return Effect.fail(
-            new TaskError.CommandNotFound({ command: argv0, reason: `not found on ${on}`, host: rec?.node })
+            new TaskError.CommandNotFound({ command: argv0, reason: `job ${jobId}`, host: record.node ?? rec?.node })
           )
         case "Error":
           return Effect.fail(new TaskError.SpawnFailed({ command: argv0, reason: `${record.reason} (${on})` }))
@@ -542,7 +573,7 @@ export const make = (config: Config = {}) =>
         const end = yield* Deferred.await(watch.ended)
         switch (end._tag) {
           case "Exit":
-            return yield* fromExit(inv, jobId, rec, end.record, end.at)
+            return yield* fromExit(inv, jobId, rec, end.record, end.at, watch.state)
           case "Lost":
             return yield* new TaskError.JobLost({ jobId, reason: end.reason })
           case "Hopeless":

@@ -195,15 +195,18 @@ export const parseStart = (text: string): StartRecord | undefined => {
 /** What the wrapper's exit file says. */
 export type ExitRecord =
   | { readonly _tag: "Exited"; readonly code: number }
-  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "NotFound"; readonly node: string | undefined }
   | { readonly _tag: "Error"; readonly reason: string }
 
-/** Parses the exit file: a code, `notfound`, or `error <reason>`; undefined if incomplete. */
+/** Parses the exit file: a code, `notfound [node]`, or `error <reason>`; undefined if incomplete. */
 export const parseExit = (text: string): ExitRecord | undefined => {
   if (!text.endsWith("\n")) return undefined
   const line = text.trim()
   if (/^\d+$/.test(line)) return { _tag: "Exited", code: Number(line) }
-  if (line === "notfound") return { _tag: "NotFound" }
+  if (line === "notfound" || line.startsWith("notfound ")) {
+    const node = line.slice("notfound".length).trim()
+    return { _tag: "NotFound", node: node.length > 0 ? node : undefined }
+  }
   if (line.startsWith("error ")) return { _tag: "Error", reason: line.slice("error ".length) }
   return undefined
 }
@@ -241,3 +244,34 @@ export const tresGpus = (tres: string | undefined): number => {
   const m = /(?:^|,)gres\/gpu(?::[^=,]+)?=(\d+)/.exec(tres ?? "")
   return m === null ? 0 : Number(m[1])
 }
+
+/**
+ * The line slurmstepd writes to a job's (or step's) stderr when the scheduler kills it, e.g.
+ * `slurmstepd: error: *** JOB 41 ON node7 CANCELLED AT 2026-11-28T13:17:31 DUE TO TIME LIMIT ***`:
+ * the last one in `stderr`, as the job state it stands for.
+ */
+export const schedulerKill = (stderr: string): { readonly state: string; readonly line: string } | undefined => {
+  const re = /\*\*\* (?:JOB|STEP) \S+ ON \S+ CANCELLED AT \S+(?: DUE TO ([A-Z ]+?))? \*\*\*/g
+  let last: RegExpExecArray | undefined
+  for (const m of stderr.matchAll(re)) last = m as RegExpExecArray
+  if (last === undefined) return undefined
+  const due = last[1]
+  const state =
+    due === "TIME LIMIT"
+      ? "TIMEOUT"
+      : due === "PREEMPTION"
+        ? "PREEMPTED"
+        : due === "NODE FAILURE"
+          ? "NODE_FAIL"
+          : "CANCELLED"
+  return { state, line: last[0] }
+}
+
+/** Job states that mean the scheduler, not the task, ended the job. */
+export const isSchedulerKill = (state: string): boolean =>
+  state === "TIMEOUT" ||
+  state === "PREEMPTED" ||
+  state === "NODE_FAIL" ||
+  state === "CANCELLED" ||
+  state === "DEADLINE" ||
+  state === "BOOT_FAIL"

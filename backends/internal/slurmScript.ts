@@ -62,8 +62,8 @@ export const argvOf = (command: Backend.Command): ReadonlyArray<string> =>
  * The wrapper: a POSIX `sh` script that
  * 1. enters the working directory (creating it), exports the environment, runs the setup lines;
  * 2. checks that the executable exists (else writes `notfound` as the exit status);
- * 3. starts the task under `setsid`, so it leads its own process group, and the task itself records
- *    `<pid> <node> <job id> <step id>` in the start file just before it `exec`s the command;
+ * 3. starts the task under `setsid`, so it leads its own process group, and records
+ *    `<pid> <node> <job id> <step id>` in the start file;
  * 4. waits for it; then SIGKILLs the group (nothing the task left in the background survives) and
  *    writes the exit code to the exit file atomically (a temporary file, then `mv`);
  * 5. on SIGTERM/SIGINT/SIGHUP (`scancel`, a time limit, preemption) forwards SIGTERM to the group,
@@ -103,7 +103,7 @@ export const wrapper = (spec: WrapperSpec): string => {
     "}",
     "trap rose_cleanup EXIT",
     "trap rose_signal TERM INT HUP",
-    `mkdir -p ${quote(spec.cwd)} && cd ${quote(spec.cwd)} || { rose_status ${quote(`error cannot enter the working directory ${spec.cwd}`)}; exit 1; }`
+    `{ [ -d ${quote(spec.cwd)} ] || mkdir -p ${quote(spec.cwd)}; } && cd ${quote(spec.cwd)} || { rose_status ${quote(`error cannot enter the working directory ${spec.cwd}`)}; exit 1; }`
   ]
   const env = Object.entries(spec.env)
   const odd: Array<string> = []
@@ -125,9 +125,12 @@ export const wrapper = (spec: WrapperSpec): string => {
     `case $1 in`,
     `  */*) [ -f "$1" ] && [ -x "$1" ] ;;`,
     `  *) command -v "$1" >/dev/null 2>&1 ;;`,
-    `esac || { rose_status notfound; exit 127; }`,
-    `setsid sh -c 'printf "%s %s %s %s\\n" "$$" "\${SLURMD_NODENAME:-$(uname -n)}" "\${SLURM_JOB_ID:--}" "\${SLURM_STEP_ID:--}" >"$1.tmp" && mv -f "$1.tmp" "$1"; shift; exec "$@"' rose-task "$rose_start" "$@" &`,
+    `esac || { rose_status "notfound \${SLURMD_NODENAME:-$(uname -n)}"; exit 127; }`,
+    // setsid does not fork here (a background job is never a group leader): $! is the task's pid
+    // and, once setsid ran, its process group. One write(2) of a line: the reader waits for "\n".
+    `setsid "$@" &`,
     "rose_pg=$!",
+    `printf '%s %s %s %s\\n' "$rose_pg" "\${SLURMD_NODENAME:-$(uname -n)}" "\${SLURM_JOB_ID:--}" "\${SLURM_STEP_ID:--}" >"$rose_start"`,
     "while :; do",
     "  rose_seen=$rose_signalled",
     `  wait "$rose_pg"`,

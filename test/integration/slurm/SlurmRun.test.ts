@@ -116,7 +116,14 @@ for (const [label, config] of modes) {
             yield* Effect.promise(() =>
               Promise.all([
                 waitForFile(`${dir}/run/learners/tree-0/pids`, (t) => t.trim().split(/\s+/).length === 5, 30),
-                waitForFile(`${dir}/run/learners/stubborn-0/pids`, () => true, 30)
+                waitForFile(`${dir}/run/learners/stubborn-0/pids`, () => true, 30),
+                // both tasks' jobs journaled (the watcher sees a start within a poll interval)
+                waitForFile(
+                  `${dir}/run/events.jsonl`,
+                  (t) =>
+                    t.split("\n").filter((l) => l.includes('"task_started"') && l.includes('"training"')).length === 2,
+                  30
+                )
               ])
             )
             yield* handle.interrupt

@@ -111,6 +111,38 @@ describe("SLURM output: squeue and scontrol", () => {
   })
 })
 
+describe("SLURM kill notices", () => {
+  it("finds slurmstepd's last cancel line in a task's stderr", () => {
+    const stderr = [
+      "working…",
+      "slurmstepd-vm: error: *** JOB 14 ON vm CANCELLED AT 2026-11-28T13:17:31 DUE TO TIME LIMIT ***",
+      "Terminated"
+    ].join("\n")
+    assert.deepStrictEqual(Parse.schedulerKill(stderr), {
+      state: "TIMEOUT",
+      line: "*** JOB 14 ON vm CANCELLED AT 2026-11-28T13:17:31 DUE TO TIME LIMIT ***"
+    })
+    assert.strictEqual(
+      Parse.schedulerKill("slurmstepd: error: *** STEP 12.10 ON vm CANCELLED AT 2026-11-28T13:21:36 ***")?.state,
+      "CANCELLED"
+    )
+    assert.strictEqual(
+      Parse.schedulerKill("*** JOB 3 ON n1 CANCELLED AT 2026-01-01T00:00:00 DUE TO PREEMPTION ***")?.state,
+      "PREEMPTED"
+    )
+    assert.strictEqual(
+      Parse.schedulerKill("*** JOB 3 ON n1 CANCELLED AT 2026-01-01T00:00:00 DUE TO NODE FAILURE ***")?.state,
+      "NODE_FAIL"
+    )
+    assert.isUndefined(Parse.schedulerKill("Terminated\nexit 143"))
+  })
+
+  it("tells the scheduler's kills from other ends", () => {
+    for (const s of ["TIMEOUT", "PREEMPTED", "NODE_FAIL", "CANCELLED"]) assert.isTrue(Parse.isSchedulerKill(s), s)
+    for (const s of ["COMPLETED", "FAILED", "OUT_OF_MEMORY", "RUNNING"]) assert.isFalse(Parse.isSchedulerKill(s), s)
+  })
+})
+
 describe("SLURM wrapper files", () => {
   it("reads the start record, only once it is complete", () => {
     assert.deepStrictEqual(Parse.parseStart("4242 vm 17 -\n"), {
@@ -133,7 +165,8 @@ describe("SLURM wrapper files", () => {
   it("reads the exit record", () => {
     assert.deepStrictEqual(Parse.parseExit("0\n"), { _tag: "Exited", code: 0 })
     assert.deepStrictEqual(Parse.parseExit("137\n"), { _tag: "Exited", code: 137 })
-    assert.deepStrictEqual(Parse.parseExit("notfound\n"), { _tag: "NotFound" })
+    assert.deepStrictEqual(Parse.parseExit("notfound\n"), { _tag: "NotFound", node: undefined })
+    assert.deepStrictEqual(Parse.parseExit("notfound node07\n"), { _tag: "NotFound", node: "node07" })
     assert.deepStrictEqual(Parse.parseExit("error cannot enter the working directory /x\n"), {
       _tag: "Error",
       reason: "cannot enter the working directory /x"

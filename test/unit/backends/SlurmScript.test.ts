@@ -80,7 +80,7 @@ describe("SLURM wrapper: the script", () => {
 
   it("is a POSIX sh script that enters the working directory and exports the environment", () => {
     assert.strictEqual(lines[0], "#!/bin/sh")
-    assert.include(text, `mkdir -p '/runs/r 1/learners/sweep-0' && cd '/runs/r 1/learners/sweep-0'`)
+    assert.include(text, `mkdir -p '/runs/r 1/learners/sweep-0'; } && cd '/runs/r 1/learners/sweep-0'`)
     assert.include(lines, "export ROSE_TASK=simulation")
     assert.include(lines, `export ROSE_NOTE='a $b '\\''c'\\'''`)
     // a newline in the label must not end the comment
@@ -121,7 +121,7 @@ describe("SLURM wrapper: the script", () => {
   })
 
   it("starts the task in its own process group, records the start, and writes the exit status atomically", () => {
-    assert.include(text, "setsid sh -c ")
+    assert.include(text, `setsid "$@" &`)
     assert.include(text, `"$rose_exit.tmp" && mv -f "$rose_exit.tmp" "$rose_exit"`)
     assert.include(text, `rose_start='/runs/r 1/learners/sweep-0/iter-0/.slurm/x.start'`)
     assert.include(text, "rose_grace=4")
