@@ -18,9 +18,27 @@ import type * as TaskError from "../core/TaskError.ts"
  * @category models
  */
 export type Output =
-  | { readonly _tag: "File"; readonly path: string }
+  | { readonly _tag: "File"; readonly path: string; readonly records?: Records | undefined }
   | { readonly _tag: "Capture" }
   | { readonly _tag: "Ignore" }
+
+/**
+ * In-band records cut out of an output before it reaches its file: `<marker><text>\n`, wherever it
+ * appears in the stream (a remote launcher reporting its task's pid and exit status on the streams
+ * that also carry the task's output). What the stream carried before its first record is not
+ * written either: it is the stream's preamble (a remote login shell's chatter), given back as that
+ * stream's text in `ProcessExit` (at most 64 KB). Without records the kernel writes the file; with
+ * them the output passes through this process.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Records {
+  /** A string the program's own output never contains (a random nonce). */
+  readonly marker: string
+  /** Called with the text between the marker and the end of its line, as records arrive. */
+  readonly onRecord: (text: string) => void
+}
 
 /**
  * @since 0.1.0
@@ -44,7 +62,7 @@ export interface SpawnSpec {
 export interface ProcessExit {
   readonly exitCode: number | null
   readonly signal: string | null
-  /** Captured output, for outputs spawned with `Capture`. */
+  /** Captured output, for outputs spawned with `Capture` (the preamble, for files with `records`). */
   readonly stdout: string
   readonly stderr: string
 }

@@ -13,7 +13,75 @@ import * as Spawner from "../backends/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
 
 const openOutput = (output: Spawner.Output): number | "pipe" | "ignore" =>
-  output._tag === "File" ? Fs.openSync(output.path, "w") : output._tag === "Capture" ? "pipe" : "ignore"
+  output._tag === "File"
+    ? output.records === undefined
+      ? Fs.openSync(output.path, "w")
+      : "pipe"
+    : output._tag === "Capture"
+      ? "pipe"
+      : "ignore"
+
+const PREAMBLE_BYTES = 64 * 1024
+
+/**
+ * Splits `<marker><text>\n` records out of a stream and writes the rest to a file, except the
+ * preamble (what came before the first record), which it keeps (capped) for diagnostics.
+ */
+const recordSplitter = (path: string, records: Spawner.Records) => {
+  const fd = Fs.openSync(path, "w")
+  const marker = Buffer.from(records.marker, "utf8")
+  let pending: Buffer = Buffer.alloc(0)
+  let preamble = true
+  let preambleText = ""
+  let closed = false
+  const emit = (bytes: Buffer) => {
+    if (bytes.length === 0) return
+    if (preamble) {
+      if (preambleText.length < PREAMBLE_BYTES) preambleText += bytes.toString("utf8")
+    } else {
+      let off = 0
+      while (off < bytes.length) off += Fs.writeSync(fd, bytes, off)
+    }
+  }
+  const drain = (final: boolean) => {
+    while (true) {
+      const at = pending.indexOf(marker)
+      if (at < 0) {
+        // Keep what could be the start of a marker split across chunks.
+        const keep = final ? 0 : Math.min(pending.length, marker.length - 1)
+        emit(pending.subarray(0, pending.length - keep))
+        pending = pending.subarray(pending.length - keep)
+        return
+      }
+      const nl = pending.indexOf(0x0a, at + marker.length)
+      if (nl < 0 && !final) {
+        emit(pending.subarray(0, at))
+        pending = pending.subarray(at)
+        return
+      }
+      emit(pending.subarray(0, at))
+      const end = nl < 0 ? pending.length : nl
+      const text = pending.toString("utf8", at + marker.length, end)
+      preamble = false
+      pending = pending.subarray(Math.min(pending.length, end + 1))
+      records.onRecord(text)
+    }
+  }
+  return {
+    push: (chunk: Buffer) => {
+      if (closed) return
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
+      drain(false)
+    },
+    end: () => {
+      if (closed) return preambleText
+      closed = true
+      drain(true)
+      Fs.closeSync(fd)
+      return preambleText
+    }
+  }
+}
 
 const killGroup = (pgid: number, signal: Spawner.Signal): boolean => {
   try {
@@ -34,18 +102,32 @@ const spawn = (spec: Spawner.SpawnSpec) =>
     }
     let out: number | "pipe" | "ignore"
     let err: number | "pipe" | "ignore"
+    let outSplitter: ReturnType<typeof recordSplitter> | undefined
+    let errSplitter: ReturnType<typeof recordSplitter> | undefined
+    const closeFds = () => {
+      if (typeof out === "number") Fs.closeSync(out)
+      if (typeof err === "number") Fs.closeSync(err)
+    }
     try {
       out = openOutput(spec.stdout)
       err = openOutput(spec.stderr)
+      if (spec.stdout._tag === "File" && spec.stdout.records !== undefined) {
+        outSplitter = recordSplitter(spec.stdout.path, spec.stdout.records)
+      }
+      if (spec.stderr._tag === "File" && spec.stderr.records !== undefined) {
+        errSplitter = recordSplitter(spec.stderr.path, spec.stderr.records)
+      }
     } catch (e) {
+      closeFds()
+      outSplitter?.end()
       resume(
         Effect.fail(new TaskError.SpawnFailed({ command: file, reason: `cannot open an output file: ${String(e)}` }))
       )
       return
     }
-    const closeFds = () => {
-      if (typeof out === "number") Fs.closeSync(out)
-      if (typeof err === "number") Fs.closeSync(err)
+    const closeSplitters = () => {
+      outSplitter?.end()
+      errSplitter?.end()
     }
     let child: ChildProcess.ChildProcess
     try {
@@ -57,13 +139,16 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       })
     } catch (e) {
       closeFds()
+      closeSplitters()
       resume(Effect.fail(new TaskError.SpawnFailed({ command: file, reason: String(e) })))
       return
     }
     let stdout = ""
     let stderr = ""
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    if (outSplitter !== undefined) child.stdout?.on("data", (d: Buffer) => outSplitter.push(d))
+    else child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    if (errSplitter !== undefined) child.stderr?.on("data", (d: Buffer) => errSplitter.push(d))
+    else child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d))
     let exited: Spawner.ProcessExit | undefined
     const waiters: Array<(e: Spawner.ProcessExit) => void> = []
     const finish = (e: Spawner.ProcessExit) => {
@@ -71,15 +156,19 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       exited = e
       for (const w of waiters.splice(0)) w(e)
     }
-    const captured = spec.stdout._tag === "Capture" || spec.stderr._tag === "Capture"
-    // With captured output, "close" waits for the pipes to drain; otherwise "exit" is enough.
-    child.on(captured ? "close" : "exit", (code: number | null, signal: NodeJS.Signals | null) =>
+    const piped = outSplitter !== undefined || errSplitter !== undefined
+    const captured = piped || spec.stdout._tag === "Capture" || spec.stderr._tag === "Capture"
+    // With output through this process, "close" waits for the pipes to drain; otherwise "exit" is enough.
+    child.on(captured ? "close" : "exit", (code: number | null, signal: NodeJS.Signals | null) => {
+      if (outSplitter !== undefined) stdout = outSplitter.end()
+      if (errSplitter !== undefined) stderr = errSplitter.end()
       finish({ exitCode: code, signal, stdout, stderr })
-    )
+    })
     let started = false
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (started) return
       closeFds()
+      closeSplitters()
       if (e.code === "ENOENT" && !Fs.existsSync(spec.cwd)) {
         resume(
           Effect.fail(
