@@ -63,6 +63,20 @@ const prevFieldTypes: { readonly [k: string]: Expr.TypeMask } = {
   state: T.Object | T.Null
 }
 
+// names people reach for, in other tools, for the built-in variables
+const aliases: { readonly [name: string]: string } = {
+  it: "i",
+  iter: "i",
+  iteration: "i",
+  idx: "learner",
+  index: "learner",
+  k: "learner",
+  previous: "prev",
+  last: "prev",
+  maxIter: "max_iter",
+  max_iters: "max_iter"
+}
+
 const isPrev = (e: Ast.Expr): boolean => e._tag === "Ident" && e.name === "prev"
 const isPrevState = (e: Ast.Expr): boolean => e._tag === "Member" && e.name.text === "state" && isPrev(e.object)
 
@@ -219,13 +233,9 @@ const ident = (e: Ast.Ident, scope: Scope): Info => {
   }
   if (!scope.broken) {
     const candidates = [...Expr.variables, ...scope.lets.keys()]
-    scope.report(
-      Diagnostic.error(
-        Diagnostic.Codes.UnknownIdentifier,
-        `unknown name "${e.name}"${didYouMean(e.name, candidates)}`,
-        e.span
-      )
-    )
+    const alias = aliases[e.name]
+    const hint = alias === undefined ? didYouMean(e.name, candidates) : `; did you mean "${alias}"?`
+    scope.report(Diagnostic.error(Diagnostic.Codes.UnknownIdentifier, `unknown name "${e.name}"${hint}`, e.span))
   }
   return { type: T.Any, deps: 0, ok: false }
 }

@@ -294,3 +294,20 @@ describe("Dsl helpers for the CLI", () => {
     ])
   })
 })
+
+describe("suggestions for names", () => {
+  const hint = (expr: string) =>
+    Dsl.check(
+      `let base = 1\nactive "a" {\n  max_iter 2\n  training = exec "t"\n  active_learn = exec "a"\n  learner 0 { training { x: ${expr} } }\n}\n`
+    )
+      .diagnostics.map((d) => d.message)
+      .join("\n")
+  it("suggests the built-in variable other tools name differently, and near names", () => {
+    assert.include(hint("iteration * 2"), 'did you mean "i"?')
+    assert.include(hint("index"), 'did you mean "learner"?')
+    assert.include(hint("bse + 1"), 'did you mean "base"?')
+    assert.include(hint("lerner"), 'did you mean "learner"?')
+    assert.include(hint("prev.metrik"), 'did you mean "metric"?')
+    assert.include(hint("mx(1, 2)"), 'did you mean "max"?')
+  })
+})
