@@ -93,6 +93,8 @@ export const wrapper = (spec: WrapperSpec): string => {
     "}",
     "rose_signal() {",
     "  rose_signalled=$((rose_signalled + 1))",
+    // Cancelled before the task started (during the setup lines): do not start it.
+    `  [ -n "$rose_pg" ] || exit 143`,
     `  if [ -n "$rose_pg" ]; then`,
     `    kill -s TERM -- "-$rose_pg" 2>/dev/null`,
     `    if [ -z "$rose_killer" ]; then`,

@@ -127,6 +127,8 @@ describe("SLURM wrapper: the script", () => {
     assert.include(text, "rose_grace=4")
     // on a signal: TERM to the group, SIGKILL after the grace period, no exit status
     assert.include(text, "trap rose_signal TERM INT HUP")
+    // cancelled during the setup lines: the task never starts
+    assert.include(text, `[ -n "$rose_pg" ] || exit 143`)
     assert.include(text, `[ "$rose_signalled" = 0 ] || exit 143`)
     // after the task, whatever it left in its group is killed before the status is written
     assert.isTrue(text.lastIndexOf(`kill -s KILL -- "-$rose_pg"`) < text.indexOf(`rose_status "$rose_code"`))
