@@ -448,6 +448,28 @@ const topItem = (node: Cst.TopItemCstNode, fallback: Span.Span): Ast.TopItem | u
 }
 
 /**
+ * Converts the CST of one top-level item (the fast path parses files piece by piece).
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const topItemAst = (node: Cst.TopItemCstNode, index: Span.LineIndex): Ast.TopItem | undefined => {
+  lines = index
+  return topItem(node, Span.origin)
+}
+
+/**
+ * Converts the CST of one learner item (a learner section, when the fast path parses it apart).
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const learnerItemAst = (node: Cst.LearnerItemCstNode, index: Span.LineIndex): Ast.LearnerItem | undefined => {
+  lines = index
+  return learnerItem(node, Span.origin)
+}
+
+/**
  * Builds the AST of a file from its CST. `index` maps the text's offsets to lines and columns;
  * `length` is the length of the text.
  *

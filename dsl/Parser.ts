@@ -565,28 +565,58 @@ export interface Result {
   readonly errors: ReadonlyArray<IRecognitionException>
 }
 
-/**
- * Parses a token vector into a CST. Never throws on bad input: errors are collected.
- *
- * @since 0.1.0
- * @category parsing
- */
-export const parseTokens = (tokens: ReadonlyArray<IToken>): Result => {
+const withoutStackTraces = <A>(f: () => A): A => {
   // Chevrotain recovers from errors by throwing exceptions; their stack traces are never read and
   // capturing them is most of the cost of parsing a broken file
   const errorClass = Error as { stackTraceLimit?: number | undefined }
   const limit = errorClass.stackTraceLimit
   errorClass.stackTraceLimit = 0
   try {
-    const f = fastParser()
-    f.input = tokens as Array<IToken>
-    const cst = f.program() as Cst.ProgramCstNode
-    if (f.errors.length === 0) return { cst, errors: [] }
-    const p = parser()
-    p.input = tokens as Array<IToken>
-    const recovered = p.program() as Cst.ProgramCstNode
-    return { cst: recovered, errors: [...p.errors] }
+    return f()
   } finally {
     errorClass.stackTraceLimit = limit
   }
 }
+
+/**
+ * Parses a token vector into a CST with error recovery. Never throws on bad input: errors are
+ * collected.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseTokens = (tokens: ReadonlyArray<IToken>): Result =>
+  withoutStackTraces(() => {
+    const p = parser()
+    p.input = tokens as Array<IToken>
+    const cst = p.program() as Cst.ProgramCstNode
+    return { cst, errors: [...p.errors] }
+  })
+
+/**
+ * The rules the fast path parses pieces of a file with.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export type PieceRule = "topItem" | "learnerItem"
+
+/**
+ * Parses one piece of a correct file (a top-level item, or a learner section) without error
+ * recovery: `undefined` at the first error (the caller then parses the whole file with recovery).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parsePiece = <R extends PieceRule>(
+  rule: R,
+  tokens: Array<IToken>
+): (R extends "topItem" ? Cst.TopItemCstNode : Cst.LearnerItemCstNode) | undefined =>
+  withoutStackTraces(() => {
+    const f = fastParser()
+    f.input = tokens
+    const cst = f[rule]()
+    return f.errors.length === 0
+      ? (cst as R extends "topItem" ? Cst.TopItemCstNode : Cst.LearnerItemCstNode)
+      : undefined
+  })

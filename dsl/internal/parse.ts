@@ -3,13 +3,14 @@
  *
  * @since 0.1.0
  */
-import type { IRecognitionException, IToken } from "chevrotain"
+import type { IRecognitionException, IToken, TokenType } from "chevrotain"
 import type * as Ast from "../Ast.ts"
 import * as CstToAst from "../CstToAst.ts"
 import * as Diagnostic from "../Diagnostic.ts"
 import * as Lexer from "../Lexer.ts"
 import * as Parser from "../Parser.ts"
 import * as Span from "../Span.ts"
+import * as Tokens from "../Tokens.ts"
 
 export interface Parsed {
   readonly text: string
@@ -43,8 +44,112 @@ const errorSpan = (e: IRecognitionException, tokens: ReadonlyArray<IToken>, line
   return Lexer.isReal(last) ? Span.after(Lexer.tokenSpan(last, lines)) : Span.origin
 }
 
+const starts = new Set<TokenType>([Tokens.Backend, Tokens.Plugin, Tokens.Let, ...Tokens.keywords.filter(isKind)])
+
+function isKind(t: TokenType): boolean {
+  return t.CATEGORIES?.includes(Tokens.LearnerKind) === true
+}
+
+/**
+ * The fast path for a correct file: parse it piece by piece (each top-level item; each
+ * `learner K { … }` section of a block apart from the rest of the block) without error recovery,
+ * converting each piece's CST to AST at once. A whole file's CST is large and long-lived, and the
+ * garbage collector's cost of keeping it grows faster than the file; pieces die young. Any error,
+ * or a piece that is not what it looked like, returns `undefined`, and the caller parses the whole
+ * file with recovery (the reference behaviour: the AST is the same, a test compares them).
+ */
+const parsePieces = (tokens: ReadonlyArray<IToken>, lines: Span.LineIndex, length: number): Ast.File | undefined => {
+  const items: Array<Ast.TopItem> = []
+  let i = 0
+  while (i < tokens.length) {
+    // a top-level item runs to the next top-level keyword outside brackets
+    let depth = 0
+    let j = i
+    const sections: Array<Array<IToken>> = []
+    const rest: Array<IToken> = []
+    const block = isKind(tokens[i]!.tokenType)
+    for (; j < tokens.length; j++) {
+      const t = tokens[j]!
+      const type = t.tokenType
+      if (j > i && depth === 0 && starts.has(type)) break
+      if (block && depth === 1 && type === Tokens.Learner) {
+        const end = sectionEnd(tokens, j)
+        if (end !== undefined) {
+          sections.push(tokens.slice(j, end + 1))
+          j = end
+          continue
+        }
+      }
+      if (type === Tokens.LCurly || type === Tokens.LBracket || type === Tokens.LParen) depth++
+      else if (type === Tokens.RCurly || type === Tokens.RBracket || type === Tokens.RParen) depth--
+      rest.push(t)
+    }
+    const cst = Parser.parsePiece("topItem", rest)
+    if (cst === undefined) return undefined
+    const item = CstToAst.topItemAst(cst, lines)
+    if (item === undefined) return undefined
+    if (sections.length === 0) items.push(item)
+    else {
+      if (item._tag !== "LearnerBlock") return undefined
+      const extra: Array<Ast.LearnerItem> = []
+      for (const section of sections) {
+        const s = Parser.parsePiece("learnerItem", section)
+        const converted = s === undefined ? undefined : CstToAst.learnerItemAst(s, lines)
+        if (converted === undefined) return undefined
+        extra.push(converted)
+      }
+      const merged = [...item.items, ...extra].sort((a, b) => a.span.start.offset - b.span.start.offset)
+      items.push({ ...item, items: merged })
+    }
+    i = j
+  }
+  return { _tag: "File", items, span: { start: Span.position(0, 1, 1), end: lines.positionAt(length) } }
+}
+
+// `learner K {` … its matching `}`: the index of the `}`, or undefined when this is not a section
+const sectionEnd = (tokens: ReadonlyArray<IToken>, at: number): number | undefined => {
+  let k = at + 1
+  if (tokens[k]?.tokenType === Tokens.Minus) k++
+  const index = tokens[k]?.tokenType
+  if (index !== Tokens.NumberToken && index !== Tokens.Identifier) return undefined
+  if (tokens[k + 1]?.tokenType !== Tokens.LCurly) return undefined
+  let depth = 0
+  for (let m = k + 1; m < tokens.length; m++) {
+    const type = tokens[m]!.tokenType
+    if (type === Tokens.LCurly || type === Tokens.LBracket || type === Tokens.LParen) depth++
+    else if (type === Tokens.RCurly || type === Tokens.RBracket || type === Tokens.RParen) {
+      depth--
+      if (depth === 0) return type === Tokens.RCurly ? m : undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * Lexes and parses a text: the fast path for a correct file, else the whole file with recovery.
+ */
 export const parseText = (text: string): Parsed => {
   const lexed = Lexer.tokenize(text)
+  const fast = parsePieces(lexed.tokens, lexed.lines, text.length)
+  if (fast !== undefined) {
+    return {
+      text,
+      ast: fast,
+      tokens: lexed.tokens,
+      comments: lexed.comments,
+      lines: lexed.lines,
+      diagnostics: lexed.diagnostics,
+      broken: Diagnostic.hasErrors(lexed.diagnostics)
+    }
+  }
+  return parseWhole(text, lexed)
+}
+
+/**
+ * Parses the whole text with recovery (what `parseText` does for a file with syntax errors; tests
+ * compare it with the fast path on correct files).
+ */
+export const parseWhole = (text: string, lexed: Lexer.Result = Lexer.tokenize(text)): Parsed => {
   const parsed = Parser.parseTokens(lexed.tokens)
   const diagnostics: Array<Diagnostic.Diagnostic> = [...lexed.diagnostics]
   // recovery may report one spot twice (a failed alternative, then the loop around it): keep the first

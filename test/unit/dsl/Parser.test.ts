@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Ast from "../../../dsl/Ast.ts"
 import * as Dsl from "../../../dsl/Dsl.ts"
+import { parseText, parseWhole } from "../../../dsl/internal/parse.ts"
+import { examples, invalid, valid } from "./fixtures.ts"
 
 const strip = (node: unknown) => Ast.withoutSpans(node)
 const firstBlock = (text: string): Ast.LearnerBlock => {
@@ -163,5 +165,23 @@ describe("recovery", () => {
   it("never throws on an empty or blank input", () => {
     assert.deepStrictEqual(Dsl.parse("").diagnostics, [])
     assert.deepStrictEqual(Dsl.parse("  \n# only a comment\n").ast.items, [])
+  })
+})
+
+describe("the fast path (a correct file parsed piece by piece)", () => {
+  for (const f of [...examples, ...valid, ...invalid]) {
+    it(`${f.name}: same tree as a whole-file parse, spans included`, () => {
+      const whole = parseWhole(f.text)
+      if (whole.diagnostics.some((d) => /^E[01]/.test(d.code))) return
+      assert.deepStrictEqual(parseText(f.text).ast, whole.ast)
+    })
+  }
+
+  it("falls back to the whole file, with every error, when a piece does not parse", () => {
+    const text = 'let a = 1\nactive "x" {\n  learner 0 { training { a: } }\n  max_iter\n}\nlet b = \n'
+    const r = parseText(text)
+    const w = parseWhole(text)
+    assert.deepStrictEqual([r.ast, r.diagnostics], [w.ast, w.diagnostics])
+    assert.isAtLeast(r.diagnostics.length, 3)
   })
 })

@@ -10,6 +10,7 @@ import * as Compile from "../../../dsl/Compile.ts"
 import * as Diagnostic from "../../../dsl/Diagnostic.ts"
 import * as Dsl from "../../../dsl/Dsl.ts"
 import * as Format from "../../../dsl/Format.ts"
+import { parseText, parseWhole } from "../../../dsl/internal/parse.ts"
 
 export { mutate, prng, randomTokens } from "./fuzzInputs.ts"
 
@@ -31,6 +32,11 @@ export const exercise = (text: string): Outcome => {
     assert.isTrue(end.offset <= text.length && start.offset <= end.offset, `span of ${d.code}`)
   }
   assert.isString(Diagnostic.formatAll(diagnostics, text, "fuzz.rose"))
+  const syntaxOk = !diagnostics.some((d) => d.severity === "error" && /^E[01]/.test(d.code))
+  if (syntaxOk) {
+    // the piece-by-piece fast path builds exactly the tree a whole-file parse builds, spans included
+    assert.deepStrictEqual(parseText(text).ast, parseWhole(text).ast, "fast path == whole parse")
+  }
   let compiled = false
   if (!Diagnostic.hasErrors(diagnostics)) {
     const p = Dsl.compile(text, { file: "fuzz.rose", here: "/fuzz", exists: () => true })
@@ -60,7 +66,6 @@ export const exercise = (text: string): Outcome => {
   }
   let formatted = false
   // the formatter refuses lexical and syntax errors (tested elsewhere); format everything else
-  const syntaxOk = !diagnostics.some((d) => d.severity === "error" && /^E[01]/.test(d.code))
   const f = syntaxOk ? Format.format(text) : undefined
   if (f !== undefined) {
     assert.isTrue(Either.isRight(f), "a file without syntax errors formats")
