@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { exercise, mutate, prng } from "./fuzz.ts"
 
-const count = 4_200
+const count = 3_300
 const bound = 2_000
 
 describe("fuzz: mutated examples and fixtures (deleted, duplicated, swapped, replaced tokens and characters)", () => {

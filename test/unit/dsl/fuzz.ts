@@ -6,15 +6,15 @@ import { assert } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as TaskSchedule from "../../../core/TaskSchedule.ts"
 import * as Ast from "../../../dsl/Ast.ts"
+import * as Check from "../../../dsl/Check.ts"
 import * as Compile from "../../../dsl/Compile.ts"
 import * as Diagnostic from "../../../dsl/Diagnostic.ts"
-import * as Dsl from "../../../dsl/Dsl.ts"
 import * as Format from "../../../dsl/Format.ts"
 import { parseText, parseWhole } from "../../../dsl/internal/parse.ts"
 
 export { mutate, prng, randomTokens } from "./fuzzInputs.ts"
 
-const tree = (text: string) => JSON.stringify(Ast.withoutSpans(Dsl.parse(text).ast))
+const withoutSpans = (ast: Ast.File) => JSON.stringify(Ast.withoutSpans(ast))
 
 export interface Outcome {
   readonly compiled: boolean
@@ -22,24 +22,28 @@ export interface Outcome {
   readonly millis: number
 }
 
-/** Runs the whole pipeline on one input and checks its invariants. */
+const options = { file: "fuzz.rose", here: "/fuzz", exists: () => true }
+
+/** Runs the whole pipeline on one input and checks its invariants (parsing each text once or twice). */
 export const exercise = (text: string): Outcome => {
   const t0 = performance.now()
-  const { diagnostics } = Dsl.check(text, { file: "fuzz.rose", here: "/fuzz", exists: () => true })
+  const parsed = parseText(text)
+  const checked = Check.check(parsed.ast, { ...options, broken: parsed.broken })
+  const diagnostics = Diagnostic.sort([...parsed.diagnostics, ...checked.diagnostics])
   for (const d of diagnostics) {
     const { start, end } = d.span
     assert.isTrue(start.line >= 1 && start.column >= 1 && start.offset >= 0, `position of ${d.code}`)
     assert.isTrue(end.offset <= text.length && start.offset <= end.offset, `span of ${d.code}`)
   }
   assert.isString(Diagnostic.formatAll(diagnostics, text, "fuzz.rose"))
-  const syntaxOk = !diagnostics.some((d) => d.severity === "error" && /^E[01]/.test(d.code))
+  const syntaxOk = !parsed.broken
   if (syntaxOk) {
     // the piece-by-piece fast path builds exactly the tree a whole-file parse builds, spans included
-    assert.deepStrictEqual(parseText(text).ast, parseWhole(text).ast, "fast path == whole parse")
+    assert.deepStrictEqual(parsed.ast, parseWhole(text).ast, "fast path == whole parse")
   }
   let compiled = false
   if (!Diagnostic.hasErrors(diagnostics)) {
-    const p = Dsl.compile(text, { file: "fuzz.rose", here: "/fuzz", exists: () => true })
+    const p = Compile.compile(checked.model, { file: "fuzz.rose", text })
     assert.isTrue(Either.isRight(p), "a file without errors compiles")
     if (Either.isRight(p)) {
       compiled = true
@@ -66,14 +70,13 @@ export const exercise = (text: string): Outcome => {
   }
   let formatted = false
   // the formatter refuses lexical and syntax errors (tested elsewhere); format everything else
-  const f = syntaxOk ? Format.format(text) : undefined
-  if (f !== undefined) {
-    assert.isTrue(Either.isRight(f), "a file without syntax errors formats")
-  }
-  if (f !== undefined && Either.isRight(f)) {
+  if (syntaxOk) {
     formatted = true
-    assert.strictEqual(Either.getOrThrow(Format.format(f.right)), f.right, "fmt is idempotent")
-    assert.strictEqual(tree(f.right), tree(text), "fmt keeps the tree")
+    const once = Format.formatParsed(parsed)
+    const again = parseText(once)
+    assert.isFalse(again.broken, "formatted text parses")
+    assert.strictEqual(Format.formatParsed(again), once, "fmt is idempotent")
+    assert.strictEqual(withoutSpans(again.ast), withoutSpans(parsed.ast), "fmt keeps the tree")
   }
   return { compiled, formatted, millis: performance.now() - t0 }
 }
