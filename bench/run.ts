@@ -1,0 +1,329 @@
+/**
+ * `npm run bench`: every benchmark in one run, each beside a floor measured in the same run, then a
+ * table on stdout, bench/results.json and bench/RESULTS.md (date, machine, versions, the command).
+ *
+ *   npm run bench                # everything (under 10 minutes on 2 cores)
+ *   npm run bench -- --quick     # one small run of each scenario: proves the benchmark still runs
+ *
+ * Scenarios (medians of 3 runs, each run in a fresh process for its peak memory):
+ * - exec: active learners with four no-op exec tasks per iteration (`/bin/true` ×3, then a criterion
+ *   printing 0.5 that never meets its threshold), 1/4/16/64 learners × 10 iterations, journal on,
+ *   local backend at the machine's core count, against the floor: the same argv, the same output
+ *   files, the same concurrency, from a plain script (bench/scenario.ts).
+ * - in-process: the same learners with in-process no-op functions, up to 10,000 learners.
+ * - DSL: parse + check + compile of generated files (bench/dsl.ts); `rose check` start-up of a
+ *   small file against `node -e 0`.
+ * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) when their test services run.
+ */
+import * as cp from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as Path from "node:path"
+import { formatDslBench, runDslBench } from "./dsl.ts"
+
+const quick = process.argv.includes("--quick")
+const root = Path.resolve(import.meta.dirname, "..")
+const repeats = quick ? 1 : 3
+const cores = os.availableParallelism()
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+interface Sample {
+  readonly wallMs: number
+  readonly tasks: number
+  readonly peakRssMb: number
+}
+
+const scenario = (kind: string, learners: number, iterations: number): Sample => {
+  const r = cp.spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      Path.join(root, "bench/scenario.ts"),
+      kind,
+      String(learners),
+      String(iterations),
+      String(cores)
+    ],
+    { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 }
+  )
+  if (r.status !== 0) throw new Error(`scenario ${kind} ${learners} failed:\n${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!)
+}
+
+const measure = (kind: string, learners: number, iterations: number) => {
+  const samples = Array.from({ length: repeats }, () => scenario(kind, learners, iterations))
+  return {
+    wallMs: median(samples.map((s) => s.wallMs)),
+    tasks: samples[0]!.tasks,
+    peakRssMb: Math.max(...samples.map((s) => s.peakRssMb))
+  }
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`)
+
+const execRows = () => {
+  const rows = []
+  for (const learners of quick ? [1, 4] : [1, 4, 16, 64]) {
+    log(`exec: ${learners} learner(s) × 10 iterations`)
+    // Interleave floor and framework so drift in the machine's load hits both.
+    const floor = measure("floor", learners, 10)
+    const exec = measure("exec", learners, 10)
+    rows.push({
+      learners,
+      iterations: 10,
+      tasks: exec.tasks,
+      concurrency: cores,
+      floorMs: floor.wallMs,
+      roseMs: exec.wallMs,
+      ratio: exec.wallMs / floor.wallMs,
+      overheadMsPerTask: (exec.wallMs - floor.wallMs) / exec.tasks,
+      tasksPerSecond: (exec.tasks / exec.wallMs) * 1000,
+      floorPeakRssMb: floor.peakRssMb,
+      peakRssMb: exec.peakRssMb
+    })
+  }
+  return rows
+}
+
+const inProcessRows = () => {
+  const rows = []
+  for (const learners of quick ? [64] : [1, 64, 1000, 10_000]) {
+    log(`in-process: ${learners} learner(s) × 10 iterations`)
+    const r = measure("inprocess", learners, 10)
+    rows.push({
+      learners,
+      iterations: 10,
+      tasks: r.tasks,
+      wallMs: r.wallMs,
+      tasksPerSecond: (r.tasks / r.wallMs) * 1000,
+      peakRssMb: r.peakRssMb
+    })
+  }
+  return rows
+}
+
+/** Memory against iterations: a long run of few learners must not grow with its length. */
+const memoryRows = () => {
+  const rows = []
+  for (const iterations of quick ? [100] : [100, 1000, 5000]) {
+    log(`memory: 16 in-process learners × ${iterations} iterations`)
+    const r = measure("inprocess", 16, iterations)
+    rows.push({ learners: 16, iterations, tasks: r.tasks, wallMs: r.wallMs, peakRssMb: r.peakRssMb })
+  }
+  return rows
+}
+
+const startupRows = () => {
+  const cli = Path.join(root, "dist/bin/rose.js")
+  if (!fs.existsSync(cli)) {
+    log("start-up: dist/bin/rose.js is missing (run npm install or npm run build); skipped")
+    return []
+  }
+  const time = (args: ReadonlyArray<string>) => {
+    const t0 = performance.now()
+    const r = cp.spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" })
+    if (r.status !== 0) throw new Error(`${args.join(" ")} failed:\n${r.stderr}`)
+    return performance.now() - t0
+  }
+  const runs = quick ? 3 : 9
+  const nodeMs = median(Array.from({ length: runs }, () => time(["-e", "0"])))
+  const versionMs = median(Array.from({ length: runs }, () => time([cli, "--version"])))
+  const checkMs = median(
+    Array.from({ length: runs }, () => time([cli, "check", "examples/parallel-learners/static.rose"]))
+  )
+  return [
+    { command: "node -e 0 (floor)", wallMs: nodeMs },
+    { command: "rose --version", wallMs: versionMs },
+    { command: "rose check examples/parallel-learners/static.rose", wallMs: checkMs }
+  ]
+}
+
+const serviceUp = (envFile: string) => fs.existsSync(envFile)
+
+const optional = async <A>(name: string, available: boolean, run: () => Promise<A>): Promise<A | string> => {
+  if (!available) return `skipped: the ${name} test service is not running`
+  try {
+    return await run()
+  } catch (e) {
+    return `failed: ${e instanceof Error ? e.message : String(e)}`
+  }
+}
+
+const versions = () => {
+  const pkg = (name: string) =>
+    JSON.parse(fs.readFileSync(Path.join(root, "node_modules", name, "package.json"), "utf8")).version
+  return {
+    rose: JSON.parse(fs.readFileSync(Path.join(root, "package.json"), "utf8")).version,
+    node: process.versions.node,
+    effect: pkg("effect"),
+    "@effect/platform": pkg("@effect/platform"),
+    chevrotain: pkg("chevrotain")
+  }
+}
+
+const machine = () => ({
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  cores,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()}`,
+  loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100)
+})
+
+const fmt = (x: number, digits = 1) => x.toFixed(digits)
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+  const lines = [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`]
+  for (const r of rows) lines.push(`| ${r.join(" | ")} |`)
+  return lines.join("\n")
+}
+
+const main = async () => {
+  const started = new Date()
+  const loadBefore = os.loadavg()[0]!
+  const exec = execRows()
+  const inProcess = inProcessRows()
+  const memory = memoryRows()
+  log("dsl")
+  const dsl = await runDslBench(quick ? { sizes: [10, 100], runs: 3 } : {})
+  log("start-up")
+  const startup = startupRows()
+  const sshEnv = `${process.env.ROSE_SSHD_DIR ?? "/tmp/rose-sshd"}/env`
+  const slurmEnv = `${process.env.ROSE_SLURM_DIR ?? "/tmp/rose-slurm"}/env`
+  log("ssh")
+  const ssh = await optional("sshd", serviceUp(sshEnv), async () =>
+    (await import("./ssh.ts")).runSshBench(quick ? { tasks: 20 } : {})
+  )
+  log("slurm")
+  const slurm = await optional("SLURM", serviceUp(slurmEnv), async () =>
+    (await import("./slurm.ts")).runSlurmBench(quick ? { tasks: 20 } : {})
+  )
+  const result = {
+    date: started.toISOString(),
+    command: `npm run bench${quick ? " -- --quick" : ""}`,
+    quick,
+    machine: { ...machine(), loadAverageAtStart: Math.round(loadBefore * 100) / 100 },
+    versions: versions(),
+    exec,
+    inProcess,
+    memory,
+    dsl,
+    startup,
+    ssh,
+    slurm
+  }
+
+  const md: Array<string> = [
+    "# Benchmark results",
+    "",
+    `Produced by \`${result.command}\` on ${result.date}.`,
+    "",
+    `Machine: ${result.machine.cpu}, ${cores} cores, ${result.machine.memoryGiB} GiB, ${result.machine.os}; load average ${loadBefore.toFixed(2)} at the start. Versions: ${Object.entries(
+      result.versions
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}.`,
+    "",
+    "## Exec tasks against the floor",
+    "",
+    `Four no-op exec tasks per iteration, 10 iterations, local backend at concurrency ${cores}, journal on. The floor spawns the same argv with the same output files at the same concurrency from a plain script.`,
+    "",
+    table(
+      ["learners", "tasks", "floor ms", "rose ms", "× floor", "overhead ms/task", "tasks/s", "peak MB (floor / rose)"],
+      exec.map((r) => [
+        String(r.learners),
+        String(r.tasks),
+        fmt(r.floorMs, 0),
+        fmt(r.roseMs, 0),
+        fmt(r.ratio, 2),
+        fmt(r.overheadMsPerTask, 2),
+        fmt(r.tasksPerSecond, 0),
+        `${fmt(r.floorPeakRssMb, 0)} / ${fmt(r.peakRssMb, 0)}`
+      ])
+    ),
+    "",
+    "## In-process tasks",
+    "",
+    table(
+      ["learners", "tasks", "wall ms", "tasks/s", "peak MB"],
+      inProcess.map((r) => [
+        String(r.learners),
+        String(r.tasks),
+        fmt(r.wallMs, 0),
+        fmt(r.tasksPerSecond, 0),
+        fmt(r.peakRssMb, 0)
+      ])
+    ),
+    "",
+    "## Memory against the length of a run",
+    "",
+    table(
+      ["learners", "iterations", "tasks", "wall ms", "peak MB"],
+      memory.map((r) => [
+        String(r.learners),
+        String(r.iterations),
+        String(r.tasks),
+        fmt(r.wallMs, 0),
+        fmt(r.peakRssMb, 0)
+      ])
+    ),
+    "",
+    "## DSL",
+    "",
+    "```",
+    formatDslBench(dsl).trimEnd(),
+    "```",
+    "",
+    "## Start-up",
+    "",
+    table(
+      ["command", "wall ms (median)"],
+      startup.map((r) => [`\`${r.command}\``, fmt(r.wallMs, 0)])
+    ),
+    "",
+    "## SSH",
+    "",
+    typeof ssh === "string"
+      ? ssh
+      : table(
+          ["method", "concurrency", "tasks", "setup ms", "wall ms", "ms/task", "× floor"],
+          ssh.map((r) => [
+            r.method,
+            String(r.concurrency),
+            String(r.tasks),
+            fmt(r.setupMs, 0),
+            fmt(r.wallMs, 0),
+            fmt(r.msPerTask, 2),
+            fmt(r.ratio, 2)
+          ])
+        ),
+    "",
+    "## SLURM",
+    "",
+    typeof slurm === "string"
+      ? slurm
+      : table(
+          ["method", "mode", "concurrency", "tasks", "setup ms", "wall ms", "tasks/s", "× floor"],
+          slurm.map((r) => [
+            r.method,
+            r.mode,
+            String(r.concurrency),
+            String(r.tasks),
+            fmt(r.setupMs, 0),
+            fmt(r.wallMs, 0),
+            fmt(r.tasksPerSecond, 1),
+            fmt(r.ratio, 2)
+          ])
+        ),
+    ""
+  ]
+  const text = md.join("\n")
+  process.stdout.write(`${text}\n`)
+  if (!quick) {
+    fs.writeFileSync(Path.join(root, "bench/results.json"), `${JSON.stringify(result, null, 2)}\n`)
+    fs.writeFileSync(Path.join(root, "bench/RESULTS.md"), `${text}\n`)
+    log("wrote bench/results.json and bench/RESULTS.md")
+  }
+}
+
+await main()

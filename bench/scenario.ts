@@ -1,0 +1,120 @@
+/**
+ * One benchmark scenario, run in a fresh process so its peak memory is its own. Prints one JSON
+ * line: `{ wallMs, tasks, peakRssMb }`. Called by bench/run.ts:
+ *
+ *   node --import tsx bench/scenario.ts <floor|exec|inprocess> <learners> <iterations> <concurrency>
+ *
+ * - floor: the same argv as `exec` (`/bin/true` three times, then `/bin/echo 0.5` as the criterion)
+ *   with the same output handling (stdout and stderr to files, the criterion's read back), from a
+ *   plain script: one async loop per learner, a shared limit of `concurrency` processes, no framework.
+ * - exec: the same tasks as an active learner block on the local backend at the same concurrency,
+ *   with the journal on.
+ * - inprocess: the same with in-process function tasks.
+ */
+
+import * as cp from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as LocalBackend from "../backends/LocalBackend.ts"
+import * as Rose from "../core/Rose.ts"
+import * as Runner from "../core/Runner.ts"
+import * as Platform from "../runtime/Platform.ts"
+
+const [kind, learnersArg, iterationsArg, concurrencyArg] = process.argv.slice(2)
+const learners = Number(learnersArg)
+const iterations = Number(iterationsArg)
+const concurrency = Number(concurrencyArg)
+const tasksPerIteration = 4
+
+const peakRssMb = (): number => {
+  try {
+    const status = fs.readFileSync("/proc/self/status", "utf8")
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
+    if (hwm) return Number(hwm[1]) / 1024
+  } catch {}
+  return process.memoryUsage().rss / 1024 / 1024
+}
+
+const argvs = [["/bin/true"], ["/bin/true"], ["/bin/true"], ["/bin/echo", "0.5"]] as const
+const names = ["simulation", "training", "active_learn", "criterion"] as const
+
+const floor = async (dir: string) => {
+  let free = concurrency
+  const waiting: Array<() => void> = []
+  const acquire = () =>
+    free > 0
+      ? (free--, Promise.resolve())
+      : new Promise<void>((r) => {
+          waiting.push(r)
+        })
+  const release = () => {
+    const next = waiting.shift()
+    if (next) next()
+    else free++
+  }
+  const spawn = (argv: ReadonlyArray<string>, cwd: string, out: string, err: string) =>
+    new Promise<void>((resolve, reject) => {
+      const o = fs.openSync(out, "w")
+      const e = fs.openSync(err, "w")
+      const child = cp.spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", o, e], detached: true })
+      fs.closeSync(o)
+      fs.closeSync(e)
+      child.on("error", reject)
+      child.on("exit", () => resolve())
+    })
+  await Promise.all(
+    Array.from({ length: learners }, async (_, k) => {
+      const work = `${dir}/learners/l-${k}`
+      for (let i = 0; i < iterations; i++) {
+        const iter = `${work}/iter-${i}`
+        fs.mkdirSync(iter, { recursive: true })
+        for (let t = 0; t < tasksPerIteration; t++) {
+          await acquire()
+          try {
+            await spawn(argvs[t]!, work, `${iter}/${names[t]}.out`, `${iter}/${names[t]}.err`)
+          } finally {
+            release()
+          }
+          if (t === 3) Number(fs.readFileSync(`${iter}/${names[t]}.out`, "utf8").trim())
+        }
+      }
+    })
+  )
+}
+
+const program = (inProcess: boolean) => {
+  const task = (t: number) => (inProcess ? Rose.fn(t === 3 ? () => 0.5 : () => ({})) : Rose.exec([...argvs[t]!]))
+  return Rose.program({
+    learners: [
+      Rose.active("bench", {
+        parallel: learners,
+        maxIter: iterations,
+        tasks: { simulation: task(0), training: task(1), active_learn: task(2), criterion: task(3) },
+        // Never met: every learner runs all its iterations.
+        stopWhen: { metricName: "mse", threshold: 0 }
+      })
+    ]
+  })
+}
+
+const main = async () => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-${kind}-`)
+  const t0 = performance.now()
+  if (kind === "floor") await floor(dir)
+  else {
+    const layer = LocalBackend.layer({ concurrency }).pipe(Layer.provideMerge(Platform.layer))
+    const results = await Effect.runPromise(
+      Runner.run(program(kind === "inprocess"), { out: `${dir}/run` }).pipe(Effect.provide(layer))
+    )
+    if (results.status !== "completed") throw new Error(`the ${kind} run ended ${results.status}`)
+  }
+  const wallMs = performance.now() - t0
+  fs.rmSync(dir, { recursive: true, force: true })
+  process.stdout.write(
+    `${JSON.stringify({ wallMs, tasks: learners * iterations * tasksPerIteration, peakRssMb: peakRssMb() })}\n`
+  )
+}
+
+await main()
