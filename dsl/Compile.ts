@@ -6,7 +6,8 @@
  * (unconditional, `from j`, `at i`, `default`) keep their source order. A layer whose values are
  * all constant is a static `{ args, kwargs }`; one that reads `i` or `prev` is
  * `TaskSchedule.adaptive`, evaluated lazily for any iteration, with a `describe()` that keeps the
- * expressions' text and a `symbolic()` for plans (values that read `prev` shown as `"<expr>"`).
+ * expressions' text and, when a value reads `prev`, a `symbolic()` for plans (such values shown as
+ * `"<expr>"`).
  *
  * @since 0.1.0
  */
@@ -199,10 +200,15 @@ const adaptiveSource = (entries: ReadonlyArray<Check.EntryModel>, env: LayerEnv)
     })
     return args === undefined ? { adaptive: true, kwargs } : { adaptive: true, args, kwargs }
   }
-  return TaskSchedule.adaptive((i, ctx) => evaluate(i, ctx, false), {
-    describe,
-    symbolic: (i, ctx) => evaluate(i, ctx, true)
-  })
+  // only values that read prev need a symbolic form: the others are known for any iteration, and a
+  // plan computes them with fn
+  const readsPrev = entries.some((e) => e.value === undefined && (e.deps & Dep.Prev) !== 0)
+  return readsPrev
+    ? TaskSchedule.adaptive((i, ctx) => evaluate(i, ctx, false), {
+        describe,
+        symbolic: (i, ctx) => evaluate(i, ctx, true)
+      })
+    : TaskSchedule.adaptive((i, ctx) => evaluate(i, ctx, false), { describe })
 }
 
 const layer = (w: Check.WhenModel, source: TaskSchedule.Source): TaskSchedule.Layer => {

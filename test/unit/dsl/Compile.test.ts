@@ -183,6 +183,9 @@ describe("Compile: schedules", () => {
   it("evaluates adaptive values lazily for any iteration", () => {
     const p = compile(fixture("kitchen-sink.rose"))
     assert.strictEqual(resolve(p, 0, "simulation", 150).n_labeled, "7600")
+    // values that read only i are known for any iteration: no symbolic form, plans call fn
+    const source = p.learners[0]!.configs[0]!.get("simulation")!.layers[0]!.source
+    assert.isTrue(TaskSchedule.isAdaptive(source) && source.symbolic === undefined)
   })
 
   it("reads prev, describes itself with the expressions' text and plans symbolically", () => {
