@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -204,6 +205,16 @@ describe("SLURM backend configuration", () => {
       time: "01:00:00",
       startTimeoutMillis: 60_000
     })
+  })
+
+  it("docs/slurm.md documents every field", () => {
+    const doc = fs.readFileSync(`${import.meta.dirname}/../../../docs/slurm.md`, "utf8")
+    for (const key of Object.keys(SlurmBackend.ConfigSchema.from.fields)) {
+      if (key !== "allocation") assert.include(doc, `| \`${key}\` |`, key)
+    }
+    for (const key of ["cores", "nodes", "gpus", "memory", "time", "start_timeout"]) {
+      assert.include(doc, `| \`allocation.${key}\` |`, key)
+    }
   })
 
   it("rejects what cannot work, saying why", () => {
