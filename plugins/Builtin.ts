@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as LocalBackend from "../backends/LocalBackend.ts"
 import * as SlurmBackend from "../backends/SlurmBackend.ts"
+import * as SshBackend from "../backends/SshBackend.ts"
 import * as Plugin from "./Plugin.ts"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
@@ -77,6 +78,15 @@ export const plugin = Plugin.definePlugin({
       layer: (config: SlurmBackend.ConfigInput, ctx) => {
         const c = SlurmBackend.fromSchema(config, ctx.name)
         return SlurmBackend.layer(ctx.maxConcurrency === undefined ? c : { ...c, concurrency: ctx.maxConcurrency })
+      }
+    },
+    ssh: {
+      description:
+        "tasks on remote hosts over SSH: one ControlMaster connection per host, a learner sticks to one host",
+      config: SshBackend.ConfigSchema,
+      layer: (config: SshBackend.ConfigInput, ctx) => {
+        const c = SshBackend.fromSchema(config, ctx.name)
+        return SshBackend.layer(ctx.maxConcurrency === undefined ? c : { ...c, concurrency: ctx.maxConcurrency })
       }
     }
   }

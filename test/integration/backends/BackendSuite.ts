@@ -25,6 +25,11 @@ export interface SuiteOptions {
   readonly killSeconds: number
   /** Seconds a task may wait before it starts (a scheduler's queue); timeouts allow for it. 0 by default. */
   readonly startSeconds?: number
+  /**
+   * How long each task of the concurrency test runs, in ms (300 by default): long enough for tasks
+   * started together to overlap, given how long the backend takes to start one.
+   */
+  readonly taskMillis?: number
 }
 
 let counter = 0
@@ -259,7 +264,7 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
             invocation(options.root, [
               "node",
               "-e",
-              "const t=Date.now(); setTimeout(()=>console.log(t, Date.now()), 300)"
+              `const t=Date.now(); setTimeout(()=>console.log(t, Date.now()), ${options.taskMillis ?? 300})`
             ])
           )
           yield* Effect.forEach(invs, (i) => backend.run(i), { concurrency: "unbounded" })

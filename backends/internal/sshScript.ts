@@ -1,0 +1,144 @@
+/**
+ * The shell scripts the SSH backend sends to `/bin/sh -s` on a remote host (on stdin, so nothing of
+ * them shows in `ps` and no login shell re-parses them), and POSIX quoting. Every value that reaches
+ * a script is quoted here; nothing is ever joined into a command line unquoted.
+ *
+ * A launcher reports to the local side with records, `<marker><text>` lines on its stdout and
+ * stderr (the marker is a per-layer random nonce, cut out of the task's output by the spawner):
+ * `ready` on both streams before anything else it prints (what came before is the login shell's
+ * chatter), then on stderr `pid=<pid>` once the task runs, `exit=<status>` when it ended, or
+ * `notfound` / `fail=<what>` when it could not start.
+ */
+
+/** `'…'` with embedded single quotes as `'\''`: the one quoting every POSIX shell reads literally. */
+export const quote = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+/** A valid POSIX shell variable name. */
+export const isEnvName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+
+/** `"…"` for sftp batch files (backslash escapes). */
+export const sftpQuote = (s: string): string => `"${s.replace(/[\\"]/g, "\\$&")}"`
+
+/** The remote control folder of one task, as a shell word (evaluated remotely). */
+export const controlDir = (nonce: string, seq: number): string => `"\${TMPDIR:-/tmp}"/rose-ssh.${nonce}/${seq}`
+
+/** The remote control folder of a whole layer, as a shell word. */
+export const controlRoot = (nonce: string): string => `"\${TMPDIR:-/tmp}"/rose-ssh.${nonce}`
+
+export interface LauncherSpec {
+  readonly marker: string
+  readonly nonce: string
+  readonly seq: number
+  readonly cwd: string
+  /** In order; later entries override earlier ones. */
+  readonly env: ReadonlyArray<readonly [string, string]>
+  readonly setup: ReadonlyArray<string>
+  readonly argv: ReadonlyArray<string>
+}
+
+/**
+ * The launcher: reports ready, makes and enters the working directory, exports the environment,
+ * runs the setup lines (in this shell, so `module load` and `. venv/bin/activate` apply), checks the
+ * command exists, starts it under `setsid` (its pid is its process group), writes the pid file,
+ * waits, writes the exit status atomically, kills what the task left in its group, and exits with
+ * the task's status.
+ */
+export const launcher = (spec: LauncherSpec): string => {
+  const m = quote(spec.marker)
+  const cwd = quote(spec.cwd)
+  const lines: Array<string> = [
+    `printf '%sready\\n' ${m}`,
+    `printf '%sready\\n' ${m} >&2`,
+    `c=${controlDir(spec.nonce, spec.seq)}`,
+    `rose_fail() { printf '%sfail=%s\\n' ${m} "$1" >&2; exit 1; }`,
+    `mkdir -p "$c" 2>/dev/null || rose_fail control`,
+    `cd ${cwd} 2>/dev/null || { mkdir -p ${cwd} 2>/dev/null && cd ${cwd}; } 2>/dev/null || rose_fail cwd`
+  ]
+  for (const [name, value] of spec.env) lines.push(`export ${name}=${quote(value)}`)
+  spec.setup.forEach((line, i) => {
+    lines.push(
+      "{",
+      line,
+      `} || { rose_s=$?; printf 'rose: setup line %s failed with status %s: %s\\n' ${i + 1} "$rose_s" ${quote(line)} >&2; exit "$rose_s"; }`
+    )
+  })
+  // Setup lines may change directory (`cd ~/project && . venv/bin/activate`): the task starts in its own.
+  if (spec.setup.length > 0) lines.push(`cd ${cwd} 2>/dev/null || rose_fail cwd`)
+  const argv0 = spec.argv[0] ?? ""
+  const found = argv0.includes("/")
+    ? `[ -f ${quote(argv0)} ] && [ -x ${quote(argv0)} ]`
+    : `command -v ${quote(argv0)} >/dev/null 2>&1`
+  const words = spec.argv.map(quote).join(" ")
+  lines.push(
+    `${found} || { printf '%snotfound\\n' ${m} >&2; exit 127; }`,
+    `[ -e "$c/cancel" ] && exit 130`,
+    "if command -v setsid >/dev/null 2>&1; then",
+    `  setsid ${words} </dev/null &`,
+    "else",
+    // macOS has no setsid(1): perl's POSIX::setsid, then exec with the argv as a list (no shell).
+    `  perl -MPOSIX -e 'POSIX::setsid(); exec { $ARGV[0] } @ARGV or exit 127' ${words} </dev/null &`,
+    "fi",
+    "p=$!",
+    `echo "$p" >"$c/pid"`,
+    `printf '%spid=%s\\n' ${m} "$p" >&2`,
+    // The local side may have asked for a kill before the pid file existed.
+    `[ -e "$c/cancel" ] && kill -s KILL -- -"$p" 2>/dev/null`,
+    `wait "$p"`,
+    "s=$?",
+    `echo "$s" >"$c/exit.tmp" && mv -f "$c/exit.tmp" "$c/exit"`,
+    `kill -s KILL -- -"$p" 2>/dev/null`,
+    `printf '%sexit=%s\\n' ${m} "$s" >&2`,
+    `exit "$s"`
+  )
+  return `${lines.join("\n")}\n`
+}
+
+/**
+ * Cancels a task: marks it cancelled (a launcher that has not started it yet will not), sends SIGTERM
+ * to its group, waits up to `graceMillis` for the task to exit, then SIGKILL to the group.
+ */
+export const kill = (nonce: string, seq: number, graceMillis: number): string => {
+  const ticks = Math.max(1, Math.ceil(graceMillis / 100))
+  return `${[
+    `c=${controlDir(nonce, seq)}`,
+    `mkdir -p "$c" 2>/dev/null; : >"$c/cancel"`,
+    `p=$(cat "$c/pid" 2>/dev/null) || exit 0`,
+    `[ -n "$p" ] || exit 0`,
+    `kill -s TERM -- -"$p" 2>/dev/null || exit 0`,
+    "i=0",
+    `while [ ! -e "$c/exit" ] && [ "$i" -lt ${ticks} ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done`,
+    `kill -s KILL -- -"$p" 2>/dev/null`,
+    "exit 0"
+  ].join("\n")}\n`
+}
+
+/** Reports a task's status record: `exit=<status>`, `running=<pid>`, or `none`. */
+export const status = (marker: string, nonce: string, seq: number): string =>
+  `${[
+    `c=${controlDir(nonce, seq)}`,
+    `if [ -s "$c/exit" ]; then printf '%sexit=%s\\n' ${quote(marker)} "$(cat "$c/exit")"`,
+    `elif [ -s "$c/pid" ] && kill -s 0 -- -"$(cat "$c/pid")" 2>/dev/null; then printf '%srunning=%s\\n' ${quote(marker)} "$(cat "$c/pid")"`,
+    `else printf '%snone\\n' ${quote(marker)}; fi`
+  ].join("\n")}\n`
+
+/** SIGKILL to process groups, reporting how many existed: `reaped=<n>`. */
+export const reap = (marker: string, pgids: ReadonlyArray<number>): string =>
+  `${[
+    "n=0",
+    `for p in ${pgids.map((p) => String(Math.trunc(p))).join(" ")}; do kill -s KILL -- -"$p" 2>/dev/null && n=$((n+1)); done`,
+    `printf '%sreaped=%s\\n' ${quote(marker)} "$n"`
+  ].join("\n")}\n`
+
+const orphanLines = (nonce: string, seqs: ReadonlyArray<number>) =>
+  seqs.map((seq) => {
+    const c = controlDir(nonce, seq)
+    return `p=$(cat ${c}/pid 2>/dev/null) && [ -n "$p" ] && [ ! -e ${c}/exit ] && kill -s KILL -- -"$p" 2>/dev/null`
+  })
+
+/** Kills the groups of tasks whose kill could not be delivered (the connection was down), unless they ended. */
+export const orphans = (nonce: string, seqs: ReadonlyArray<number>): string =>
+  `${[...orphanLines(nonce, seqs), "exit 0"].join("\n")}\n`
+
+/** At release: kills what a lost connection left running, then removes the layer's control folders. */
+export const cleanup = (nonce: string, seqs: ReadonlyArray<number>): string =>
+  `${[...orphanLines(nonce, seqs), `rm -rf ${controlRoot(nonce)}`, "exit 0"].join("\n")}\n`

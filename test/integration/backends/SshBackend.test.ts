@@ -1,0 +1,40 @@
+/**
+ * The shared conformance suite over SSH against the real test sshd (test/integration/setup/sshd.sh):
+ * one host with its connection given option by option, and a pool of the three loopback hosts
+ * configured through the generated ssh_config. The loopback hosts share this machine's file system
+ * and pid namespace, so the suite's working directories and pid checks work as they are.
+ */
+import * as os from "node:os"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as SshBackend from "../../../backends/SshBackend.ts"
+import * as Platform from "../../../runtime/Platform.ts"
+import { requireSshd } from "../ssh/sshd.ts"
+import { isAlive } from "../support/processes.ts"
+import { suite } from "./BackendSuite.ts"
+
+const sshd = await requireSshd()
+const root = `${os.tmpdir()}/rose-suite-ssh`
+const alive = (pid: number) => Effect.sync(() => isAlive(pid))
+
+suite(
+  "ssh (one host)",
+  SshBackend.layer({
+    hosts: [sshd.hosts[0]!],
+    port: sshd.port,
+    user: sshd.user,
+    identity: sshd.key,
+    knownHosts: sshd.knownHosts,
+    slots: 2,
+    graceMillis: 500
+  }).pipe(Layer.provide(Platform.layer)),
+  { root, concurrency: 2, killSeconds: 15, startSeconds: 5, taskMillis: 4000, alive }
+)
+
+suite(
+  "ssh (pool of three hosts)",
+  SshBackend.layer({ hosts: sshd.hosts, sshConfig: sshd.config, slots: 2, graceMillis: 500 }).pipe(
+    Layer.provide(Platform.layer)
+  ),
+  { root, concurrency: 6, killSeconds: 15, startSeconds: 5, taskMillis: 4000, alive }
+)

@@ -1,0 +1,89 @@
+/**
+ * The test sshd (test/integration/setup/sshd.sh): its settings from `<state folder>/env`, and a check
+ * that it answers. Tests that need it fail with a message saying how to start it; they never skip.
+ */
+import * as fs from "node:fs"
+import * as net from "node:net"
+
+export interface SshdEnv {
+  readonly dir: string
+  readonly config: string
+  readonly key: string
+  readonly knownHosts: string
+  readonly port: number
+  readonly user: string
+  readonly hosts: ReadonlyArray<string>
+  readonly maxSessions: number
+}
+
+const START = "start it with: bash test/integration/setup/sshd.sh (as root; CI runs it before the tests)"
+
+const readEnv = (): SshdEnv => {
+  const dir = process.env.ROSE_SSHD_DIR ?? "/tmp/rose-sshd"
+  const file = `${dir}/env`
+  let text: string
+  try {
+    text = fs.readFileSync(file, "utf8")
+  } catch {
+    throw new Error(`the test sshd is not set up (${file} is missing); ${START}`)
+  }
+  const env = new Map<string, string>()
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#") || !line.includes("=")) continue
+    const at = line.indexOf("=")
+    env.set(line.slice(0, at), line.slice(at + 1).trim())
+  }
+  const get = (k: string) => {
+    const v = env.get(k)
+    if (v === undefined) throw new Error(`${file} has no ${k}; ${START}`)
+    return v
+  }
+  return {
+    dir: get("ROSE_SSHD_DIR"),
+    config: get("ROSE_SSH_CONFIG"),
+    key: get("ROSE_SSH_KEY"),
+    knownHosts: get("ROSE_SSH_KNOWN_HOSTS"),
+    port: Number(get("ROSE_SSH_PORT")),
+    user: get("ROSE_SSH_USER"),
+    hosts: get("ROSE_SSH_HOSTS").split(","),
+    maxSessions: Number(get("ROSE_SSH_MAX_SESSIONS"))
+  }
+}
+
+const answers = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host, port, timeout: 3000 })
+    socket.once("data", (d) => {
+      socket.destroy()
+      resolve(d.toString("utf8").startsWith("SSH-"))
+    })
+    socket.once("error", () => resolve(false))
+    socket.once("timeout", () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
+
+/** The test sshd's settings, once every host answers; throws a clear error otherwise. */
+export const requireSshd = async (): Promise<SshdEnv> => {
+  const env = readEnv()
+  const down: Array<string> = []
+  for (const h of env.hosts) if (!(await answers(h, env.port))) down.push(`${h}:${env.port}`)
+  if (down.length > 0) throw new Error(`the test sshd does not answer on ${down.join(", ")}; ${START}`)
+  return env
+}
+
+/** The pids of this machine's processes whose command line contains `text` (loopback hosts share it). */
+export const pgrepLocal = (text: string): Array<number> => {
+  const out: Array<number> = []
+  for (const e of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, "utf8").replace(/\0/g, " ")
+      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8")
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3)
+      if (state !== "Z" && cmd.includes(text) && Number(e) !== process.pid) out.push(Number(e))
+    } catch {}
+  }
+  return out
+}

@@ -1,0 +1,131 @@
+/**
+ * The SSH backend's launcher and quoting, run by the local /bin/sh exactly as a remote one would
+ * run them (the launcher is a plain POSIX script read on stdin).
+ */
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import { assert, describe, it } from "@effect/vitest"
+import * as Args from "../../../backends/internal/sshArgs.ts"
+import * as Script from "../../../backends/internal/sshScript.ts"
+
+const marker = "@@rose-test@@"
+const sh = (script: string, cwd = "/") => spawnSync("/bin/sh", ["-s"], { input: script, cwd, encoding: "utf8" })
+
+const tricky = [
+  "",
+  "a b",
+  `it's "quoted"`,
+  "x; rm -rf /nothing",
+  "$(id) `id` $HOME",
+  "two\nlines",
+  "ünï ✓ 日本",
+  "-n",
+  "*",
+  "~",
+  "a=b",
+  "\\"
+]
+
+describe("ssh launcher", () => {
+  it("quoting: every word reaches the program literally", () => {
+    const r = sh(`printf '%s\\0' ${tricky.map(Script.quote).join(" ")}`)
+    assert.deepStrictEqual(r.stdout.split("\0").slice(0, -1), tricky)
+  })
+
+  it("reports ready, the pid and the exit status; output passes through; the status is written atomically", () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
+    const cwd = `${dir}/a dir/learner`
+    const script = Script.launcher({
+      marker,
+      nonce: `t${process.pid}`,
+      seq: 1,
+      cwd,
+      env: [
+        ["ROSE_X", "it's $HOME"],
+        ["ROSE_X", "later wins"]
+      ],
+      setup: ["export FROM_SETUP=yes"],
+      argv: ["sh", "-c", 'echo "$PWD|$ROSE_X|$FROM_SETUP|$1"; echo err >&2; exit 7', "sh", "a b"]
+    })
+    const r = spawnSync("/bin/sh", ["-s"], { input: script, encoding: "utf8", env: { ...process.env, TMPDIR: dir } })
+    assert.strictEqual(r.status, 7)
+    assert.strictEqual(r.stdout, `${marker}ready\n${cwd}|later wins|yes|a b\n`)
+    const records = r.stderr.split("\n").filter((l) => l.startsWith(marker))
+    assert.strictEqual(records[0], `${marker}ready`)
+    assert.match(records[1]!, new RegExp(`^${marker}pid=\\d+$`))
+    assert.strictEqual(records[2], `${marker}exit=7`)
+    const control = `${dir}/rose-ssh.t${process.pid}/1`
+    assert.strictEqual(fs.readFileSync(`${control}/exit`, "utf8"), "7\n")
+    assert.strictEqual(fs.readFileSync(`${control}/pid`, "utf8").trim(), records[1]!.split("=")[1])
+    assert.isFalse(fs.existsSync(`${control}/exit.tmp`))
+  })
+
+  it("a missing command is told from a task's exit 127", () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
+    const base = { marker, nonce: `n${process.pid}`, cwd: dir, env: [], setup: [] }
+    const missing = spawnSync("/bin/sh", ["-s"], {
+      input: Script.launcher({ ...base, seq: 1, argv: ["no-such-command-rose", "x"] }),
+      encoding: "utf8",
+      env: { ...process.env, TMPDIR: dir }
+    })
+    assert.include(missing.stderr, `${marker}notfound`)
+    const path = spawnSync("/bin/sh", ["-s"], {
+      input: Script.launcher({ ...base, seq: 2, argv: ["./not-here.sh"] }),
+      encoding: "utf8",
+      env: { ...process.env, TMPDIR: dir }
+    })
+    assert.include(path.stderr, `${marker}notfound`)
+    const own = spawnSync("/bin/sh", ["-s"], {
+      input: Script.launcher({ ...base, seq: 3, argv: ["sh", "-c", "exit 127"] }),
+      encoding: "utf8",
+      env: { ...process.env, TMPDIR: dir }
+    })
+    assert.notInclude(own.stderr, "notfound")
+    assert.include(own.stderr, `${marker}exit=127`)
+  })
+
+  it("the kill script stops a task's whole group and a later launcher refuses to start a cancelled task", () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
+    const env = { ...process.env, TMPDIR: dir }
+    // Cancelled before it started: the launcher exits without starting the task.
+    spawnSync("/bin/sh", ["-s"], { input: Script.kill("k", 1, 100), env })
+    const r = spawnSync("/bin/sh", ["-s"], {
+      input: Script.launcher({ marker, nonce: "k", seq: 1, cwd: dir, env: [], setup: [], argv: ["touch", "ran"] }),
+      encoding: "utf8",
+      env
+    })
+    assert.strictEqual(r.status, 130)
+    assert.isFalse(fs.existsSync(`${dir}/ran`))
+  })
+
+  it("ssh options: strict host key checking on by default, paths with spaces quoted, the master's socket", () => {
+    const c: Args.Connection = {
+      destination: "node1",
+      port: 2222,
+      user: "me",
+      identity: "/keys/my key",
+      knownHosts: "/kh",
+      strictHostKeyChecking: true,
+      connectTimeoutSeconds: 7,
+      options: ["Compression=yes"]
+    }
+    const master = Args.master("ssh", c, "/tmp/rose-ssh-x/h0")
+    assert.includeMembers(master, [
+      "-M",
+      "-N",
+      "ControlMaster=yes",
+      "ControlPath=/tmp/rose-ssh-x/h0",
+      "ControlPersist=no"
+    ])
+    assert.includeMembers(master, ["StrictHostKeyChecking=yes", "BatchMode=yes", "ConnectTimeout=7", "Port=2222"])
+    assert.include(master, 'IdentityFile="/keys/my key"')
+    assert.include(master, "Compression=yes")
+    assert.strictEqual(master.at(-1), "node1")
+    const task = Args.command("ssh", c, "/tmp/rose-ssh-x/h0", "exec /bin/sh -s")
+    assert.includeMembers(task, ["ControlMaster=no", "ProxyCommand=false", "-T"])
+    assert.deepStrictEqual(task.slice(-2), ["node1", "exec /bin/sh -s"])
+    assert.include(Args.common({ ...c, strictHostKeyChecking: false }), "StrictHostKeyChecking=no")
+    assert.include(Args.common({ ...c, strictHostKeyChecking: "accept-new" }), "StrictHostKeyChecking=accept-new")
+  })
+})
