@@ -41,6 +41,7 @@ export const Codes = {
   UnexpectedToken: "E100",
   NoViableAlternative: "E101",
   ExtraInput: "E103",
+  NestingTooDeep: "E104",
   // learners
   DuplicateLearnerName: "E201",
   InvalidParallel: "E202",

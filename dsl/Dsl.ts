@@ -19,7 +19,7 @@ import * as Check from "./Check.ts"
 import * as Compile from "./Compile.ts"
 import * as Diagnostic from "./Diagnostic.ts"
 import { DslError } from "./DslError.ts"
-import { parseText } from "./internal/parse.ts"
+import { guardDepth, parseText } from "./internal/parse.ts"
 
 /**
  * @since 0.1.0
@@ -70,8 +70,11 @@ export const check = (
   options: CheckOptions = {}
 ): { readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic> } => {
   const p = parseText(text)
-  const c = Check.check(p.ast, { ...options, broken: p.broken })
-  return { diagnostics: Diagnostic.sort([...p.diagnostics, ...c.diagnostics]) }
+  const c = guardDepth(
+    () => Check.check(p.ast, { ...options, broken: p.broken }).diagnostics,
+    (d) => [d]
+  )
+  return { diagnostics: Diagnostic.sort([...p.diagnostics, ...c]) }
 }
 
 /**
@@ -96,11 +99,8 @@ export const compile = (
   text: string,
   options: CompileOptions
 ): Either.Either<Program.Program, ReadonlyArray<Diagnostic.Diagnostic>> => {
-  const p = parseText(text)
-  const c = Check.check(p.ast, { ...options, broken: p.broken })
-  const diagnostics = [...p.diagnostics, ...c.diagnostics]
-  if (Diagnostic.hasErrors(diagnostics)) return Either.left(Diagnostic.sort(diagnostics))
-  return Compile.compile(c.model, { file: options.file, text, loadFunction: options.loadFunction })
+  const r = compileWithDiagnostics(text, options)
+  return r.program === undefined ? Either.left(r.diagnostics) : Either.right(r.program)
 }
 
 /**
@@ -115,13 +115,18 @@ export const compileWithDiagnostics = (
   options: CompileOptions
 ): { readonly program: Program.Program | undefined; readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic> } => {
   const p = parseText(text)
-  const c = Check.check(p.ast, { ...options, broken: p.broken })
-  const diagnostics = Diagnostic.sort([...p.diagnostics, ...c.diagnostics])
-  if (Diagnostic.hasErrors(diagnostics)) return { program: undefined, diagnostics }
-  const program = Compile.compile(c.model, { file: options.file, text, loadFunction: options.loadFunction })
-  return Either.isRight(program)
-    ? { program: program.right, diagnostics }
-    : { program: undefined, diagnostics: Diagnostic.sort([...diagnostics, ...program.left]) }
+  return guardDepth(
+    () => {
+      const c = Check.check(p.ast, { ...options, broken: p.broken })
+      const diagnostics = Diagnostic.sort([...p.diagnostics, ...c.diagnostics])
+      if (Diagnostic.hasErrors(diagnostics)) return { program: undefined, diagnostics }
+      const program = Compile.compile(c.model, { file: options.file, text, loadFunction: options.loadFunction })
+      return Either.isRight(program)
+        ? { program: program.right, diagnostics }
+        : { program: undefined, diagnostics: Diagnostic.sort([...diagnostics, ...program.left]) }
+    },
+    (d) => ({ program: undefined, diagnostics: Diagnostic.sort([...p.diagnostics, d]) })
+  )
 }
 
 /**

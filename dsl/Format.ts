@@ -14,7 +14,7 @@ import type { IToken } from "chevrotain"
 import * as Either from "effect/Either"
 import type * as Ast from "./Ast.ts"
 import * as Diagnostic from "./Diagnostic.ts"
-import { type Parsed, parseText } from "./internal/parse.ts"
+import { guardDepth, type Parsed, parseText } from "./internal/parse.ts"
 import { printExpr, printKey } from "./internal/print.ts"
 import type * as Span from "./Span.ts"
 import * as Tokens from "./Tokens.ts"
@@ -419,7 +419,10 @@ export const format = (
 ): Either.Either<string, ReadonlyArray<Diagnostic.Diagnostic>> => {
   const parsed = parseText(text)
   if (parsed.broken) return Either.left(Diagnostic.sort(parsed.diagnostics.filter(Diagnostic.isError)))
-  return Either.right(formatParsed(parsed))
+  return guardDepth<Either.Either<string, ReadonlyArray<Diagnostic.Diagnostic>>>(
+    () => Either.right(formatParsed(parsed)),
+    (d) => Either.left([d])
+  )
 }
 
 /**

@@ -9,6 +9,7 @@ import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as LocalBackend from "../backends/LocalBackend.ts"
 import * as SlurmBackend from "../backends/SlurmBackend.ts"
 import * as SshBackend from "../backends/SshBackend.ts"
+import * as CsvTracker from "./CsvTracker.ts"
 import * as Plugin from "./Plugin.ts"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
@@ -89,5 +90,8 @@ export const plugin = Plugin.definePlugin({
         return SshBackend.layer(ctx.maxConcurrency === undefined ? c : { ...c, concurrency: ctx.maxConcurrency })
       }
     }
+  },
+  trackers: {
+    csv: CsvTracker.kind
   }
 })

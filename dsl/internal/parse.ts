@@ -125,11 +125,67 @@ const sectionEnd = (tokens: ReadonlyArray<IToken>, at: number): number | undefin
   return undefined
 }
 
+/** How deep brackets may nest; deeper files are refused before parsing (the parser recurses). */
+export const maxNesting = 256
+
+const nestingProblem = (tokens: ReadonlyArray<IToken>, lines: Span.LineIndex): Diagnostic.Diagnostic | undefined => {
+  let depth = 0
+  for (const t of tokens) {
+    const type = t.tokenType
+    if (type === Tokens.LCurly || type === Tokens.LBracket || type === Tokens.LParen) {
+      if (++depth > maxNesting) return tooDeep(Lexer.tokenSpan(t, lines))
+    } else if (type === Tokens.RCurly || type === Tokens.RBracket || type === Tokens.RParen) depth--
+  }
+  return undefined
+}
+
+const tooDeep = (span: Span.Span): Diagnostic.Diagnostic =>
+  Diagnostic.error(
+    Diagnostic.Codes.NestingTooDeep,
+    `the file nests brackets or operators too deeply to be read (at most ${maxNesting} levels)`,
+    span
+  )
+
+const isStackOverflow = (u: unknown): boolean => u instanceof RangeError
+
+/**
+ * Runs a stage of the pipeline, turning a stack overflow (an input nested past what recursion can
+ * follow, such as thousands of `-` or `**` in a row) into an `E104` diagnostic: the pipeline never
+ * throws.
+ */
+export const guardDepth = <A>(f: () => A, onOverflow: (d: Diagnostic.Diagnostic) => A): A => {
+  try {
+    return f()
+  } catch (u) {
+    if (isStackOverflow(u)) return onOverflow(tooDeep(Span.origin))
+    throw u
+  }
+}
+
+const refused = (text: string, lexed: Lexer.Result, d: Diagnostic.Diagnostic): Parsed => ({
+  text,
+  ast: { _tag: "File", items: [], span: { start: Span.position(0, 1, 1), end: lexed.lines.positionAt(text.length) } },
+  tokens: lexed.tokens,
+  comments: lexed.comments,
+  lines: lexed.lines,
+  diagnostics: [...lexed.diagnostics, d],
+  broken: true
+})
+
 /**
  * Lexes and parses a text: the fast path for a correct file, else the whole file with recovery.
  */
 export const parseText = (text: string): Parsed => {
   const lexed = Lexer.tokenize(text)
+  const deep = nestingProblem(lexed.tokens, lexed.lines)
+  if (deep !== undefined) return refused(text, lexed, deep)
+  return guardDepth(
+    () => parseLexed(text, lexed),
+    (d) => refused(text, lexed, d)
+  )
+}
+
+const parseLexed = (text: string, lexed: Lexer.Result): Parsed => {
   const fast = parsePieces(lexed.tokens, lexed.lines, text.length)
   if (fast !== undefined) {
     return {
