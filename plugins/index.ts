@@ -6,6 +6,7 @@
  */
 export * as Builtin from "./Builtin.ts"
 export * as CsvTracker from "./CsvTracker.ts"
+export * as Loader from "./Loader.ts"
 export * as Plugin from "./Plugin.ts"
 export { definePlugin } from "./Plugin.ts"
 export * as Registry from "./Registry.ts"

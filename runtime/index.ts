@@ -6,6 +6,7 @@
  */
 export * as ModuleLoader from "./ModuleLoader.ts"
 export * as NodeHost from "./NodeHost.ts"
+export * as NodeModuleLoader from "./NodeModuleLoader.ts"
 export * as NodeSignals from "./NodeSignals.ts"
 export * as NodeSpawner from "./NodeSpawner.ts"
 export * as Platform from "./Platform.ts"
