@@ -81,7 +81,7 @@ export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA, label
  * @since 0.1.0
  * @category tokens
  */
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED })
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\uFEFF]+/, group: Lexer.SKIPPED })
 
 /**
  * `# …` to the end of the line.

@@ -85,4 +85,12 @@ describe("Lexer", () => {
       "UnterminatedString"
     )
   })
+
+  it("reads CRLF line ends and skips a byte-order mark", () => {
+    const r = Lexer.tokenize("\uFEFFlet a = 1\r\nlet b = @\r\n")
+    assert.deepStrictEqual(
+      r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column}`),
+      ["E001 2:9"]
+    )
+  })
 })
