@@ -44,7 +44,8 @@ describe("the seed example on SLURM", () => {
       activeJobs().filter((j) => j.name.startsWith(`rose-${results.runId}`)),
       []
     )
-  })
+    // 92 batch jobs, most one after another: about a second each on the scheduler's tick
+  }, 300_000)
 
   it("seed-allocation.rose: every task a step of one allocation, released at the end", async () => {
     const runDir = NodePath.join(tempDir("rose-slurm-example-"), "run")
