@@ -224,6 +224,8 @@ export interface ProgramSpec {
   readonly here?: string | undefined
   readonly learners: ReadonlyArray<LearnerBlock>
   readonly backends?: ReadonlyArray<Program.BackendChoice> | undefined
+  /** Plugin modules the backends need (`rose run` loads them), relative to the program's module. */
+  readonly plugins?: ReadonlyArray<string> | undefined
   readonly file?: string | undefined
 }
 
@@ -264,7 +266,7 @@ export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.
     })
   }
   if (problems.length > 0) return Either.left(new Program.ProgramError({ problems }))
-  return Program.make({ learners, backends: spec.backends, source: { file: spec.file } })
+  return Program.make({ learners, backends: spec.backends, plugins: spec.plugins, source: { file: spec.file } })
 }
 
 /**
