@@ -174,6 +174,13 @@ describe("Compile: schedules", () => {
     assert.deepStrictEqual(s.layers[1]!.source, { kwargs: { n: 200 } })
   })
 
+  it("removes a key whose value is null", () => {
+    const p = compile(fixture("kitchen-sink.rose"))
+    // learner 1: `simulation default { n_labeled: 400, n_features: null }` applies at iteration 1
+    assert.deepStrictEqual(resolve(p, 1, "simulation", 1), { n_labeled: 400 })
+    assert.deepStrictEqual(resolve(p, 1, "simulation", 0), { n_labeled: 150, n_features: 3 })
+  })
+
   it("folds learner and max_iter, which are known when compiling", () => {
     const p = compile(fixture("kitchen-sink.rose"))
     const s = p.learners[0]!.configs[2]!.get("simulation")!
