@@ -820,13 +820,28 @@ export const make = (config: Config = {}) =>
         : Effect.void
     yield* release
 
-    const reap = (placements: ReadonlyArray<Backend.Placement>) =>
+    // Jobs named after an earlier session (`rose-<runId>-…`): submitted, perhaps still queued, but
+    // never journaled as started when that session died.
+    const jobsOfRuns = (runIds: ReadonlyArray<string>) =>
+      Effect.gen(function* () {
+        if (runIds.length === 0) return []
+        const r = yield* Effect.either(command(["squeue", "--noheader", "--format=%i %j"]))
+        if (Either.isLeft(r) || r.right.exitCode !== 0) return []
+        const prefixes = runIds.map((id) => `${Script.jobName(["rose", id])}-`)
+        return r.right.stdout.split("\n").flatMap((line) => {
+          const [id, name] = line.trim().split(/\s+/)
+          return id !== undefined && name !== undefined && prefixes.some((p) => name.startsWith(p)) ? [id] : []
+        })
+      })
+
+    const reap = (placements: ReadonlyArray<Backend.Placement>, runIds: ReadonlyArray<string> = []) =>
       Effect.gen(function* () {
         const ids = new Set<string>()
         for (const p of placements) {
           const m = /^(\d+)(?:\.(\d+))?$/.exec(p.jobId ?? "")
           if (m !== null && m[1] !== allocation?.jobId) ids.add(m[1]!)
         }
+        for (const id of yield* jobsOfRuns(runIds)) if (id !== allocation?.jobId) ids.add(id)
         if (ids.size === 0) return 0
         const rows = yield* squeue([...ids])
         const active = [...ids].filter((id) => {

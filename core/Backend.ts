@@ -96,8 +96,12 @@ export interface Service {
   readonly workspace: (runDir: string, runId: string, learner: Learner.LearnerRef) => string
   /** Runs one attempt; interruption kills it. A non-zero exit is an `Outcome`, not an error. */
   readonly run: (invocation: Invocation) => Effect.Effect<Outcome, TaskError.BackendError>
-  /** Kills what survives of an earlier process of the run (resume), given the journaled placements. */
-  readonly reap: (placements: ReadonlyArray<Placement>) => Effect.Effect<number>
+  /**
+   * Kills what survives of an earlier process of the run (resume), given the journaled placements of
+   * tasks that never finished and the ids of the earlier sessions (a scheduler may still hold jobs
+   * submitted under them that never started). A backend acts only on what is its own.
+   */
+  readonly reap: (placements: ReadonlyArray<Placement>, runIds: ReadonlyArray<string>) => Effect.Effect<number>
 }
 
 /**

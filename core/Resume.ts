@@ -72,6 +72,8 @@ export interface ResumePlan {
   readonly tornLine: string | undefined
   /** The pid of the earlier `rose` process. */
   readonly previousPid: number | undefined
+  /** The ids of every earlier session of the run (one per start or resume). */
+  readonly previousRunIds: ReadonlyArray<string>
 }
 
 const keyOf = (ref: Learner.LearnerRef) => Learner.label(ref)
@@ -133,11 +135,13 @@ export const load = (
     const open = new Map<string, Backend.Placement>()
     let previousPid: number | undefined
     let previousRunId = run.runId ?? ""
+    const runIds: Array<string> = []
     for (const e of parsed.events) {
       switch (e._tag) {
         case "run_started":
           previousPid = e.pid
           previousRunId = e.runId
+          runIds.push(e.runId)
           break
         case "task_started": {
           const s = at(e.learner)
@@ -204,7 +208,8 @@ export const load = (
       learners,
       survivors: [...open.values()],
       tornLine: parsed.tornLine,
-      previousPid
+      previousPid,
+      previousRunIds: runIds
     }
   })
 

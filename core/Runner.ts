@@ -122,9 +122,7 @@ const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
  * placement and acts on its own (local: process groups on this machine; SSH: its hosts; SLURM: jobs).
  */
 const reapSurvivors = (resume: Resume.ResumePlan, backends: ReadonlyArray<Backend.Service>) =>
-  resume.survivors.length === 0
-    ? Effect.void
-    : Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors), { discard: true })
+  Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors, resume.previousRunIds), { discard: true })
 
 const isoTime = (millis: number) => new Date(millis).toISOString()
 

@@ -1,9 +1,11 @@
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
@@ -306,16 +308,8 @@ const runAttempt = (
           })
         })
     }
-    const run = backend.run(invocation)
     const bounded =
-      task.timeoutMillis === undefined
-        ? run
-        : run.pipe(
-            Effect.timeoutFail({
-              duration: Duration.millis(task.timeoutMillis),
-              onTimeout: () => new TaskError.TaskTimedOut({ task: task.name, timeoutMillis: task.timeoutMillis! })
-            })
-          )
+      task.timeoutMillis === undefined ? backend.run(invocation) : runWithTimeout(backend, invocation, task)
     const outcome = yield* bounded.pipe(Effect.catchAll((error) => fail(error)))
     endedAt = outcome.endedAt ?? (yield* Clock.currentTimeMillis)
     if (outcome.exitCode !== 0) {
@@ -335,6 +329,25 @@ const runAttempt = (
       durationMs: yield* duration
     })
     return { config: prepared.config, state, value: undefined, stdout }
+  })
+
+/**
+ * A task's timeout counts from its real start (`onStart`), not from its submission: time spent
+ * waiting for a slot, a host or a scheduler's queue is not the task's. When it fires, the run is
+ * interrupted, which makes the backend kill the task.
+ */
+const runWithTimeout = (backend: Backend.Service, invocation: Backend.Invocation, task: Task.TaskDef) =>
+  Effect.suspend(() => {
+    const started = Deferred.unsafeMake<void>(FiberId.none)
+    const run = backend.run({
+      ...invocation,
+      onStart: (placement) => Effect.zipRight(invocation.onStart(placement), Deferred.succeed(started, undefined))
+    })
+    const timer = Deferred.await(started).pipe(
+      Effect.zipRight(Effect.sleep(Duration.millis(task.timeoutMillis!))),
+      Effect.zipRight(Effect.fail(new TaskError.TaskTimedOut({ task: task.name, timeoutMillis: task.timeoutMillis! })))
+    )
+    return Effect.raceFirst(run, timer)
   })
 
 const placementFields = (p: Backend.Placement) => {

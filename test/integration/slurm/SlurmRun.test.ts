@@ -167,13 +167,16 @@ describe("SLURM resume", () => {
       try {
         const reaped = yield* Effect.gen(function* () {
           const backend = yield* SlurmBackend.Slurm
-          return yield* backend.reap([
-            { jobId: job, host: cluster.node, pgid: 1 },
-            { jobId: `${foreignAllocation}.3`, host: cluster.node },
-            { jobId: "999999999" },
-            { pid: 12, pgid: 12 },
-            { host: "elsewhere", pgid: 5 }
-          ])
+          return yield* backend.reap(
+            [
+              { jobId: job, host: cluster.node, pgid: 1 },
+              { jobId: `${foreignAllocation}.3`, host: cluster.node },
+              { jobId: "999999999" },
+              { pid: 12, pgid: 12 },
+              { host: "elsewhere", pgid: 5 }
+            ],
+            []
+          )
         }).pipe(Effect.provide(layerOf({ partition: cluster.partition })), Effect.scoped)
         assert.strictEqual(reaped, 2)
         const active = activeJobs().map((j) => j.id)
@@ -184,6 +187,37 @@ describe("SLURM resume", () => {
         slurm(["scancel", job, foreignAllocation, bystander])
       }
       assert.deepStrictEqual(yield* Effect.promise(() => waitNoJobs(name)), [])
+    })
+  )
+
+  it.live("reap cancels a job an earlier session submitted but never journaled as started, by its name", () =>
+    Effect.gen(function* () {
+      const runId = `20990101-000000-${(process.pid % 65536).toString(16).padStart(4, "0")}`
+      const submit = (n: string) =>
+        slurm([
+          "sbatch",
+          "--parsable",
+          "--hold",
+          `--job-name=${n}`,
+          "--output=/dev/null",
+          "--chdir=/",
+          `--partition=${cluster.partition}`,
+          "--wrap=sleep 300"
+        ]).trim()
+      const queued = submit(`rose-${runId}-sweep-1-training`)
+      const other = submit(`rose-20990101-000000-ffff-sweep-1-training`)
+      try {
+        const reaped = yield* Effect.gen(function* () {
+          const backend = yield* SlurmBackend.Slurm
+          return yield* backend.reap([], [runId])
+        }).pipe(Effect.provide(layerOf({ partition: cluster.partition })), Effect.scoped)
+        assert.strictEqual(reaped, 1)
+        const active = activeJobs().map((j) => j.id)
+        assert.notInclude(active, queued)
+        assert.include(active, other, "a job of another run is left alone")
+      } finally {
+        slurm(["scancel", queued, other])
+      }
     })
   )
 })
