@@ -42,7 +42,12 @@ const runtime: "deno" | "bun" | "node" = "Deno" in globalThis ? "deno" : "Bun" i
 /** Generous: the machines this runs on are shared and often loaded. */
 const timeout = 240_000
 
-const tempDir = (): string => Fs.mkdtempSync(Path.join(Os.tmpdir(), `rose-smoke-${runtime}-`))
+/** Runs a test body in a fresh temp folder, removed when the body succeeds (kept to look at when it fails). */
+const inTemp = (body: (dir: string) => void | Promise<void>) => async (): Promise<void> => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `rose-smoke-${runtime}-`))
+  await body(dir)
+  Fs.rmSync(dir, { recursive: true, force: true })
+}
 
 const roseFiles = (dir: string): Array<string> =>
   Fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -127,73 +132,84 @@ test(`[${runtime}] every example .rose file parses, checks and compiles`, { time
   }
 })
 
-test(`[${runtime}] a learner program runs to completion on the local backend`, { timeout }, async () => {
-  const out = Path.join(tempDir(), "run")
-  const results = await runProgram(compileFile(Path.join(fixtures, "countdown.rose")), out)
-  assert.equal(results.status, "completed")
-  assert.equal(results.learners.length, 2)
-  for (const learner of results.learners) {
-    assert.equal(learner.stopReason, "criterion_met")
-    assert.equal(learner.iterations, 4)
-    assert.deepEqual(learner.metric?.history, [4, 3, 2, 1])
-    assert.deepEqual((learner.state as any).training, {
-      learner: learner.index,
-      iteration: 3,
-      rate: 0.5,
-      tag: "none"
-    })
-  }
-  assert.deepEqual(readJson(Path.join(out, "results.json")).status, "completed")
-  assert.equal(
-    Fs.readFileSync(Path.join(out, "learners/countdown-1/selected.txt"), "utf8"),
-    "0\n1\n2\n3\n",
-    "tasks ran in the learner's working directory"
-  )
-  const events = Fs.readFileSync(Path.join(out, "events.jsonl"), "utf8").trim().split("\n")
-  assert.equal(JSON.parse(events.at(-1)!).type, "run_finished")
-})
-
-test(`[${runtime}] the Promise facade (the package's entry point) runs learners`, { timeout }, async () => {
-  const dir = tempDir()
-  const acl = new ParallelActiveLearner()
-  acl.trainingTask(async () => `sh ${fixtures}/tasks/train.sh`)
-  acl.activeLearnTask(async () => `sh ${fixtures}/tasks/select.sh`)
-  acl.asStopCriterion({ metricName: "mean_squared_error_mse", threshold: 2.5 }, async () => {
-    return `sh ${fixtures}/tasks/countdown.sh`
-  })
-  const seen: Array<[number, number]> = []
-  try {
-    for await (const state of acl.start({ parallelLearners: 2, maxIter: 5, out: `${dir}/run` })) {
-      seen.push([state.learnerId, state.metricValue ?? Number.NaN])
+test(
+  `[${runtime}] a learner program runs to completion on the local backend`,
+  { timeout },
+  inTemp(async (dir) => {
+    const out = Path.join(dir, "run")
+    const results = await runProgram(compileFile(Path.join(fixtures, "countdown.rose")), out)
+    assert.equal(results.status, "completed")
+    assert.equal(results.learners.length, 2)
+    for (const learner of results.learners) {
+      assert.equal(learner.stopReason, "criterion_met")
+      assert.equal(learner.iterations, 4)
+      assert.deepEqual(learner.metric?.history, [4, 3, 2, 1])
+      assert.deepEqual((learner.state as any).training, {
+        learner: learner.index,
+        iteration: 3,
+        rate: 0.5,
+        tag: "none"
+      })
     }
-  } finally {
-    await acl.shutdown()
-  }
-  // 4, 3, 2 (< 2.5 stops): three iterations each.
-  assert.deepEqual(
-    seen.filter(([learner]) => learner === 0).map(([, value]) => value),
-    [4, 3, 2]
-  )
-  assert.equal(seen.length, 6)
-})
+    assert.deepEqual(readJson(Path.join(out, "results.json")).status, "completed")
+    assert.equal(
+      Fs.readFileSync(Path.join(out, "learners/countdown-1/selected.txt"), "utf8"),
+      "0\n1\n2\n3\n",
+      "tasks ran in the learner's working directory"
+    )
+    const events = Fs.readFileSync(Path.join(out, "events.jsonl"), "utf8").trim().split("\n")
+    assert.equal(JSON.parse(events.at(-1)!).type, "run_finished")
+  })
+)
 
-test(`[${runtime}] a third-party plugin module loads and its backend runs the tasks`, { timeout }, async () => {
-  const file = Path.join(fixtures, "plugged.rose")
-  const { plugins, kinds } = await pluginsOf(file)
-  assert.deepEqual(
-    plugins.map((p) => p.name),
-    ["smoke-tagged"]
-  )
-  const program = compileFile(file, kinds)
-  assert.deepEqual(program.plugins, [Path.join(fixtures, "plugin.ts")])
-  const out = Path.join(tempDir(), "run")
-  const results = await runProgram(program, out, plugins)
-  assert.equal(results.status, "completed")
-  const [learner] = results.learners
-  assert.ok(learner !== undefined)
-  assert.equal(learner.stopReason, "max_iter")
-  assert.equal((learner.state as any).training.tag, "from-the-plugin", "the plugin's backend ran the task")
-})
+test(
+  `[${runtime}] the Promise facade (the package's entry point) runs learners`,
+  { timeout },
+  inTemp(async (dir) => {
+    const acl = new ParallelActiveLearner()
+    acl.trainingTask(async () => `sh ${fixtures}/tasks/train.sh`)
+    acl.activeLearnTask(async () => `sh ${fixtures}/tasks/select.sh`)
+    acl.asStopCriterion({ metricName: "mean_squared_error_mse", threshold: 2.5 }, async () => {
+      return `sh ${fixtures}/tasks/countdown.sh`
+    })
+    const seen: Array<[number, number]> = []
+    try {
+      for await (const state of acl.start({ parallelLearners: 2, maxIter: 5, out: `${dir}/run` })) {
+        seen.push([state.learnerId, state.metricValue ?? Number.NaN])
+      }
+    } finally {
+      await acl.shutdown()
+    }
+    // 4, 3, 2 (< 2.5 stops): three iterations each.
+    assert.deepEqual(
+      seen.filter(([learner]) => learner === 0).map(([, value]) => value),
+      [4, 3, 2]
+    )
+    assert.equal(seen.length, 6)
+  })
+)
+
+test(
+  `[${runtime}] a third-party plugin module loads and its backend runs the tasks`,
+  { timeout },
+  inTemp(async (dir) => {
+    const file = Path.join(fixtures, "plugged.rose")
+    const { plugins, kinds } = await pluginsOf(file)
+    assert.deepEqual(
+      plugins.map((p) => p.name),
+      ["smoke-tagged"]
+    )
+    const program = compileFile(file, kinds)
+    assert.deepEqual(program.plugins, [Path.join(fixtures, "plugin.ts")])
+    const out = Path.join(dir, "run")
+    const results = await runProgram(program, out, plugins)
+    assert.equal(results.status, "completed")
+    const [learner] = results.learners
+    assert.ok(learner !== undefined)
+    assert.equal(learner.stopReason, "max_iter")
+    assert.equal((learner.state as any).training.tag, "from-the-plugin", "the plugin's backend ran the task")
+  })
+)
 
 /** The `rose` command from its TypeScript source on this runtime, as the README says to run it. */
 const rose = (args: ReadonlyArray<string>, cwd = root) => {
@@ -213,40 +229,43 @@ const rose = (args: ReadonlyArray<string>, cwd = root) => {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, text: `${result.stdout}${result.stderr}` }
 }
 
-test(`[${runtime}] the rose command runs from its .ts sources`, { timeout }, () => {
-  const version = rose(["--version"])
-  assert.equal(version.code, 0, version.text)
-  assert.equal(version.stdout.trim(), readJson(Path.join(root, "package.json")).version)
+test(
+  `[${runtime}] the rose command runs from its .ts sources`,
+  { timeout },
+  inTemp((dir) => {
+    const version = rose(["--version"])
+    assert.equal(version.code, 0, version.text)
+    assert.equal(version.stdout.trim(), readJson(Path.join(root, "package.json")).version)
 
-  const examples = roseFiles(Path.join(root, "examples")).map((f) => Path.relative(root, f))
-  const check = rose(["check", ...examples])
-  assert.equal(check.code, 0, check.text)
+    const examples = roseFiles(Path.join(root, "examples")).map((f) => Path.relative(root, f))
+    const check = rose(["check", ...examples])
+    assert.equal(check.code, 0, check.text)
 
-  const dir = tempDir()
-  const broken = Path.join(dir, "broken.rose")
-  Fs.writeFileSync(broken, 'active "a" {\n  trainng = exec "true"\n}\n')
-  const bad = rose(["check", broken])
-  assert.equal(bad.code, 2, bad.text)
-  assert.match(bad.stderr, /broken\.rose:\d+:\d+ error\[E\d+\]/)
+    const broken = Path.join(dir, "broken.rose")
+    Fs.writeFileSync(broken, 'active "a" {\n  trainng = exec "true"\n}\n')
+    const bad = rose(["check", broken])
+    assert.equal(bad.code, 2, bad.text)
+    assert.match(bad.stderr, /broken\.rose:\d+:\d+ error\[E\d+\]/)
 
-  const plan = rose(["plan", Path.join(fixtures, "countdown.rose"), "--iterations", "1"])
-  assert.equal(plan.code, 0, plan.text)
-  assert.match(plan.stdout, /tasks\/countdown\.sh/)
+    const plan = rose(["plan", Path.join(fixtures, "countdown.rose"), "--iterations", "1"])
+    assert.equal(plan.code, 0, plan.text)
+    assert.match(plan.stdout, /tasks\/countdown\.sh/)
 
-  const out = Path.join(dir, "run")
-  const run = rose(["run", Path.join(fixtures, "countdown.rose"), "--out", out])
-  assert.equal(run.code, 0, run.text)
-  const results = readJson(Path.join(out, "results.json"))
-  assert.equal(results.status, "completed")
-  assert.deepEqual(
-    results.learners.map((l: any) => [l.stopReason, l.iterations]),
-    [
-      ["criterion_met", 4],
-      ["criterion_met", 4]
-    ]
-  )
-  assert.ok(Fs.existsSync(Path.join(out, "report.html")), "the report was written")
-})
+    const out = Path.join(dir, "run")
+    const run = rose(["run", Path.join(fixtures, "countdown.rose"), "--out", out])
+    assert.equal(run.code, 0, run.text)
+    const results = readJson(Path.join(out, "results.json"))
+    assert.equal(results.status, "completed")
+    assert.deepEqual(
+      results.learners.map((l: any) => [l.stopReason, l.iterations]),
+      [
+        ["criterion_met", 4],
+        ["criterion_met", 4]
+      ]
+    )
+    assert.ok(Fs.existsSync(Path.join(out, "report.html")), "the report was written")
+  })
+)
 
 /** Reads Server-Sent Events from a POST until `until` says so or the server ends the response. */
 const postEvents = (
@@ -307,52 +326,58 @@ const eventually = async (what: string, ok: () => boolean, seconds = 60): Promis
   }
 }
 
-test(`[${runtime}] the embed-service example serves runs as events and stops them on disconnect`, {
-  timeout
-}, async () => {
-  const main = Path.join(root, "examples/embed-service/main.ts")
-  const argv = runtime === "deno" ? ["run", "-A", main] : runtime === "bun" ? [main] : ["--import", "tsx", main]
-  const service = ChildProcess.spawn(process.execPath, argv, {
-    cwd: root,
-    env: { ...process.env, PORT: "0", ROSE_EMBED_RUNS: tempDir(), NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"]
+test(
+  `[${runtime}] the embed-service example serves runs as events and stops them on disconnect`,
+  { timeout },
+  inTemp(async (dir) => {
+    const main = Path.join(root, "examples/embed-service/main.ts")
+    const argv = runtime === "deno" ? ["run", "-A", main] : runtime === "bun" ? [main] : ["--import", "tsx", main]
+    const service = ChildProcess.spawn(process.execPath, argv, {
+      cwd: root,
+      env: { ...process.env, PORT: "0", ROSE_EMBED_RUNS: dir, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    service.stdout?.setEncoding("utf8").on("data", (d: string) => (output += d))
+    service.stderr?.setEncoding("utf8").on("data", (d: string) => (output += d))
+    try {
+      await eventually(
+        "the service listens",
+        () => /listening on http:\/\/\S+/.test(output) || service.exitCode !== null
+      )
+      const address = /listening on (http:\/\/\S+)/.exec(output)?.[1]
+      assert.ok(address !== undefined, `the service did not start:\n${output}`)
+
+      const countdown = Fs.readFileSync(Path.join(fixtures, "countdown.rose"), "utf8").replaceAll(
+        "./tasks/",
+        `${fixtures}/tasks/`
+      )
+      const done = await postEvents(new URL("/runs?name=countdown.rose", address), countdown)
+      assert.equal(done.status, 200)
+      assert.deepEqual(
+        done.events.map((e) => e.event),
+        ["started", ...Array<string>(8).fill("iteration"), "finished"]
+      )
+      assert.equal(done.events.at(-1)?.data.status, "completed")
+
+      const slow =
+        'active "slow" {\n  parallel 2\n  max_iter 3\n  training = shell "echo $$ >> \\"$ROSE_RUN_DIR/pids\\"; sleep 300 & echo $! >> \\"$ROSE_RUN_DIR/pids\\"; wait"\n  active_learn = exec "true"\n}\n'
+      const running = await postEvents(new URL("/runs?name=slow.rose", address), slow, (events) => events.length > 0)
+      const runDir: string = running.events[0]?.data.runDir
+      const pidFile = Path.join(runDir, "pids")
+      const pids = () =>
+        Fs.existsSync(pidFile) ? Fs.readFileSync(pidFile, "utf8").trim().split(/\s+/).map(Number) : []
+      await eventually("both learners' tasks and their children run", () => pids().length >= 4)
+      running.close()
+      await eventually("every process of the run is gone after the disconnect", () => !pids().some(alive), 60)
+      await eventually("results.json is written", () => Fs.existsSync(Path.join(runDir, "results.json")))
+      assert.deepEqual(
+        readJson(Path.join(runDir, "results.json")).learners.map((l: any) => l.stopReason),
+        ["stopped", "stopped"]
+      )
+    } finally {
+      service.kill("SIGTERM")
+      await eventually("the service exits", () => service.exitCode !== null || service.signalCode !== null, 60)
+    }
   })
-  let output = ""
-  service.stdout?.setEncoding("utf8").on("data", (d: string) => (output += d))
-  service.stderr?.setEncoding("utf8").on("data", (d: string) => (output += d))
-  try {
-    await eventually("the service listens", () => /listening on http:\/\/\S+/.test(output) || service.exitCode !== null)
-    const address = /listening on (http:\/\/\S+)/.exec(output)?.[1]
-    assert.ok(address !== undefined, `the service did not start:\n${output}`)
-
-    const countdown = Fs.readFileSync(Path.join(fixtures, "countdown.rose"), "utf8").replaceAll(
-      "./tasks/",
-      `${fixtures}/tasks/`
-    )
-    const done = await postEvents(new URL("/runs?name=countdown.rose", address), countdown)
-    assert.equal(done.status, 200)
-    assert.deepEqual(
-      done.events.map((e) => e.event),
-      ["started", ...Array<string>(8).fill("iteration"), "finished"]
-    )
-    assert.equal(done.events.at(-1)?.data.status, "completed")
-
-    const slow =
-      'active "slow" {\n  parallel 2\n  max_iter 3\n  training = shell "echo $$ >> \\"$ROSE_RUN_DIR/pids\\"; sleep 300 & echo $! >> \\"$ROSE_RUN_DIR/pids\\"; wait"\n  active_learn = exec "true"\n}\n'
-    const running = await postEvents(new URL("/runs?name=slow.rose", address), slow, (events) => events.length > 0)
-    const runDir: string = running.events[0]?.data.runDir
-    const pidFile = Path.join(runDir, "pids")
-    const pids = () => (Fs.existsSync(pidFile) ? Fs.readFileSync(pidFile, "utf8").trim().split(/\s+/).map(Number) : [])
-    await eventually("both learners' tasks and their children run", () => pids().length >= 4)
-    running.close()
-    await eventually("every process of the run is gone after the disconnect", () => !pids().some(alive), 60)
-    await eventually("results.json is written", () => Fs.existsSync(Path.join(runDir, "results.json")))
-    assert.deepEqual(
-      readJson(Path.join(runDir, "results.json")).learners.map((l: any) => l.stopReason),
-      ["stopped", "stopped"]
-    )
-  } finally {
-    service.kill("SIGTERM")
-    await eventually("the service exits", () => service.exitCode !== null || service.signalCode !== null, 60)
-  }
-})
+)

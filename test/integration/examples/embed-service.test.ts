@@ -156,9 +156,9 @@ describe("embed-service example", () => {
   })
 
   afterAll(async () => {
-    if (service?.process.exitCode === null) {
-      service.process.kill("SIGKILL")
-    }
+    if (service === undefined) return
+    if (service.process.exitCode === null && service.process.signalCode === null) service.process.kill("SIGKILL")
+    Fs.rmSync(service.runsDir, { recursive: true, force: true })
   })
 
   it("streams each iteration state as an event, then the results", async () => {

@@ -113,3 +113,4 @@ try {
 expect(states === 6, `the facade streamed 6 iteration states, got ${states}`)
 
 console.log(JSON.stringify({ runtime, countdown: countdown.status, plugged: plugged.status, api: api.status, states }))
+Fs.rmSync(scratch, { recursive: true, force: true })
