@@ -164,13 +164,13 @@ check(
 )
 check(existsSync(join(project, "runs/static/report.html")), "static.rose: no report.html")
 log("rose run examples/parallel-learners/static.rose: completed")
-rose("run", "program.ts", "--out", "runs/module")
+rose("run", "fixtures/program.ts", "--out", "runs/module")
 const moduleResults = readResults("runs/module")
 check(
   moduleResults.learners.every((l) => l.stopReason === "criterion_met" && l.iterations === 3),
-  `rose run program.ts: ${JSON.stringify(moduleResults.learners.map((l) => [l.stopReason, l.iterations]))}`
+  `rose run fixtures/program.ts: ${JSON.stringify(moduleResults.learners.map((l) => [l.stopReason, l.iterations]))}`
 )
-log("rose run program.ts (a TypeScript program module, through tsx): ok")
+log("rose run fixtures/program.ts (a TypeScript program module, through tsx): ok")
 
 // 4. The library from TypeScript: type-checked against the installed declarations, run on Node.
 run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"])

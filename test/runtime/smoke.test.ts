@@ -264,6 +264,18 @@ test(
       ]
     )
     assert.ok(Fs.existsSync(Path.join(out, "report.html")), "the report was written")
+
+    // A program module written in TypeScript, loaded by this runtime (tsx on Node 20).
+    const moduleOut = Path.join(dir, "module")
+    const fromModule = rose(["run", Path.join(fixtures, "program.ts"), "--out", moduleOut])
+    assert.equal(fromModule.code, 0, fromModule.text)
+    assert.deepEqual(
+      readJson(Path.join(moduleOut, "results.json")).learners.map((l: any) => [l.stopReason, l.iterations]),
+      [
+        ["criterion_met", 3],
+        ["criterion_met", 3]
+      ]
+    )
   })
 )
 
