@@ -575,7 +575,7 @@ function ruleRequiredTasks(ctx: Ctx, block: Ast.LearnerBlock, tasks: ReadonlyArr
   const names = new Set(tasks.map((t) => t.name))
   const at = block.name === undefined ? block.kindSpan : { start: block.kindSpan.start, end: block.name.span.end }
   for (const slot of Learner.kinds[block.kind].required) {
-    if (!names.has(slot)) {
+    if (!Learner.hasSlot(names, slot)) {
       err(
         ctx,
         Diagnostic.Codes.MissingTask,
@@ -603,7 +603,11 @@ function ruleRequiredTasks(ctx: Ctx, block: Ast.LearnerBlock, tasks: ReadonlyArr
       )
     }
   }
-  if (st.maxIter === undefined && st.maxIterKnown && st.stopNode === undefined) {
+  for (const p of Learner.combinedOptionProblems(block.kind, st.options, names)) {
+    err(ctx, Diagnostic.Codes.InvalidLearnerOption, p, at)
+  }
+  const uqStop = block.kind === "uq" && st.options.uq_metric !== undefined
+  if (st.maxIter === undefined && st.maxIterKnown && st.stopNode === undefined && !uqStop) {
     err(
       ctx,
       Diagnostic.Codes.NoStopCondition,
@@ -613,6 +617,22 @@ function ruleRequiredTasks(ctx: Ctx, block: Ast.LearnerBlock, tasks: ReadonlyArr
       st.maxIterNode?.span ?? at
     )
   }
+}
+
+/** A selector runs one learner per algorithm (`active_learn "name" = …`): that is its `parallel`. */
+function ruleSelectorParallel(ctx: Ctx, tasks: ReadonlyArray<TaskModel>, st: Settings): void {
+  const count = Learner.algorithms(tasks.map((t) => t.name)).length
+  if (count === 0) return
+  if (st.parallelNode !== undefined && st.parallelKnown && st.parallel !== count) {
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidParallel,
+      `a selector runs one learner per algorithm: it has ${count}, so parallel is ${count} (or leave it out)`,
+      st.parallelNode.span
+    )
+  }
+  st.parallel = count
+  st.parallelKnown = true
 }
 
 // --- learner sections ----------------------------------------------------------------------------
@@ -741,13 +761,20 @@ function checkEntries(
 
 // --- placeholders --------------------------------------------------------------------------------
 
-function rulePlaceholders(ctx: Ctx, tasks: ReadonlyArray<TaskModel>, configs: LearnerModel["configs"]): void {
+function rulePlaceholders(
+  ctx: Ctx,
+  kind: Learner.Kind,
+  options: { readonly [key: string]: Json.Json },
+  tasks: ReadonlyArray<TaskModel>,
+  configs: LearnerModel["configs"]
+): void {
   if (ctx.broken) return
   for (const t of tasks) {
     if (t.binding?._tag !== "Exec") continue
     const holes = CommandLine.holes(t.binding.template)
     if (holes.length === 0) continue
     const known = new Set<string>(CommandLine.builtins)
+    for (const k of Learner.injectedKwargs(kind, t.name, options)) known.add(k)
     for (const k of Object.keys(t.defaults?.kwargs ?? {})) known.add(TaskConfig.identity(k))
     for (const perTask of configs.values()) {
       for (const layer of perTask.get(t.name) ?? []) {
@@ -784,9 +811,10 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
   }
   const st = checkSettings(ctx, block)
   const tasks = checkTasks(ctx, block, st)
+  if (block.kind === "selector") ruleSelectorParallel(ctx, tasks, st)
   ruleRequiredTasks(ctx, block, tasks, st)
   const configs = checkSections(ctx, block, st, tasks)
-  rulePlaceholders(ctx, tasks, configs)
+  rulePlaceholders(ctx, block.kind, st.options, tasks, configs)
   return {
     node: block,
     name,
