@@ -50,7 +50,11 @@ const taskFields = {
   learner: LearnerRef,
   iteration: Schema.Number,
   task: Schema.String,
-  attempt: Schema.Number
+  attempt: Schema.Number,
+  /** UQ learners: the ensemble member the task works for (its task is `training@<model>`, …). */
+  model: Schema.optional(Schema.String),
+  /** UQ learners: the index of a prediction task. */
+  prediction: Schema.optional(Schema.Number)
 }
 
 const where = {

@@ -56,6 +56,15 @@ export interface TaskContext {
   readonly prev: TaskSchedule.PreviousIteration | undefined
   /** Aborted when the task is interrupted (stop, timeout, Ctrl-C). */
   readonly signal: AbortSignal
+  /** UQ learners: the ensemble member a training, prediction or criterion task works for. */
+  readonly model?: string | undefined
+  /** UQ learners: the index of a prediction task (0 … predictions - 1). */
+  readonly prediction?: number | undefined
+  /**
+   * Reinforcement learners: the experience bank's folder, and for an environment task the JSON Lines
+   * file its experience goes to (the runner merges it into the bank after the environments ran).
+   */
+  readonly experience?: { readonly bank: string; readonly out?: string | undefined } | undefined
 }
 
 /**

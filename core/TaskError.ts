@@ -196,6 +196,26 @@ export class CommandError extends Data.TaggedError("CommandError")<{
 }
 
 /**
+ * An environment task's experience could not be merged into its learner's bank: a line that is not
+ * a JSON object, a file that cannot be read, a segment that cannot be written. The input file is
+ * kept as it was.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExperienceError extends Data.TaggedError("ExperienceError")<{
+  readonly task: string
+  readonly file: string
+  /** The 1-based line of a bad record. */
+  readonly line: number | undefined
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `task "${this.task}": experience ${this.file}${this.line === undefined ? "" : `:${this.line}`}: ${this.reason} (the file is kept as it is)`
+  }
+}
+
+/**
  * @since 0.1.0
  * @category errors
  */
@@ -206,6 +226,7 @@ export type TaskError =
   | CriterionParseError
   | TaskFunctionError
   | CommandError
+  | ExperienceError
 
 /**
  * Whether a failure is of the infrastructure (retried by default) rather than of the task.

@@ -36,8 +36,28 @@ export class TaskAttemptError extends Data.TaggedError("TaskAttemptError")<{
   }
 }
 
+/**
+ * One run of a task under a name of its own, for loops that run a task several times an iteration
+ * (a UQ learner's training per model, its predictions): the name its events, output files, state and
+ * journaled config use, kwargs the runner sets on top of the resolved config, fields added to its
+ * events, and per attempt the environment variables and context fields it gets.
+ */
+export interface Instance {
+  /** Default: the task's name. */
+  readonly name?: string | undefined
+  /** Set on top of every layer of the task's config (e.g. `--model_name`). */
+  readonly kwargs?: { readonly [key: string]: Json.Json } | undefined
+  readonly fields?: { readonly model?: string; readonly prediction?: number } | undefined
+  readonly env?: ((attempt: number) => { readonly [name: string]: string }) | undefined
+  readonly context?: ((attempt: number) => Pick<Task.TaskContext, "model" | "prediction" | "experience">) | undefined
+  /** Runs before each attempt starts. */
+  readonly before?: ((attempt: number) => Effect.Effect<void, TaskError.TaskError>) | undefined
+}
+
 /** What one task produced. */
 export interface TaskOutput {
+  /** The attempt that succeeded. */
+  readonly attempt: number
   readonly config: IterationState.ResolvedConfig
   /** The task's state: the JSON object it printed last, or the object it returned. */
   readonly state: Json.JsonObject | undefined
@@ -153,18 +173,28 @@ export const runTask = (
   ls: LearnerState,
   task: Task.TaskDef,
   iteration: number,
-  results: { readonly [task: string]: unknown }
+  results: { readonly [task: string]: unknown },
+  instance: Instance = {}
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
-    const replayed =
-      ls.replay !== undefined && ls.replay.iteration === iteration ? ls.replay.configs[task.name] : undefined
-    const resolved =
+    const name = instance.name ?? task.name
+    const replayed = ls.replay !== undefined && ls.replay.iteration === iteration ? ls.replay.configs[name] : undefined
+    const base =
       replayed === undefined
         ? resolveConfig(ls, task, iteration)
         : Either.right(new TaskConfig.Merger().apply(replayed).result())
+    const resolved =
+      instance.kwargs === undefined || Either.isLeft(base)
+        ? base
+        : Either.right(
+            new TaskConfig.Merger()
+              .apply({ args: base.right.args, kwargs: TaskConfig.kwargsRecord(base.right) })
+              .apply({ kwargs: instance.kwargs })
+              .result()
+          )
     if (Either.isLeft(resolved)) {
       return yield* new TaskAttemptError({
-        task: task.name,
+        task: name,
         iteration,
         attempt: 1,
         error: resolved.left,
@@ -175,7 +205,9 @@ export const runTask = (
     const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
     let attempt = 1
     while (true) {
-      const outcome = yield* Effect.either(runAttempt(env, ls, task, iteration, attempt, prepared, results))
+      const outcome = yield* Effect.either(
+        runAttempt(env, ls, task, iteration, attempt, prepared, results, name, instance)
+      )
       if (Either.isRight(outcome)) return outcome.right
       const failure = outcome.left
       if (attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)) {
@@ -186,7 +218,8 @@ export const runTask = (
         _tag: "task_retried",
         learner: ls.ref,
         iteration,
-        task: task.name,
+        task: name,
+        ...instance.fields,
         attempt,
         nextAttempt: attempt + 1,
         delayMs,
@@ -220,10 +253,12 @@ const runAttempt = (
   iteration: number,
   attempt: number,
   prepared: Prepared,
-  results: { readonly [task: string]: unknown }
+  results: { readonly [task: string]: unknown },
+  name: string,
+  instance: Instance
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
-    const base = { learner: ls.ref, iteration, task: task.name, attempt }
+    const base = { learner: ls.ref, iteration, task: name, ...instance.fields, attempt }
     // Durations run from the task's real start (after any wait for a slot) to its exit, so
     // task_started's ts plus durationMs is when it ended, whatever the recording latency.
     let startedAt: number | undefined
@@ -241,16 +276,19 @@ const runAttempt = (
           error: failureOf(error)
         })
         return yield* new TaskAttemptError({
-          ...base,
-          task: task.name,
+          task: name,
+          iteration,
+          attempt,
           error,
           exitCode: error._tag === "TaskFailed" ? error.exitCode : null,
           stderrTail: error._tag === "TaskFailed" ? error.stderrTail : ""
         })
       })
     const binding = task.binding
+    if (instance.before !== undefined) yield* instance.before(attempt).pipe(Effect.catchAll((error) => fail(error)))
+    const extra = instance.context?.(attempt) ?? {}
     if (binding._tag === "InProcess") {
-      return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, fail)
+      return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, fail, name, instance, extra)
     }
     const backend = env.backendFor(task)
     const workspace = backend.workspace(env.runDir, env.runId, ls.ref)
@@ -264,7 +302,8 @@ const runAttempt = (
       prepared,
       results,
       workspace,
-      () => new AbortController().signal
+      () => new AbortController().signal,
+      extra
     )
     const command = yield* buildCommand(task, prepared, ctx, workspace).pipe(Effect.catchAll((error) => fail(error)))
     const dir = RunDir.iterationDir(env.runDir, ls.ref, iteration)
@@ -272,24 +311,25 @@ const runAttempt = (
       yield* env.fs.makeDirectory(dir, { recursive: true }).pipe(Effect.orDie)
       ls.dirReady = iteration
     }
-    const stdoutPath = `${dir}/${RunDir.outputFile(task.name, "out", attempt)}`
-    const stderrPath = `${dir}/${RunDir.outputFile(task.name, "err", attempt)}`
+    const stdoutPath = `${dir}/${RunDir.outputFile(name, "out", attempt)}`
+    const stderrPath = `${dir}/${RunDir.outputFile(name, "err", attempt)}`
     yield* env.post({ _tag: "task_queued", ...base })
     const invocation: Backend.Invocation = {
       runId: env.runId,
       learner: ls.ref,
       iteration,
-      task: task.name,
+      task: name,
       attempt,
       command,
       cwd: workdir,
       env: {
         ...task.env,
+        ...instance.env?.(attempt),
         ROSE_RUN_DIR: workspace,
         ROSE_LEARNER: String(ls.ref.index),
         ROSE_LEARNER_NAME: ls.ref.name,
         ROSE_ITERATION: String(iteration),
-        ROSE_TASK: task.name,
+        ROSE_TASK: name,
         ROSE_WORKDIR: workdir,
         ROSE_ATTEMPT: String(attempt)
       },
@@ -315,7 +355,7 @@ const runAttempt = (
     if (outcome.exitCode !== 0) {
       const stderrTail = yield* readTail(env, stderrPath, STDERR_TAIL_BYTES)
       return yield* fail(
-        new TaskError.TaskFailed({ task: task.name, exitCode: outcome.exitCode, signal: outcome.signal, stderrTail }),
+        new TaskError.TaskFailed({ task: name, exitCode: outcome.exitCode, signal: outcome.signal, stderrTail }),
         outcome
       )
     }
@@ -328,7 +368,7 @@ const runAttempt = (
       exitCode: 0,
       durationMs: yield* duration
     })
-    return { config: prepared.config, state, value: undefined, stdout }
+    return { attempt, config: prepared.config, state, value: undefined, stdout }
   })
 
 /**
@@ -345,7 +385,9 @@ const runWithTimeout = (backend: Backend.Service, invocation: Backend.Invocation
     })
     const timer = Deferred.await(started).pipe(
       Effect.zipRight(Effect.sleep(Duration.millis(task.timeoutMillis!))),
-      Effect.zipRight(Effect.fail(new TaskError.TaskTimedOut({ task: task.name, timeoutMillis: task.timeoutMillis! })))
+      Effect.zipRight(
+        Effect.fail(new TaskError.TaskTimedOut({ task: invocation.task, timeoutMillis: task.timeoutMillis! }))
+      )
     )
     return Effect.raceFirst(run, timer)
   })
@@ -376,8 +418,10 @@ const taskContext = (
   prepared: Prepared,
   results: { readonly [task: string]: unknown },
   workspace: string,
-  signal: () => AbortSignal
+  signal: () => AbortSignal,
+  extra: Pick<Task.TaskContext, "model" | "prediction" | "experience">
 ): Task.TaskContext => ({
+  ...extra,
   runId: env.runId,
   runDir: workspace,
   workdir: RunDir.learnerDir(workspace, ls.ref),
@@ -479,22 +523,36 @@ const runInProcess = (
   attempt: number,
   prepared: Prepared,
   results: { readonly [task: string]: unknown },
-  fail: (error: TaskError.TaskError) => Effect.Effect<never, TaskAttemptError>
+  fail: (error: TaskError.TaskError) => Effect.Effect<never, TaskAttemptError>,
+  name: string,
+  instance: Instance,
+  extra: Pick<Task.TaskContext, "model" | "prediction" | "experience">
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
     const binding = task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
-    const base = { learner: ls.ref, iteration, task: task.name, attempt }
+    const base = { learner: ls.ref, iteration, task: name, ...instance.fields, attempt }
     const started = yield* Clock.currentTimeMillis
     // No process, no pid: nothing a resume needs from these two events, so they are not awaited.
     yield* env.post({ _tag: "task_started", ...base, config: prepared.config })
     // Most functions never look at their abort signal: make one only when asked for.
     let controller: AbortController | undefined
-    const ctx = taskContext(env, ls, task, iteration, attempt, prepared, results, env.runDir, () => {
-      controller ??= new AbortController()
-      return controller.signal
-    })
+    const ctx = taskContext(
+      env,
+      ls,
+      task,
+      iteration,
+      attempt,
+      prepared,
+      results,
+      env.runDir,
+      () => {
+        controller ??= new AbortController()
+        return controller.signal
+      },
+      extra
+    )
     const toError = (e: unknown) =>
-      new TaskError.TaskFunctionError({ task: task.name, what: `the function ${binding.name}`, reason: errorText(e) })
+      new TaskError.TaskFunctionError({ task: name, what: `the function ${binding.name}`, reason: errorText(e) })
     const run: Effect.Effect<unknown, TaskError.TaskFunctionError> = Effect.try({
       try: () => binding.fn(ctx),
       catch: toError
@@ -522,14 +580,14 @@ const runInProcess = (
         : run.pipe(
             Effect.timeoutFail({
               duration: Duration.millis(task.timeoutMillis),
-              onTimeout: () => new TaskError.TaskTimedOut({ task: task.name, timeoutMillis: task.timeoutMillis! })
+              onTimeout: () => new TaskError.TaskTimedOut({ task: name, timeoutMillis: task.timeoutMillis! })
             })
           )
     const value = yield* bounded.pipe(Effect.catchAll((e) => fail(e)))
     const now = yield* Clock.currentTimeMillis
     yield* env.post({ _tag: "task_finished", ...base, exitCode: 0, durationMs: now - started })
     const state = Json.isObject(value) ? toJsonObject(value) : undefined
-    return { config: prepared.config, state, value, stdout: "" }
+    return { attempt, config: prepared.config, state, value, stdout: "" }
   })
 
 /** Keeps what survives JSON (functions, undefined and non-finite numbers are dropped). */
