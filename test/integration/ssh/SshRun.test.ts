@@ -125,6 +125,7 @@ describe("runs over SSH on three hosts", () => {
         assert.isTrue(fs.existsSync(`${out}/learners/${l.name}-${l.index}/iter-0/criterion.out`))
       }
       assert.strictEqual(used.size, 3, "the three learners went to three hosts")
+      for (const root of roots) fs.rmSync(`${root}/${runId}`, { recursive: true, force: true })
       // Each host's sshd saw this run's sessions on a single connection (its control master).
       for (const host of sshd.hosts) {
         const log = logSince(host, before.get(host)!)
