@@ -6,6 +6,7 @@
 #   packaging  npm pack, install the tarball in a fresh project, use it (test/packaging/check.mjs)
 #   publish    deno publish --dry-run --allow-slow-types (JSR)
 #   node       the smoke suite under Node        node --import tsx --test test/runtime/smoke.test.ts
+# Every part runs even when an earlier one failed; the exit status says whether all passed.
 # With no argument, deno, bun, packaging and publish (about three minutes on two cores; the vitest
 # suites already cover Node, and the packaging check runs on it); otherwise the parts named.
 #
@@ -28,27 +29,29 @@ step "install deno and bun (cache: ${ROSE_RUNTIMES_DIR:-.tmp/runtimes})"
 bin="$(bash scripts/install-runtimes.sh)"
 echo "deno $("$bin/deno" --version | head -n1 | awk '{print $2}'), bun $("$bin/bun" --version), node $(node --version)"
 
+failed=()
+run_part() { "$@" || failed+=("$part"); }
 for part in "${parts[@]}"; do
   case "$part" in
   deno)
     step "smoke suite on Deno"
-    "$bin/deno" test -A test/runtime/smoke.test.ts
+    run_part "$bin/deno" test -A test/runtime/smoke.test.ts
     ;;
   bun)
     step "smoke suite on Bun"
-    "$bin/bun" test --timeout 300000 ./test/runtime/smoke.test.ts
+    run_part "$bin/bun" test --timeout 300000 ./test/runtime/smoke.test.ts
     ;;
   node)
     step "smoke suite on Node"
-    node --import tsx --test --test-reporter=spec test/runtime/smoke.test.ts
+    run_part node --import tsx --test --test-reporter=spec test/runtime/smoke.test.ts
     ;;
   packaging)
     step "packaging check (npm pack → fresh project → rose, tsc, Node, Bun, Deno)"
-    node test/packaging/check.mjs --runtimes "$bin"
+    run_part node test/packaging/check.mjs --runtimes "$bin"
     ;;
   publish)
     step "deno publish --dry-run (JSR)"
-    "$bin/deno" publish --dry-run --allow-slow-types --allow-dirty
+    run_part "$bin/deno" publish --dry-run --allow-slow-types --allow-dirty
     ;;
   *)
     echo "unknown part: $part (deno, bun, packaging, publish, node)" >&2
@@ -56,4 +59,8 @@ for part in "${parts[@]}"; do
     ;;
   esac
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  step "runtimes: FAILED: ${failed[*]}"
+  exit 1
+fi
 step "runtimes: all passed"
