@@ -43,12 +43,15 @@ const names = ["simulation", "training", "active_learn", "criterion"] as const
 const floor = async (dir: string) => {
   let free = concurrency
   const waiting: Array<() => void> = []
-  const acquire = () =>
-    free > 0
-      ? (free--, Promise.resolve())
-      : new Promise<void>((r) => {
-          waiting.push(r)
-        })
+  const acquire = (): Promise<void> => {
+    if (free > 0) {
+      free--
+      return Promise.resolve()
+    }
+    return new Promise<void>((r) => {
+      waiting.push(r)
+    })
+  }
   const release = () => {
     const next = waiting.shift()
     if (next) next()

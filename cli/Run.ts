@@ -226,7 +226,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     if (options.resume !== undefined) {
       resume = yield* resumePlan(options.resume.runDir, program, options.resume.force)
       err.write(
-        `${["Resuming " + options.resume.runDir + ":", ...Resume.explain(resume).map((l) => `  ${l}`)].join("\n")}\n`
+        `${[`Resuming ${options.resume.runDir}:`, ...Resume.explain(resume).map((l) => `  ${l}`)].join("\n")}\n`
       )
       if (options.resume.explainOnly) return
     }

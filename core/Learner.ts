@@ -358,7 +358,8 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
   }
   if (spec !== undefined) {
     for (const slot of spec.required) {
-      if (!hasSlot(tasks, slot)) fail(`a ${kind} learner needs a "${slot}" task`, { task: slot })
+      if (!hasSlot(tasks, slot))
+        fail(`${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} learner needs a "${slot}" task`, { task: slot })
     }
   }
   const options = input.options ?? {}

@@ -1,5 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
+import { assert, describe, it } from "@effect/vitest"
 import * as Metric from "../../../core/Metric.ts"
 import * as Version from "../../../core/Version.ts"
 
