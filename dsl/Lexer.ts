@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type ILexingError, type IToken, Lexer } from "chevrotain"
+import { type ILexingError, type IToken, Lexer, type TokenType } from "chevrotain"
 import * as Diagnostic from "./Diagnostic.ts"
 import * as Span from "./Span.ts"
 import * as Tokens from "./Tokens.ts"
@@ -17,14 +17,31 @@ import * as Tokens from "./Tokens.ts"
  * @since 0.1.0
  * @category constructors
  */
-export const makeLexer = (options: { readonly validate?: boolean } = {}): Lexer =>
-  new Lexer([...Tokens.allTokens], {
+export const makeLexer = (options: { readonly validate?: boolean } = {}): Lexer => {
+  const lexer = new Lexer([...Tokens.allTokens], {
     // lines and columns come from a line index when needed: tracking them per token costs more
     // than the rest of lexing
     positionTracking: "onlyOffset",
     ensureOptimizations: true,
     skipValidations: options.validate !== true
   })
+  // Offset-only tokens have no end offset, which the parser's node locations need. Build it into the
+  // token (Chevrotain 11 picks its token factory per instance): adding it afterwards costs an
+  // allocation per token. `tokenize` adds it itself if a Chevrotain version ignores this.
+  const factory = lexer as unknown as {
+    createTokenInstance?: (image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType) => IToken
+  }
+  if (typeof factory.createTokenInstance === "function") {
+    factory.createTokenInstance = (image, startOffset, tokenTypeIdx, tokenType) => ({
+      image,
+      startOffset,
+      endOffset: startOffset + image.length - 1,
+      tokenTypeIdx,
+      tokenType
+    })
+  }
+  return lexer
+}
 
 let shared: Lexer | undefined
 
@@ -156,8 +173,9 @@ export const tokenize = (text: string): Result => {
   const lines = Span.lineIndex(text)
   const diagnostics: Array<Diagnostic.Diagnostic> = result.errors.map((e) => lexError(e, text, lines))
   const tokens = result.tokens
-  // offset-only tokens carry no end offset; the parser's node locations need one
-  for (const t of tokens) t.endOffset = t.startOffset + t.image.length - 1
+  if (tokens.length > 0 && tokens[0]!.endOffset === undefined) {
+    for (const t of tokens) t.endOffset = t.startOffset + t.image.length - 1
+  }
   for (const t of tokens) {
     const type = t.tokenType
     if (type === Tokens.StringToken || type === Tokens.UnterminatedString) {
@@ -194,6 +212,8 @@ export const tokenize = (text: string): Result => {
     }
   }
   const comments = result.groups[Tokens.commentGroup] ?? []
-  for (const c of comments) c.endOffset = c.startOffset + c.image.length - 1
+  if (comments.length > 0 && comments[0]!.endOffset === undefined) {
+    for (const c of comments) c.endOffset = c.startOffset + c.image.length - 1
+  }
   return { tokens, comments, diagnostics, lines }
 }

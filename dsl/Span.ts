@@ -99,13 +99,12 @@ export const lineIndex = (text: string): LineIndex => {
     }
   }
   // lookups come mostly in increasing order: try the last line found and the next one first; and
-  // many nodes start or end at the same offsets: share their positions
+  // many nodes start or end at the same offsets: share their positions (cached per line, then column:
+  // one array as long as the text would be in V8's slow dictionary mode)
   let last = 0
-  const cache: Array<Position | undefined> = new Array(text.length + 1)
+  const cache: Array<Array<Position | undefined> | undefined> = new Array(starts.length).fill(undefined)
   const positionAt = (offset: number): Position => {
     const o = offset < 0 ? 0 : Math.min(offset, text.length)
-    const hit = cache[o]
-    if (hit !== undefined) return hit
     let lo: number
     const a = starts[last]!
     const b = starts[last + 1]
@@ -121,8 +120,16 @@ export const lineIndex = (text: string): LineIndex => {
       }
     }
     last = lo
-    const p = { offset: o, line: lo + 1, column: o - starts[lo]! + 1 }
-    cache[o] = p
+    const column = o - starts[lo]!
+    let row = cache[lo]
+    if (row === undefined) {
+      row = []
+      cache[lo] = row
+    }
+    const hit = row[column]
+    if (hit !== undefined) return hit
+    const p = { offset: o, line: lo + 1, column: column + 1 }
+    row[column] = p
     return p
   }
   const lineText = (line: number): string => {

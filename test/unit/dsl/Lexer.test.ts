@@ -86,6 +86,20 @@ describe("Lexer", () => {
     )
   })
 
+  it("gives every token and comment its end offset", () => {
+    const r = Lexer.tokenize('let  abc = "x y" # c')
+    assert.deepStrictEqual(
+      [...r.tokens, ...r.comments].map((t) => [t.startOffset, t.endOffset]),
+      [
+        [0, 2],
+        [5, 7],
+        [9, 9],
+        [11, 15],
+        [17, 19]
+      ]
+    )
+  })
+
   it("reads CRLF line ends and skips a byte-order mark", () => {
     const r = Lexer.tokenize("\uFEFFlet a = 1\r\nlet b = @\r\n")
     assert.deepStrictEqual(
