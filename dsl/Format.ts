@@ -17,7 +17,6 @@ import * as Diagnostic from "./Diagnostic.ts"
 import { guardDepth, type Parsed, parseText } from "./internal/parse.ts"
 import { printExpr, printKey } from "./internal/print.ts"
 import type * as Span from "./Span.ts"
-import * as Tokens from "./Tokens.ts"
 
 /**
  * @since 0.1.0
@@ -44,12 +43,12 @@ class Printer {
   private atBlockStart = true
 
   private readonly comments: ReadonlyArray<IToken>
-  private readonly tokens: ReadonlyArray<IToken>
+  private readonly braces: ReadonlyArray<number>
   private readonly index: Span.LineIndex
 
-  constructor(comments: ReadonlyArray<IToken>, tokens: ReadonlyArray<IToken>, index: Span.LineIndex) {
+  constructor(comments: ReadonlyArray<IToken>, braces: ReadonlyArray<number>, index: Span.LineIndex) {
     this.comments = comments
-    this.tokens = tokens
+    this.braces = braces
     this.index = index
   }
 
@@ -109,15 +108,14 @@ class Printer {
   /** The source line of the first `{` at or after `offset`. */
   braceLine(offset: number): number | undefined {
     let lo = 0
-    let hi = this.tokens.length
+    let hi = this.braces.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
-      if (this.tokens[mid]!.startOffset < offset) lo = mid + 1
+      if (this.braces[mid]! < offset) lo = mid + 1
       else hi = mid
     }
-    for (let k = lo; k < this.tokens.length; k++) {
-      if (this.tokens[k]!.tokenType === Tokens.LCurly) return this.lineOf(this.tokens[k]!)
-    }
+    const at = this.braces[lo]
+    if (at !== undefined) return this.index.positionAt(at).line
     return undefined
   }
 
@@ -396,7 +394,7 @@ const printTop = (p: Printer, item: Ast.TopItem): void => {
  * @category formatting
  */
 export const formatParsed = (parsed: Parsed): string => {
-  const p = new Printer(parsed.comments, parsed.tokens, parsed.lines)
+  const p = new Printer(parsed.comments, parsed.braces, parsed.lines)
   for (const item of parsed.ast.items) {
     const leaf = item._tag === "PluginDecl" || item._tag === "LetDecl"
     p.unit(item.span, 0, leaf, () => printTop(p, item))

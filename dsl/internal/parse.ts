@@ -15,7 +15,9 @@ import * as Tokens from "../Tokens.ts"
 export interface Parsed {
   readonly text: string
   readonly ast: Ast.File
-  readonly tokens: ReadonlyArray<IToken>
+  /** Offsets of the `{` tokens, in order (the formatter keeps comments after them); the tokens
+   * themselves are not kept, so a large file's token vector dies with the parse. */
+  readonly braces: ReadonlyArray<number>
   readonly comments: ReadonlyArray<IToken>
   readonly lines: Span.LineIndex
   /** Lexical and syntax diagnostics. */
@@ -125,6 +127,12 @@ const sectionEnd = (tokens: ReadonlyArray<IToken>, at: number): number | undefin
   return undefined
 }
 
+const bracesOf = (tokens: ReadonlyArray<IToken>): ReadonlyArray<number> => {
+  const out: Array<number> = []
+  for (const t of tokens) if (t.tokenType === Tokens.LCurly) out.push(t.startOffset)
+  return out
+}
+
 /** How deep brackets may nest; deeper files are refused before parsing (the parser recurses). */
 export const maxNesting = 256
 
@@ -165,7 +173,7 @@ export const guardDepth = <A>(f: () => A, onOverflow: (d: Diagnostic.Diagnostic)
 const refused = (text: string, lexed: Lexer.Result, d: Diagnostic.Diagnostic): Parsed => ({
   text,
   ast: { _tag: "File", items: [], span: { start: Span.position(0, 1, 1), end: lexed.lines.positionAt(text.length) } },
-  tokens: lexed.tokens,
+  braces: bracesOf(lexed.tokens),
   comments: lexed.comments,
   lines: lexed.lines,
   diagnostics: [...lexed.diagnostics, d],
@@ -191,7 +199,7 @@ const parseLexed = (text: string, lexed: Lexer.Result): Parsed => {
     return {
       text,
       ast: fast,
-      tokens: lexed.tokens,
+      braces: bracesOf(lexed.tokens),
       comments: lexed.comments,
       lines: lexed.lines,
       diagnostics: lexed.diagnostics,
@@ -221,7 +229,7 @@ export const parseWhole = (text: string, lexed: Lexer.Result = Lexer.tokenize(te
   return {
     text,
     ast,
-    tokens: lexed.tokens,
+    braces: bracesOf(lexed.tokens),
     comments: lexed.comments,
     lines: lexed.lines,
     diagnostics,
