@@ -33,7 +33,7 @@ import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Program from "./Program.ts"
-import type * as Results from "./Results.ts"
+import * as Results from "./Results.ts"
 import type * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as Version from "./Version.ts"
@@ -312,13 +312,41 @@ export const prepare = (
         }
       })
 
-    const results = (status: Event.RunStatus, finished: number): Results.Results => ({
-      runId,
-      status,
-      startedAt: isoTime(createdAt),
-      finishedAt: isoTime(finished),
-      durationMs: finished - createdAt,
-      learners: learners.map((ls) => {
+    const results = (status: Event.RunStatus, finished: number): Results.Results => {
+      const res = learnerResults()
+      const selection = selectionOf(res)
+      return {
+        runId,
+        status,
+        startedAt: isoTime(createdAt),
+        finishedAt: isoTime(finished),
+        durationMs: finished - createdAt,
+        learners: res,
+        ...(selection === undefined ? {} : { selection })
+      }
+    }
+
+    /** Each selector block's ranking, by block name. */
+    const selectionOf = (res: ReadonlyArray<Results.LearnerResult>) => {
+      const out: Record<string, Results.Selection> = {}
+      for (const def of program.learners) {
+        if (def.kind !== "selector" || def.criterion === undefined) continue
+        const algorithms = Learner.algorithms(def.tasks.keys())
+        out[def.name] = Results.rank(
+          def.criterion,
+          res
+            .filter((r) => r.name === def.name)
+            .map((result) => {
+              const task = algorithms[result.index] ?? "active_learn"
+              return { result, task, algorithm: Learner.algorithmName(task) }
+            })
+        )
+      }
+      return Object.keys(out).length === 0 ? undefined : out
+    }
+
+    const learnerResults = (): Array<Results.LearnerResult> =>
+      learners.map((ls) => {
         const o = outcomes.get(ls.key) ?? { reason: "interrupted" as const, failure: undefined, attempt: undefined }
         const c = ls.def.criterion
         return {
@@ -356,7 +384,6 @@ export const prepare = (
                 }
         }
       })
-    })
 
     const finish = Effect.gen(function* () {
       const anyError = [...outcomes.values()].some((o) => o.reason === "error")

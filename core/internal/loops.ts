@@ -6,7 +6,10 @@ import type * as Json from "../Json.ts"
 import * as LearnerConfig from "../LearnerConfig.ts"
 import * as Metric from "../Metric.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
-import { criterionValue, runTask, TaskAttemptError } from "./taskRun.ts"
+import { reinforcement } from "./reinforcementLoop.ts"
+import { selector } from "./selectorLoop.ts"
+import { criterionValue, type Instance, runTask, TaskAttemptError } from "./taskRun.ts"
+import { uq } from "./uqLoop.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
 export type LoopEnd = "criterion_met" | "max_iter"
@@ -14,40 +17,58 @@ export type LoopEnd = "criterion_met" | "max_iter"
 /** A learner kind's loop: runs iterations from `ls.nextIteration` until it ends. */
 export type Loop = (env: RunEnv, ls: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
 
-interface IterationRecord {
+/** What the tasks of one iteration produced so far. */
+export interface IterationRecord {
   readonly results: { [task: string]: unknown }
   readonly state: { [task: string]: { [key: string]: Json.Json } }
   readonly config: { [task: string]: IterationState.ResolvedConfig }
 }
 
-const newRecord = (): IterationRecord => ({ results: {}, state: {}, config: {} })
+export const newRecord = (): IterationRecord => ({ results: {}, state: {}, config: {} })
 
-/** Runs one named task of the iteration and records its config, state and result. */
-export const step = (env: RunEnv, ls: LearnerState, record: IterationRecord, name: string, iteration: number) =>
+/**
+ * Runs one named task of the iteration and records its config, state and result (under the
+ * instance's name when it runs as one).
+ */
+export const step = (
+  env: RunEnv,
+  ls: LearnerState,
+  record: IterationRecord,
+  name: string,
+  iteration: number,
+  instance?: Instance
+) =>
   Effect.gen(function* () {
     const task = ls.def.tasks.get(name)!
-    const out = yield* runTask(env, ls, task, iteration, record.results)
-    record.config[name] = out.config
-    if (out.state !== undefined) record.state[name] = { ...out.state }
-    record.results[name] = out.state ?? out.value
+    const out = yield* runTask(env, ls, task, iteration, record.results, instance)
+    const key = instance?.name ?? name
+    record.config[key] = out.config
+    if (out.state !== undefined) record.state[key] = { ...out.state }
+    record.results[key] = out.state ?? out.value
     return out
   })
 
 /**
  * Runs the criterion task (if the learner has one) and reads its value; `undefined` without one.
  */
-export const checkCriterion = (env: RunEnv, ls: LearnerState, record: IterationRecord, iteration: number) =>
+export const checkCriterion = (
+  env: RunEnv,
+  ls: LearnerState,
+  record: IterationRecord,
+  iteration: number,
+  instance?: Instance
+) =>
   Effect.gen(function* () {
     const criterion = ls.def.criterion
     if (criterion === undefined) return undefined
-    const out = yield* step(env, ls, record, "criterion", iteration)
+    const out = yield* step(env, ls, record, "criterion", iteration, instance)
     const task = ls.def.tasks.get("criterion")!
     const value = criterionValue(task, criterion.metric, out)
     if (Either.isLeft(value)) {
       return yield* new TaskAttemptError({
-        task: "criterion",
+        task: instance?.name ?? "criterion",
         iteration,
-        attempt: 1,
+        attempt: out.attempt,
         error: value.left,
         exitCode: task.binding._tag === "InProcess" ? null : 0,
         stderrTail: ""
@@ -57,7 +78,7 @@ export const checkCriterion = (env: RunEnv, ls: LearnerState, record: IterationR
   })
 
 /** Applies a `setNextConfig` made while the previous iteration ran. */
-const applyPending = (ls: LearnerState) => {
+export const applyPending = (ls: LearnerState) => {
   if (ls.pending !== undefined) {
     ls.config = LearnerConfig.patch(ls.config, ls.pending)
     ls.pending = undefined
@@ -73,12 +94,15 @@ export const completeIteration = (
   ls: LearnerState,
   iteration: number,
   record: IterationRecord,
-  metric: number | undefined
+  metric: number | undefined,
+  /** Whether the learner's stop criterion is met, when the loop decides it (default: `metric` meets it). */
+  decided?: boolean
 ) =>
   Effect.gen(function* () {
     const criterion = ls.def.criterion
     const met =
-      criterion !== undefined && metric !== undefined && Metric.meets(metric, criterion.operator, criterion.threshold)
+      decided ??
+      (criterion !== undefined && metric !== undefined && Metric.meets(metric, criterion.operator, criterion.threshold))
     const last = ls.def.maxIter !== undefined && iteration + 1 >= ls.def.maxIter
     if (metric !== undefined) ls.history.push(metric)
     const end: LoopEnd | undefined = met ? "criterion_met" : last ? "max_iter" : undefined
@@ -103,7 +127,7 @@ export const completeIteration = (
   })
 
 /** A loop that runs the given tasks (those the learner has) in order, then the criterion. */
-const sequence =
+export const sequence =
   (tasks: ReadonlyArray<string>): Loop =>
   (env, ls) =>
     Effect.gen(function* () {
@@ -123,9 +147,6 @@ const sequence =
 /** Active learning: simulation (optional) → training → active_learn → criterion. */
 export const active: Loop = sequence(["simulation", "training", "active_learn"])
 
-/** Reinforcement learning: environment (optional) → update → criterion. */
-export const reinforcement: Loop = sequence(["environment", "update"])
-
 /** The loop of each learner kind. */
 export const forKind = (kind: string): Loop | undefined => {
   switch (kind) {
@@ -133,6 +154,10 @@ export const forKind = (kind: string): Loop | undefined => {
       return active
     case "reinforcement":
       return reinforcement
+    case "uq":
+      return uq
+    case "selector":
+      return selector
     default:
       return undefined
   }
