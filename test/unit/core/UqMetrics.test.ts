@@ -37,7 +37,7 @@ const uq = Lib as {
 
 const close = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => {
   assert.strictEqual(a.length, b.length)
-  a.forEach((x, i) => assert.closeTo(x, b[i]!, 1e-9, `index ${i}`))
+  for (const [i, x] of a.entries()) assert.closeTo(x, b[i]!, 1e-9, `index ${i}`)
 }
 
 // Three samples, three instances, two classes: instance 0 sure and agreed, 1 agreed on 50/50,
