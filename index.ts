@@ -71,3 +71,43 @@ export class SequentialReinforcementLearner extends Facade.SequentialReinforceme
     super(backend, options)
   }
 }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export class ParallelExperience extends Facade.ParallelExperience {
+  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
+    super(backend, options)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export class SeqUQLearner extends Facade.SeqUQLearner {
+  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
+    super(backend, options)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export class ParallelUQLearner extends Facade.ParallelUQLearner {
+  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
+    super(backend, options)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export class AlgorithmSelector extends Facade.AlgorithmSelector {
+  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
+    super(backend, options)
+  }
+}

@@ -78,6 +78,28 @@ export const learners = (results: Results.Results, color: boolean): string => {
 }
 
 /**
+ * Each selector block's ranking: one line per algorithm, best first, and the winner.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const selection = (results: Results.Results, color: boolean): string => {
+  const out: Array<string> = []
+  for (const [name, s] of Object.entries(results.selection ?? {})) {
+    const winner =
+      s.winner === null ? "no winner (no algorithm can win)" : `winner ${s.winner.algorithm} (${s.winner.learner})`
+    out.push(`selector ${name}: ${Term.paint(color, "bold", winner)}, by ${s.metric} (${s.direction ?? s.operator})`)
+    for (const r of s.ranking) {
+      const how = r.converged
+        ? `converged after ${Format.plural(r.iterations, "iteration")}`
+        : `${reasonText[r.stopReason]} after ${Format.plural(r.iterations, "iteration")}`
+      out.push(`  ${r.rank}. ${r.algorithm}  ${r.final === null ? "–" : Format.number(r.final)}  ${how}`)
+    }
+  }
+  return out.join("\n")
+}
+
+/**
  * Where a run's files are.
  *
  * @since 0.1.0
@@ -114,10 +136,12 @@ export const render = (
           )
   const failed = results.learners.filter((l) => l.stopReason === "error").length
   const tail = failed > 0 ? ` (${Format.plural(failed, "learner")} failed)` : ""
+  const ranked = selection(results, options.color)
   return [
     "",
     learners(results, options.color),
     "",
+    ...(ranked === "" ? [] : [ranked, ""]),
     `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}`,
     files(runDir, options.report),
     ""

@@ -33,7 +33,7 @@ import type * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type * as Json from "./Json.ts"
 import type * as Learner from "./Learner.ts"
-import type * as LearnerConfig from "./LearnerConfig.ts"
+import * as LearnerConfig from "./LearnerConfig.ts"
 import type * as Results from "./Results.ts"
 import * as Rose from "./Rose.ts"
 import * as Runner from "./Runner.ts"
@@ -345,7 +345,8 @@ export abstract class BaseLearner {
     configs:
       | ReadonlyArray<LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined>
       | undefined,
-    options: StartOptions
+    options: StartOptions,
+    kindOptions?: { readonly [key: string]: Json.Json }
   ): LearnerRun {
     if (this.#current !== undefined && !this.#done) {
       throw new Error("this learner is already running; await its run (or stop it) before starting another")
@@ -363,7 +364,8 @@ export abstract class BaseLearner {
             tasks: Object.fromEntries(this.tasks),
             stopWhen: this.criterion,
             configs,
-            onError: options.onError
+            onError: options.onError,
+            options: kindOptions
           }
         }
       ]
@@ -582,5 +584,262 @@ export class ParallelReinforcementLearner extends ReinforcementLearnerBase {
     } = {}
   ): LearnerRun {
     return this.launch(options.parallelLearners ?? 2, options.learnerConfigs, options)
+  }
+}
+
+const qualifierPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
+
+const checkQualifier = (what: string, name: string) => {
+  if (typeof name !== "string" || !qualifierPattern.test(name)) {
+    throw new Error(`${what} ${JSON.stringify(name)}: a name uses letters, digits, '_', '.' and '-' (it names files)`)
+  }
+}
+
+type LearnerConfigs = ReadonlyArray<LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined>
+
+/**
+ * A reinforcement learner with several named environments (the Python toolkit's
+ * `ParallelExperience`): each iteration runs every environment concurrently, merges their experience
+ * into the learner's bank, then runs the update and the criterion. Each environment is a task of its
+ * own (`environment.<name>`), configurable per learner and iteration under `tasks`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ParallelExperience extends BaseLearner {
+  constructor(backend: BackendLayer, options?: LearnerOptions) {
+    super("reinforcement", backend, options)
+  }
+
+  /** Registers the environment `name` (the task `environment.<name>`). */
+  environmentTask<F extends TaskBody>(name: string, body: F, options?: TaskOptions): F {
+    checkQualifier("environment", name)
+    return this.register(`environment.${name}`, body, options) as F
+  }
+  updateTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("update", body, options) as F
+  }
+
+  start(
+    options: StartOptions & {
+      readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+      /** Several learners of this definition, each with its own bank (default 1). */
+      readonly parallelLearners?: number
+      readonly learnerConfigs?: LearnerConfigs
+    } = {}
+  ): LearnerRun {
+    const configs = options.learnerConfigs ?? (options.initialConfig == null ? undefined : [options.initialConfig])
+    return this.launch(options.parallelLearners ?? 1, configs, options)
+  }
+}
+
+/**
+ * The uncertainty criterion of a UQ learner: the uncertainty task's value (its last stdout line, or
+ * what the function returns) compared with `threshold`; meeting it stops the learner.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UncertaintyOptions {
+  readonly uqMetricName: string
+  readonly threshold: number
+  readonly operator?: string | undefined
+  /** Passed to the uncertainty task as `--query_size N`. */
+  readonly querySize?: number | undefined
+}
+
+/**
+ * UQ learners: an ensemble of models sharing one simulation per iteration, each trained and asked
+ * for predictions concurrently; an uncertainty task; active learning; a criterion per model.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export abstract class UQLearnerBase extends BaseLearner {
+  #uncertainty: UncertaintyOptions | undefined
+
+  simulationTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("simulation", body, options) as F
+  }
+  /** Training, once per model: it gets `--model_name` (and `ctx.model`). */
+  trainingTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("training", body, options) as F
+  }
+  /** Prediction, `numPredictions` times per model: it gets `--model_name` and `--prediction`. */
+  predictionTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("prediction", body, options) as F
+  }
+  activeLearnTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("active_learn", body, options) as F
+  }
+  /** An uncertainty task without a threshold: it runs, its state is kept, it stops nothing. */
+  uncertaintyTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    this.#uncertainty = undefined
+    return this.register("uncertainty", body, options) as F
+  }
+  /** The uncertainty task and the threshold that stops the learner (the Python toolkit's `uncertainty_quantification`). */
+  uncertaintyQuantification<F extends TaskBody>(uq: UncertaintyOptions, body: F, options?: TaskOptions): F {
+    this.#uncertainty = { ...uq }
+    return this.register("uncertainty", body, options) as F
+  }
+
+  protected uqOptions(modelNames: ReadonlyArray<string> | number, numPredictions: number | undefined) {
+    const out: Record<string, Json.Json> = {
+      models: typeof modelNames === "number" ? modelNames : [...modelNames],
+      predictions: numPredictions ?? 1
+    }
+    const uq = this.#uncertainty
+    if (uq !== undefined) {
+      out.uq_metric = uq.uqMetricName
+      out.uq_threshold = uq.threshold
+      if (uq.operator !== undefined && uq.operator !== "") out.uq_operator = uq.operator
+      if (uq.querySize !== undefined) out.query_size = uq.querySize
+    }
+    return out
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface UQStartOptions extends StartOptions {
+  /** The ensemble: model names, or how many (`m0`, `m1`, …). */
+  readonly modelNames: ReadonlyArray<string> | number
+  /** Predictions per model and iteration (default 1). */
+  readonly numPredictions?: number | undefined
+}
+
+/**
+ * One UQ learner.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SeqUQLearner extends UQLearnerBase {
+  constructor(backend: BackendLayer, options?: LearnerOptions) {
+    super("uq", backend, options)
+  }
+
+  start(
+    options: UQStartOptions & {
+      readonly learningConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+      readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+    }
+  ): LearnerRun {
+    const config = options.learningConfig ?? options.initialConfig
+    return this.launch(
+      1,
+      config == null ? undefined : [config],
+      options,
+      this.uqOptions(options.modelNames, options.numPredictions)
+    )
+  }
+}
+
+/**
+ * Several UQ learners of the same definition, each with its own config (by index, or keyed by the
+ * names in `learnerNames`, learner k being `learnerNames[k]`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ParallelUQLearner extends UQLearnerBase {
+  constructor(backend: BackendLayer, options?: LearnerOptions) {
+    super("uq", backend, options)
+  }
+
+  start(
+    options: UQStartOptions & {
+      readonly learnerNames?: ReadonlyArray<string>
+      readonly parallelLearners?: number
+      readonly learnerConfigs?:
+        | LearnerConfigs
+        | {
+            readonly [learnerName: string]:
+              | LearnerConfig.LearnerConfig
+              | LearnerConfig.LearnerConfigInput
+              | null
+              | undefined
+          }
+    }
+  ): LearnerRun {
+    const names = options.learnerNames
+    const parallel = names?.length ?? options.parallelLearners ?? 2
+    let configs: LearnerConfigs | undefined
+    const given = options.learnerConfigs
+    if (given === undefined || Array.isArray(given)) configs = given as LearnerConfigs | undefined
+    else {
+      if (names === undefined) throw new Error("learnerConfigs keyed by name needs learnerNames")
+      const record = given as { readonly [name: string]: LearnerConfig.LearnerConfig | null | undefined }
+      const unknown = Object.keys(record).filter((k) => !names.includes(k))
+      if (unknown.length > 0) {
+        throw new Error(`learnerConfigs names ${unknown.join(", ")}, not in learnerNames (${names.join(", ")})`)
+      }
+      configs = names.map((n) => record[n] ?? null)
+    }
+    return this.launch(parallel, configs, options, this.uqOptions(options.modelNames, options.numPredictions))
+  }
+}
+
+/**
+ * The algorithm selector: several active-learning algorithms (`activeLearnTask(name, …)`) run as
+ * concurrent learners sharing the simulation, training and criterion, each in its own folder; when
+ * the run ends, `results.selection[<name>]` ranks them (converged first, then the final metric in
+ * its direction, then fewer iterations) and names the winner. Learner k runs the k-th algorithm.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class AlgorithmSelector extends BaseLearner {
+  readonly #algorithms: Array<string> = []
+
+  constructor(backend: BackendLayer, options?: LearnerOptions) {
+    super("selector", backend, options)
+  }
+
+  simulationTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("simulation", body, options) as F
+  }
+  trainingTask<F extends TaskBody>(body: F, options?: TaskOptions): F {
+    return this.register("training", body, options) as F
+  }
+  /** Registers the algorithm `name` (the task `active_learn.<name>`). */
+  activeLearnTask<F extends TaskBody>(name: string, body: F, options?: TaskOptions): F {
+    checkQualifier("algorithm", name)
+    if (!this.#algorithms.includes(name)) this.#algorithms.push(name)
+    return this.register(`active_learn.${name}`, body, options) as F
+  }
+
+  /** The algorithms in the order of their learners. */
+  get algorithms(): ReadonlyArray<string> {
+    return [...this.#algorithms]
+  }
+
+  start(
+    options: StartOptions & {
+      /** A config per algorithm; its `active_learn` entry configures that algorithm's task. */
+      readonly algorithmConfigs?: {
+        readonly [algorithm: string]: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined
+      }
+    } = {}
+  ): LearnerRun {
+    const given = options.algorithmConfigs ?? {}
+    const unknown = Object.keys(given).filter((k) => !this.#algorithms.includes(k))
+    if (unknown.length > 0) {
+      throw new Error(
+        `algorithmConfigs names ${unknown.join(", ")}, not a registered algorithm (${this.#algorithms.join(", ")})`
+      )
+    }
+    const configs = this.#algorithms.map((name): LearnerConfig.LearnerConfigInput | null => {
+      const c = given[name]
+      if (c == null) return null
+      const input = c instanceof LearnerConfig.LearnerConfig ? c.input : c
+      const { active_learn, ...rest } = input
+      return active_learn === undefined
+        ? rest
+        : { ...rest, tasks: { ...rest.tasks, [`active_learn.${name}`]: active_learn } }
+    })
+    return this.launch(this.#algorithms.length, configs, options)
   }
 }
