@@ -133,7 +133,9 @@ export const make = (config: Config = {}) =>
           const exitCode = failureOf(config, inv)
           const label = Learner.label(inv.learner)
           let stdout = `dry-run: ${label} iteration ${inv.iteration} would run: ${showCommand(inv.command)}\n`
-          if (exitCode === undefined && inv.task === "criterion") {
+          // A criterion (once per model in a UQ learner: criterion@<model>) and an uncertainty task report a value.
+          const reports = inv.task === "criterion" || inv.task.startsWith("criterion@") || inv.task === "uncertainty"
+          if (exitCode === undefined && reports) {
             stdout += `${metricAt(config, inv.learner, inv.iteration)}\n`
           }
           const stderr =

@@ -118,6 +118,71 @@ export const taskOrder = (def: Learner.LearnerDef): ReadonlyArray<string> => {
   return [...first, ...rest]
 }
 
+/**
+ * One run of a task in a learner's iteration as the runner makes it: the task, the name it runs
+ * under and the kwargs the runner adds (a UQ learner's `--model_name`, `--prediction`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Step {
+  readonly task: string
+  readonly name: string
+  readonly kwargs?: { readonly [key: string]: Json.Json } | undefined
+}
+
+/**
+ * The steps of one iteration of learner `index` of a block, in the order the runner takes them:
+ * a UQ learner's per-model tasks once per model (and prediction); a selector learner's own algorithm
+ * only; a reinforcement learner's environments (all of them) first.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const steps = (def: Learner.LearnerDef, index: number): ReadonlyArray<Step> => {
+  const plain = (task: string): Step => ({ task, name: task })
+  if (def.kind === "selector") {
+    const algorithm = Learner.algorithms(def.tasks.keys())[index]
+    const own = ["simulation", "training", ...(algorithm === undefined ? [] : [algorithm]), "criterion"]
+    const others = [...def.tasks.keys()].filter((t) => !own.includes(t) && !t.startsWith("active_learn"))
+    return [...own.filter((t) => def.tasks.has(t)), ...others].map(plain)
+  }
+  if (def.kind === "reinforcement") {
+    const envs = [
+      ...(def.tasks.has("environment") ? ["environment"] : []),
+      ...Learner.variants(def.tasks.keys(), "environment")
+    ]
+    const order = [...envs, "update", "criterion"].filter((t) => def.tasks.has(t))
+    return [...order, ...[...def.tasks.keys()].filter((t) => !order.includes(t))].map(plain)
+  }
+  if (def.kind !== "uq") return taskOrder(def).map(plain)
+  const models = Learner.modelNames(def.options)
+  const predictions = typeof def.options.predictions === "number" ? def.options.predictions : 1
+  const out: Array<Step> = []
+  const has = (t: string) => def.tasks.has(t)
+  if (has("simulation")) out.push(plain("simulation"))
+  for (const m of models) {
+    out.push({ task: "training", name: `training@${m}`, kwargs: { "--model_name": m } })
+    for (let p = 0; p < predictions; p++) {
+      out.push({ task: "prediction", name: `prediction@${m}.${p}`, kwargs: { "--model_name": m, "--prediction": p } })
+    }
+  }
+  if (has("uncertainty")) {
+    const q = def.options.query_size
+    out.push(
+      q === undefined
+        ? plain("uncertainty")
+        : { task: "uncertainty", name: "uncertainty", kwargs: { "--query_size": q } }
+    )
+  }
+  out.push(plain("active_learn"))
+  if (has("criterion")) {
+    for (const m of models) out.push({ task: "criterion", name: `criterion@${m}`, kwargs: { "--model_name": m } })
+  }
+  const known = new Set(["simulation", "training", "prediction", "uncertainty", "active_learn", "criterion"])
+  return [...out, ...[...def.tasks.keys()].filter((t) => !known.has(t)).map(plain)]
+}
+
 const safeWord = /^[A-Za-z0-9_@%+=:,./<>[\]-]+$/
 
 /**
@@ -148,7 +213,8 @@ const resolve = (
   task: Task.TaskDef,
   schedule: TaskSchedule.TaskSchedule | undefined,
   ref: Learner.LearnerRef,
-  iteration: number
+  iteration: number,
+  injected?: { readonly [key: string]: Json.Json }
 ): Resolution => {
   const ctx: TaskSchedule.ScheduleContext = { iteration, learner: ref, maxIter: def.maxIter, prev: undefined }
   const merger = new TaskConfig.Merger().apply(task.defaults)
@@ -179,6 +245,8 @@ const resolve = (
       }
     }
   }
+  // The runner sets its kwargs on top of every layer.
+  if (injected !== undefined) merger.apply({ kwargs: injected })
   return { resolved: merger.result(), symbolic, problem }
 }
 
@@ -249,8 +317,8 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
   const rows: Array<Row> = []
   for (const def of program.learners) {
     const shown = iterationsShown(def, options.iterations)
-    const order = taskOrder(def)
     for (let index = 0; index < def.parallel; index++) {
+      const order = steps(def, index)
       const ref: Learner.LearnerRef = { name: def.name, index }
       learners.push({
         learner: ref,
@@ -265,14 +333,14 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
       })
       const config = def.configs[index]
       for (let iteration = 0; iteration < shown; iteration++) {
-        for (const name of order) {
-          const task = def.tasks.get(name)!
-          const resolution = resolve(def, task, config?.get(name), ref, iteration)
+        for (const step of order) {
+          const task = def.tasks.get(step.task)!
+          const resolution = resolve(def, task, config?.get(step.task), ref, iteration, step.kwargs)
           const cmd = commandOf(task, resolution, ref, iteration)
           rows.push({
             learner: ref,
             iteration,
-            task: name,
+            task: step.name,
             binding: task.binding._tag,
             args: resolution.resolved.args,
             kwargs: TaskConfig.kwargsRecord(resolution.resolved),

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
+import * as Plan from "../../../core/Plan.ts"
 import * as Results from "../../../core/Results.ts"
 import * as Rose from "../../../core/Rose.ts"
 import { finishedOrder, kwargsByIteration, readEvents, runIn, withBackend } from "./learnerKit.ts"
@@ -233,5 +234,13 @@ describe("algorithm selector", () => {
     const { criterion: _, ...noCriterion } = selectorTasks
     assert.isTrue(Either.isLeft(make({ tasks: noCriterion, stopWhen: undefined })))
     assert.isTrue(Either.isLeft(make({ tasks: { ...selectorTasks, active_learn: Rose.exec("x") } })))
+  })
+
+  it("plans show each learner its own algorithm", () => {
+    const plan = Plan.make(selector({ maxIter: 1 }))
+    assert.deepStrictEqual(
+      plan.rows.filter((r) => r.learner.index === 1).map((r) => r.task),
+      ["simulation", "training", "active_learn.random", "criterion"]
+    )
   })
 })

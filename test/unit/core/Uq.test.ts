@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
 import type * as Backend from "../../../core/Backend.ts"
+import * as Plan from "../../../core/Plan.ts"
 import * as Rose from "../../../core/Rose.ts"
 import { finishedOrder, kwargsByIteration, readEvents, runIn, started, withBackend } from "./learnerKit.ts"
 
@@ -271,5 +272,31 @@ describe("UQ learners", () => {
       bad({ uq_metric: "my_score", uq_threshold: 0.1, uq_operator: ">" }, uqTasks({ uncertainty: Rose.exec("u") }))
     )
     assert.isFalse(bad({ models: ["cnn", "mlp"], predictions: 4 }))
+  })
+
+  it("plans show each model's and prediction's command line as the runner builds it", () => {
+    const plan = Plan.make(
+      uq({
+        maxIter: 1,
+        tasks: uqTasks({ uncertainty: Rose.exec("u") }),
+        options: { models: ["x", "y"], predictions: 2, query_size: 3 }
+      })
+    )
+    assert.deepStrictEqual(
+      plan.rows.map((r) => `${r.task}: ${r.command}`),
+      [
+        "simulation: sim",
+        "training@x: train --model x --epochs 1",
+        "prediction@x.0: predict --model_name x --prediction 0",
+        "prediction@x.1: predict --model_name x --prediction 1",
+        "training@y: train --model y --epochs 1",
+        "prediction@y.0: predict --model_name y --prediction 0",
+        "prediction@y.1: predict --model_name y --prediction 1",
+        "uncertainty: u --query_size 3",
+        "active_learn: select",
+        "criterion@x: check --model_name x",
+        "criterion@y: check --model_name y"
+      ]
+    )
   })
 })
