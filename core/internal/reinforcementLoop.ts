@@ -37,8 +37,9 @@ const environmentInstance = (env: RunEnv, ls: LearnerState, name: string, iterat
   return {
     env: (attempt) => ({ ROSE_EXPERIENCE_BANK: bank, ROSE_EXPERIENCE_OUT: out(attempt) }),
     context: (attempt) => ({ experience: { bank, out: out(attempt) } }),
+    // The iteration's folder (an in-process task has no output files that would make it), and a stale file aside.
     before: (attempt) =>
-      Experience.setAside(out(attempt)).pipe(
+      Effect.zipRight(env.fs.makeDirectory(dir, { recursive: true }), Experience.setAside(out(attempt))).pipe(
         Effect.provideService(FileSystem.FileSystem, env.fs),
         Effect.mapError(
           (e) => new TaskError.ExperienceError({ task: name, file: out(attempt), line: undefined, reason: e.message })
