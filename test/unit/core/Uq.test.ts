@@ -6,10 +6,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
 import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
 import type * as Backend from "../../../core/Backend.ts"
 import * as Plan from "../../../core/Plan.ts"
+import * as Resume from "../../../core/Resume.ts"
 import * as Rose from "../../../core/Rose.ts"
+import * as Runner from "../../../core/Runner.ts"
 import { finishedOrder, kwargsByIteration, readEvents, runIn, started, withBackend } from "./learnerKit.ts"
 
 const uqTasks = (extra: { readonly [name: string]: Rose.TaskSpec } = {}) => ({
@@ -297,6 +300,56 @@ describe("UQ learners", () => {
         "criterion@x: check --model_name x",
         "criterion@y: check --model_name y"
       ]
+    )
+  })
+
+  it.scoped("a resumed learner keeps its stopped models stopped and their histories", () => {
+    let hang = true
+    const recorder = ScriptedBackend.makeRecorder()
+    return withBackend(
+      (inv) =>
+        hang && inv.iteration === 2 && inv.task === "active_learn" ? Effect.never : script({ "0:0:m1": 0.01 })(inv),
+      recorder
+    )((dir) =>
+      Effect.gen(function* () {
+        const p = uq({ maxIter: 4 })
+        const out = `${dir}/run`
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* Runner.prepare(p, { out })
+            const events = yield* handle.events.subscribe
+            yield* handle.start
+            yield* Stream.fromQueue(events).pipe(
+              Stream.takeUntil((e) => e._tag === "task_started" && e.iteration === 2 && e.task === "active_learn"),
+              Stream.runDrain
+            )
+            yield* handle.interrupt
+            yield* handle.await
+          })
+        )
+        hang = false
+        recorder.invocations.length = 0
+        const plan = yield* Resume.load(out, p)
+        const results = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* Runner.prepare(p, { resume: plan })
+            yield* handle.start
+            return yield* handle.await
+          })
+        )
+        assert.strictEqual(results.status, "completed")
+        assert.deepStrictEqual([...new Set(recorder.invocations.map((i) => i.task))].sort(), [
+          "active_learn",
+          "criterion@m0",
+          "prediction@m0.0",
+          "prediction@m0.1",
+          "simulation",
+          "training@m0"
+        ])
+        const models = (results.learners[0]!.state.uq as { models: Record<string, { history: Array<number> }> }).models
+        assert.deepStrictEqual(models.m0!.history, [0.5, 0.5, 0.5, 0.5])
+        assert.deepStrictEqual(models.m1!.history, [0.01])
+      })
     )
   })
 })
