@@ -151,3 +151,54 @@ export const sample = (records, n, { seed, replace = true } = {}) => {
   }
   return idx.slice(0, m).map((k) => records[k])
 }
+
+/**
+ * The Python toolkit's ExperienceBank, over the same records: `add`, `addBatch`, `sample` (seeded),
+ * `getRecent`, `length`, iteration; `ExperienceBank.load()` reads the learner's bank and `save()`
+ * appends what was added since to the environment's experience file, for the runner to merge. There
+ * is no `merge`: the runner merges, and keeps every record.
+ */
+export class ExperienceBank {
+  #records
+  #saved = 0
+  constructor(records = []) {
+    this.#records = [...records]
+    this.#saved = this.#records.length
+  }
+  /** Every record of a bank folder (ROSE_EXPERIENCE_BANK by default). */
+  static load(bank = bankPath()) {
+    return new ExperienceBank(readBank(bank))
+  }
+  add(record) {
+    if (!isRecord(record)) throw new Error("a record is an object")
+    check(record, "record")
+    this.#records.push(record)
+    return this
+  }
+  addBatch(records) {
+    for (const r of records) this.add(r)
+    return this
+  }
+  sample(n, options) {
+    return sample(this.#records, n, options)
+  }
+  getRecent(n) {
+    return recent(this.#records, n)
+  }
+  get length() {
+    return this.#records.length
+  }
+  get records() {
+    return [...this.#records]
+  }
+  [Symbol.iterator]() {
+    return this.#records[Symbol.iterator]()
+  }
+  /** Appends the records added since the last save (or load) to `file` (ROSE_EXPERIENCE_OUT by default). */
+  save(file = outputPath()) {
+    const fresh = this.#records.slice(this.#saved)
+    append(fresh, file)
+    this.#saved = this.#records.length
+    return fresh.length
+  }
+}

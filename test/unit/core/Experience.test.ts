@@ -25,6 +25,19 @@ interface LibApi {
   recent: (records: ReadonlyArray<unknown>, n: number) => Array<unknown>
   experience: (s: unknown, a: unknown, r: number, s2: unknown, done: boolean, info?: unknown) => Record<string, unknown>
   parseLines: (text: string, file?: string) => Array<unknown>
+  ExperienceBank: {
+    new (
+      records?: ReadonlyArray<unknown>
+    ): {
+      add: (r: unknown) => unknown
+      addBatch: (r: ReadonlyArray<unknown>) => unknown
+      sample: (n: number, o?: { seed?: unknown; replace?: boolean }) => Array<unknown>
+      getRecent: (n: number) => Array<unknown>
+      save: (file?: string) => number
+      length: number
+    }
+    load: (bank?: string) => { length: number; sample: (n: number, o?: { seed?: unknown }) => Array<unknown> }
+  }
 }
 const lib = Lib as LibApi
 
@@ -211,5 +224,25 @@ describe("lib/experience.mjs (for task scripts)", () => {
 
   it("reads an absent bank as empty", () => {
     assert.deepStrictEqual(lib.readBank(path.join(fresh(), "nope")), [])
+  })
+
+  it("ExperienceBank, the Python toolkit's class: add, sample with a seed, recent, save what is new", () => {
+    const dir = fresh()
+    const out = path.join(dir, "out.jsonl")
+    const bank = new lib.ExperienceBank()
+    bank.add(lib.experience(0, 1, -1, 1, false))
+    bank.addBatch([{ a: 1 }, { a: 2 }])
+    assert.strictEqual(bank.length, 3)
+    assert.deepStrictEqual(bank.getRecent(0), [])
+    assert.deepStrictEqual(bank.getRecent(1), [{ a: 2 }])
+    assert.deepStrictEqual(bank.sample(5, { seed: 3 }), bank.sample(5, { seed: 3 }))
+    assert.strictEqual(bank.save(out), 3)
+    bank.add({ a: 3 })
+    assert.strictEqual(bank.save(out), 1, "only what was added since")
+    assert.strictEqual(lib.parseLines(fs.readFileSync(out, "utf8")).length, 4)
+    write(path.join(dir, "experience", "000000-environment.jsonl"), lines(4))
+    const loaded = lib.ExperienceBank.load(path.join(dir, "experience"))
+    assert.strictEqual(loaded.length, 4)
+    assert.throws(() => bank.add([1]), /object/)
   })
 })
