@@ -295,6 +295,8 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.winner td { background: #eef8f0; }
+.selection { margin-bottom: 10px; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 pre { background: #f3f4f7; border-radius: 6px; padding: 10px 12px; overflow: auto; margin: 6px 0 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 14px; }
@@ -443,6 +445,22 @@ const configTable = (l: LearnerModel): string => {
   return `<div class="scroll"><table class="configs" data-learner="${escapeHtml(l.label)}"><thead>${head}</thead><tbody>${rows}</tbody></table></div>`
 }
 
+/** A selector block's ranking: converged first, then the final metric in its direction, then fewer iterations. */
+const selectionSection = (selection: Results.Results["selection"]): string => {
+  if (selection === undefined) return ""
+  const blocks = Object.entries(selection).map(([block, sel]) => {
+    const rows = sel.ranking
+      .map(
+        (r) =>
+          `<tr${sel.winner !== null && r.index === sel.winner.index && r.learner === sel.winner.learner ? ' class="winner"' : ""}><td class="num">${r.rank}</td><td><b>${escapeHtml(r.algorithm)}</b></td><td>${escapeHtml(`${r.learner}[${r.index}]`)}</td><td>${r.converged ? "yes" : "no"}</td><td class="num">${r.iterations}</td><td class="num">${r.final === null ? "–" : escapeHtml(num(r.final))}</td><td><span class="badge r-${escapeHtml(r.stopReason)}">${escapeHtml(reasonWord(r.stopReason))}</span>${r.eligible ? "" : ' <span class="muted">(cannot win)</span>'}</td></tr>`
+      )
+      .join("")
+    const winner = sel.winner === null ? "no algorithm could win" : `winner: <b>${escapeHtml(sel.winner.algorithm)}</b>`
+    return `<div class="card selection" data-selector="${escapeHtml(block)}"><h3>${escapeHtml(block)}: ${winner}</h3><p class="muted">${escapeHtml(`${sel.metric} ${sel.operator}; ranked converged first, then by the final value (${sel.direction === "maximize" ? "larger is better" : "smaller is better"}), then by fewer iterations`)}</p><div class="scroll"><table><thead><tr><th>rank</th><th>algorithm</th><th>learner</th><th>converged</th><th>iterations</th><th>final</th><th>ended</th></tr></thead><tbody>${rows}</tbody></table></div></div>`
+  })
+  return `<h2>Algorithm selection</h2>${blocks.join("")}`
+}
+
 /**
  * Renders the report.
  *
@@ -503,6 +521,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
       (l, i) => `<details${i === 0 ? " open" : ""}><summary>${escapeHtml(l.label)}</summary>${configTable(l)}</details>`
     )
     .join("")
+  const selectionHtml = selectionSection(input.results?.selection)
   const sourceText = str(source.text)
   const notes: Array<string> = []
   if (input.results === undefined)
@@ -525,6 +544,7 @@ ${notes.map((n) => `<p class="card muted">${escapeHtml(n)}</p>`).join("")}
 <section class="card meta">${meta.map(([k, v]) => `<div><span>${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join("")}</section>
 <h2>Learners</h2>
 <div class="card scroll"><table><thead><tr><th>learner</th><th>kind</th><th>iterations</th><th>ended</th><th>metric (last)</th><th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
+${selectionHtml}
 <h2>Metric by iteration</h2>
 <div class="grid">${cards}</div>
 <h2>All learners</h2>

@@ -48,6 +48,48 @@ describe("Report", () => {
     assert.deepStrictEqual([...new Set(urls)], ["http://www.w3.org/2000/svg"])
   })
 
+  it("ranks a selector's algorithms, marking the winner", () => {
+    const selection = {
+      pick: {
+        metric: "mse",
+        operator: "<",
+        direction: "minimize" as const,
+        ranking: [
+          {
+            rank: 1,
+            learner: "pick",
+            index: 0,
+            algorithm: "uncertainty",
+            task: "active_learn.uncertainty",
+            stopReason: "criterion_met" as const,
+            converged: true,
+            iterations: 6,
+            final: 0.019,
+            eligible: true
+          },
+          {
+            rank: 2,
+            learner: "pick",
+            index: 1,
+            algorithm: "random",
+            task: "active_learn.random",
+            stopReason: "max_iter" as const,
+            converged: false,
+            iterations: 10,
+            final: 0.027,
+            eligible: true
+          }
+        ],
+        winner: { learner: "pick", index: 0, algorithm: "uncertainty" }
+      }
+    }
+    const html = Report.render(input({ results: { ...resultsOf, selection } }))
+    assert.include(html, "<h2>Algorithm selection</h2>")
+    assert.include(html, "winner: <b>uncertainty</b>")
+    assert.strictEqual(count(html, /<tr class="winner">/g), 1)
+    assert.notInclude(Report.render(input()), "Algorithm selection")
+  })
+
   it("draws a run that is still going (no results.json, a torn journal)", () => {
     const events = smallRun({ finished: false }).events.slice(0, 6)
     const html = Report.render(input({ events, results: undefined, tornLine: true }))
