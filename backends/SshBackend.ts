@@ -26,6 +26,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
@@ -362,6 +363,7 @@ interface HostState {
   readonly slots: Slots.Slots
   readonly lock: Effect.Semaphore
   master: Spawner.Process | undefined
+  watcher: Fiber.RuntimeFiber<void> | undefined
   connected: boolean
   failures: number
   retryAt: number
@@ -435,6 +437,12 @@ const diagnose = (stderr: string, host: HostSpec): { readonly hint: string; read
       retryable: false
     }
   }
+  if (/\bssh: (?:\S+: )?not found|no such file or directory.*ssh/.test(s)) {
+    return {
+      hint: "the ssh program was not found: is the OpenSSH client installed (or is `ssh` set right)?",
+      retryable: false
+    }
+  }
   if (s.includes("could not resolve hostname")) return { hint: "the host name does not resolve", retryable: false }
   if (s.includes("connection refused"))
     return { hint: "the connection was refused (is sshd running on that port?)", retryable: true }
@@ -466,7 +474,6 @@ export const make = (
     const spawner = yield* Spawner.Spawner
     const fs = yield* FileSystem.FileSystem
     const localHost = yield* Host.Host
-    const scope = yield* Effect.scope
     const ssh = config.ssh ?? "ssh"
     const sftp = config.sftp ?? "sftp"
     const grace = config.graceMillis ?? 5000
@@ -488,6 +495,7 @@ export const make = (
       slots: Slots.make(spec.slots),
       lock: Effect.unsafeMakeSemaphore(1),
       master: undefined,
+      watcher: undefined,
       connected: false,
       failures: 0,
       retryAt: 0,
@@ -564,9 +572,15 @@ export const make = (
           }
           return false
         })
+        // Both sides interruptible: a master may be started from a finalizer (to kill what a lost
+        // connection left), where a race's loser would otherwise be waited for, here forever.
         const outcome = yield* Effect.race(
-          Effect.map(ready, (ok) => (ok ? { _tag: "ready" as const } : { _tag: "timeout" as const })),
-          Effect.map(master.exit, (e) => ({ _tag: "exited" as const, stderr: e.stderr, code: e.exitCode }))
+          Effect.interruptible(
+            Effect.map(ready, (ok) => (ok ? { _tag: "ready" as const } : { _tag: "timeout" as const }))
+          ),
+          Effect.interruptible(
+            Effect.map(master.exit, (e) => ({ _tag: "exited" as const, stderr: e.stderr, code: e.exitCode }))
+          )
         )
         if (outcome._tag !== "ready") {
           yield* LocalBackend.terminate(master, 500)
@@ -584,16 +598,17 @@ export const make = (
         h.master = master
         h.connected = true
         h.failures = 0
-        // Watch the master: when it exits (network, sshd restart), the next task reconnects.
-        yield* Effect.forkIn(
+        // Watch the master: when it exits (network, sshd restart), the next task reconnects. A daemon,
+        // not a fiber of the layer's scope: a master may be started while that scope closes (to kill
+        // what a lost connection left), and it ends with its master, which the release always stops.
+        h.watcher = yield* Effect.forkDaemon(
           Effect.flatMap(master.exit, (e) =>
             Effect.sync(() => {
               if (h.master !== master) return
               h.connected = false
               h.lastError = trimText(e.stderr) || `the control master exited (${e.exitCode ?? e.signal})`
             })
-          ),
-          scope
+          )
         )
       })
 
@@ -605,6 +620,8 @@ export const make = (
         yield* Effect.ignore(captured(Args.control(ssh, h.spec.connection, h.socket, "exit"), undefined, 5000))
         yield* LocalBackend.terminate(master, 2000)
         h.master = undefined
+        if (h.watcher !== undefined) yield* Fiber.interrupt(h.watcher)
+        h.watcher = undefined
       })
 
     /** Kills what lost connections left running on a host (best effort). */
@@ -771,6 +788,7 @@ export const make = (
           marker,
           nonce,
           seq: n,
+          runId: inv.runId,
           cwd: inv.cwd,
           env: [...h.spec.env, ...entries(taskOptions?.env), ...entries(inv.env)],
           setup: [...h.spec.setup, ...(taskOptions?.setup ?? [])],
@@ -811,7 +829,7 @@ export const make = (
               if (exit.exitCode === 255 || exit.exitCode === null) {
                 return yield* new TaskError.ConnectionLost({
                   host: h.spec.label,
-                  reason: `ssh failed before the task started: ${trimText(exit.stderr) || "no message"}`
+                  reason: `ssh failed before the task started: ${h.connected ? trimText(exit.stderr) || "no message" : `the control connection is gone (${h.lastError})`}`
                 })
               }
               return yield* new TaskError.SpawnFailed({
@@ -834,7 +852,7 @@ export const make = (
             else if (record === undefined) h.orphans.add(n)
             return yield* new TaskError.ConnectionLost({
               host: h.spec.label,
-              reason: `the connection broke while the task ran${record?.startsWith("running=") ? " (the task was killed)" : record === undefined ? " (its process group will be killed on reconnect)" : ""}: ${trimText(exit.stderr) || `ssh exited with ${exit.exitCode ?? exit.signal}`}`
+              reason: `the connection broke while the task ran${record?.startsWith("running=") ? " (the task was killed)" : record === undefined ? " (its process group will be killed on reconnect)" : ""}: ${h.connected ? trimText(exit.stderr) || `ssh exited with ${exit.exitCode ?? exit.signal}` : `the control connection is gone (${h.lastError})`}`
             })
           })
 
@@ -850,8 +868,8 @@ export const make = (
           (client) =>
             Effect.gen(function* () {
               yield* Effect.race(
-                Deferred.await(pidKnown),
-                Effect.map(client.exit, () => 0)
+                Effect.interruptible(Deferred.await(pidKnown)),
+                Effect.interruptible(Effect.map(client.exit, () => 0))
               )
               yield* reportStart
               const exit = yield* client.exit
@@ -876,7 +894,7 @@ export const make = (
       }).pipe(overall.withSlots(cores), h.slots.withSlots(cores))
     }
 
-    const reap = (placements: ReadonlyArray<Backend.Placement>) =>
+    const reap = (placements: ReadonlyArray<Backend.Placement>, runIds: ReadonlyArray<string> = []) =>
       Effect.gen(function* () {
         const byHost = new Map<HostState, Array<number>>()
         for (const p of placements) {
@@ -884,10 +902,12 @@ export const make = (
           if (h === undefined || p.pgid === undefined) continue
           byHost.set(h, [...(byHost.get(h) ?? []), p.pgid])
         }
+        // With earlier run ids, every host is asked: a task whose start never reached the journal has no placement.
+        const targets = runIds.length > 0 ? hosts : [...byHost.keys()]
         let killed = 0
-        for (const [h, pgids] of byHost) {
+        for (const h of targets) {
           if (Either.isLeft(yield* Effect.either(ensureMaster(h)))) continue
-          const r = yield* Effect.either(remote(h, Script.reap(marker, pgids), 30_000))
+          const r = yield* Effect.either(remote(h, Script.reap(marker, byHost.get(h) ?? [], runIds), 30_000))
           const record = Either.isRight(r) ? recordsIn(r.right.stdout, marker)[0] : undefined
           if (record?.startsWith("reaped=")) killed += Number(record.slice(7))
         }

@@ -29,6 +29,8 @@ export interface LauncherSpec {
   readonly marker: string
   readonly nonce: string
   readonly seq: number
+  /** The run the task belongs to: recorded beside its pid so a resumed run can find it. */
+  readonly runId: string
   readonly cwd: string
   /** In order; later entries override earlier ones. */
   readonly env: ReadonlyArray<readonly [string, string]>
@@ -52,6 +54,7 @@ export const launcher = (spec: LauncherSpec): string => {
     `c=${controlDir(spec.nonce, spec.seq)}`,
     `rose_fail() { printf '%sfail=%s\\n' ${m} "$1" >&2; exit 1; }`,
     `mkdir -p "$c" 2>/dev/null || rose_fail control`,
+    `printf '%s\n' ${quote(spec.runId)} >"$c/run"`,
     `cd ${cwd} 2>/dev/null || { mkdir -p ${cwd} 2>/dev/null && cd ${cwd}; } 2>/dev/null || rose_fail cwd`
   ]
   for (const [name, value] of spec.env) lines.push(`export ${name}=${quote(value)}`)
@@ -121,12 +124,24 @@ export const status = (marker: string, nonce: string, seq: number): string =>
     `else printf '%snone\\n' ${quote(marker)}; fi`
   ].join("\n")}\n`
 
-/** SIGKILL to process groups, reporting how many existed: `reaped=<n>`. */
-export const reap = (marker: string, pgids: ReadonlyArray<number>): string =>
+/**
+ * For a resumed run: SIGKILL to the journaled process groups, and to every task this user's
+ * launchers started for one of the earlier runs and that has not ended (found by the `run` file
+ * beside its pid, whatever layer started it: a task whose start never reached the journal
+ * included). Reports how many groups existed: `reaped=<n>`.
+ */
+export const reap = (marker: string, pgids: ReadonlyArray<number>, runIds: ReadonlyArray<string>): string =>
   `${[
     "n=0",
     `for p in ${pgids.map((p) => String(Math.trunc(p))).join(" ")}; do kill -s KILL -- -"$p" 2>/dev/null && n=$((n+1)); done`,
-    `printf '%sreaped=%s\\n' ${quote(marker)} "$n"`
+    `for d in "\${TMPDIR:-/tmp}"/rose-ssh.*/*; do`,
+    `  [ -s "$d/run" ] && [ -s "$d/pid" ] && [ ! -e "$d/exit" ] || continue`,
+    `  r=$(cat "$d/run")`,
+    "  hit=",
+    `  for id in ${runIds.map(quote).join(" ")}; do [ "$r" = "$id" ] && hit=1; done`,
+    `  [ -n "$hit" ] && kill -s KILL -- -"$(cat "$d/pid")" 2>/dev/null && n=$((n+1))`,
+    "done",
+    `printf '%sreaped=%s\n' ${quote(marker)} "$n"`
   ].join("\n")}\n`
 
 const orphanLines = (nonce: string, seqs: ReadonlyArray<number>) =>

@@ -29,16 +29,19 @@ import { isAlive } from "../support/processes.ts"
 const example = path.resolve(import.meta.dirname, "../../../examples/custom-backend")
 const root = `${os.tmpdir()}/rose-suite-pinned`
 
-suite(
-  "pinned (example plugin)",
-  Pinned.layer({ cpus: [0, 1], nice: 10, grace: 0.5 }).pipe(Layer.provide(Platform.layer)),
-  {
-    root,
-    concurrency: 2,
-    killSeconds: 5,
-    alive: (pid) => Effect.sync(() => isAlive(pid))
-  }
-)
+/**
+ * The example imports `rose-ts` as a user would (the built package's types); the suite uses the
+ * sources'. They are the same service; the cast only bridges the two copies of its type.
+ */
+const pinned = (config: Pinned.PinnedConfig) =>
+  Pinned.layer(config).pipe(Layer.provide(Platform.layer)) as unknown as Layer.Layer<Backend.Backend>
+
+suite("pinned (example plugin)", pinned({ cpus: [0, 1], nice: 10, grace: 0.5 }), {
+  root,
+  concurrency: 2,
+  killSeconds: 5,
+  alive: (pid) => Effect.sync(() => isAlive(pid))
+})
 
 /** Runs a loaded program with the built-in plugin and the program's own plugins, as `rose run` does. */
 const runWithPlugins = (program: Program.Program, here: string, out: string) =>
@@ -85,7 +88,7 @@ describe("the pinned example plugin", () => {
         assert.include(["0", "1"], cpus, "one CPU each")
       }
       assert.notStrictEqual(seen[0]![0], seen[1]![0], "two tasks at once never share a CPU")
-    }).pipe(Effect.provide(Pinned.layer({ cpus: [0, 1], nice: 10 }).pipe(Layer.provide(Platform.layer))))
+    }).pipe(Effect.provide(pinned({ cpus: [0, 1], nice: 10 })))
   )
 
   it.live("pinned.rose runs through the plugin loader and the registry", () =>

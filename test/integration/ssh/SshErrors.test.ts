@@ -13,8 +13,10 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import * as SshBackend from "../../../backends/SshBackend.ts"
 import type * as Backend from "../../../core/Backend.ts"
 import * as TaskError from "../../../core/TaskError.ts"
@@ -85,6 +87,14 @@ describe("ssh backend: connection errors are clear when the layer is built", () 
       assert.include(e.message, "127.0.0.9")
       assert.include(e.message, "refused")
       assert.isTrue(e.retryable)
+    })
+  )
+
+  it.live("no ssh program", () =>
+    Effect.gen(function* () {
+      const e = yield* buildError(direct({ ssh: "/nonexistent/bin/ssh" }))
+      assert.include(e.message, "the ssh program was not found")
+      assert.isFalse(e.retryable)
     })
   )
 
@@ -168,6 +178,46 @@ describe("ssh backend: tasks", () => {
           })
         )
       })
+  )
+
+  it.live("resume: reap kills what an earlier process left running, by journaled pgid and by run id", () =>
+    Effect.gen(function* () {
+      const dir = tmp()
+      // The "earlier process": its layer starts three tasks, then loses its connection and is never
+      // released, as if rose had been killed.
+      const abandoned = yield* Scope.make()
+      const earlier = Context.get(
+        yield* Layer.build(SshBackend.layer(direct()).pipe(Layer.provide(Platform.layer))).pipe(
+          Scope.extend(abandoned)
+        ),
+        SshBackend.SshBackend
+      )
+      const start = (k: number, runId: string) =>
+        Effect.gen(function* () {
+          const inv = invocation(dir, ["sh", "-c", `echo $$ > ../left-${k}.pid; sleep 300`], { runId })
+          fs.mkdirSync(inv.cwd, { recursive: true })
+          yield* Effect.forkDaemon(Effect.ignore(earlier.run(inv)))
+          const text = yield* Effect.promise(() => waitForFile(`${dir}/left-${k}.pid`, (t) => t.trim().length > 0, 60))
+          return Number(text.trim())
+        })
+      const journaled = yield* start(0, "run-a")
+      const unjournaled = yield* start(1, "run-a")
+      const other = yield* start(2, "run-b")
+      process.kill(-earlier.hosts()[0]!.masterPid!, "SIGKILL")
+      yield* Effect.sleep("1 second")
+      assert.deepStrictEqual([journaled, unjournaled, other].filter(isAlive), [journaled, unjournaled, other])
+      // The resumed run's process: the pgid its journal has, and the earlier run's id.
+      const killed = yield* withBackend(direct(), (ssh) => ssh.reap([{ host, pgid: journaled }], ["run-a"]))
+      assert.isAtLeast(killed, 2)
+      const deadline = Date.now() + 10_000
+      while ((isAlive(journaled) || isAlive(unjournaled)) && Date.now() < deadline) yield* Effect.sleep("100 millis")
+      assert.isFalse(isAlive(journaled), "killed by its journaled pgid")
+      assert.isFalse(isAlive(unjournaled), "killed by its run id (its start never reached the journal)")
+      assert.isTrue(isAlive(other), "another run's task was left alone")
+      // Clean up what the "dead" process left: its release kills its own tasks.
+      yield* Scope.close(abandoned, Exit.void)
+      assert.isFalse(isAlive(other))
+    })
   )
 
   it.live("a task's own exit 255 is its exit code, not a lost connection", () =>

@@ -2,7 +2,7 @@
  * The SSH backend's launcher and quoting, run by the local /bin/sh exactly as a remote one would
  * run them (the launcher is a plain POSIX script read on stdin).
  */
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
@@ -40,6 +40,7 @@ describe("ssh launcher", () => {
       marker,
       nonce: `t${process.pid}`,
       seq: 1,
+      runId: "run-1",
       cwd,
       env: [
         ["ROSE_X", "it's $HOME"],
@@ -57,13 +58,14 @@ describe("ssh launcher", () => {
     assert.strictEqual(records[2], `${marker}exit=7`)
     const control = `${dir}/rose-ssh.t${process.pid}/1`
     assert.strictEqual(fs.readFileSync(`${control}/exit`, "utf8"), "7\n")
+    assert.strictEqual(fs.readFileSync(`${control}/run`, "utf8"), "run-1\n")
     assert.strictEqual(fs.readFileSync(`${control}/pid`, "utf8").trim(), records[1]!.split("=")[1])
     assert.isFalse(fs.existsSync(`${control}/exit.tmp`))
   })
 
   it("a missing command is told from a task's exit 127", () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
-    const base = { marker, nonce: `n${process.pid}`, cwd: dir, env: [], setup: [] }
+    const base = { marker, nonce: `n${process.pid}`, runId: "r", cwd: dir, env: [], setup: [] }
     const missing = spawnSync("/bin/sh", ["-s"], {
       input: Script.launcher({ ...base, seq: 1, argv: ["no-such-command-rose", "x"] }),
       encoding: "utf8",
@@ -91,12 +93,52 @@ describe("ssh launcher", () => {
     // Cancelled before it started: the launcher exits without starting the task.
     spawnSync("/bin/sh", ["-s"], { input: Script.kill("k", 1, 100), env })
     const r = spawnSync("/bin/sh", ["-s"], {
-      input: Script.launcher({ marker, nonce: "k", seq: 1, cwd: dir, env: [], setup: [], argv: ["touch", "ran"] }),
+      input: Script.launcher({
+        marker,
+        nonce: "k",
+        seq: 1,
+        runId: "r",
+        cwd: dir,
+        env: [],
+        setup: [],
+        argv: ["touch", "ran"]
+      }),
       encoding: "utf8",
       env
     })
     assert.strictEqual(r.status, 130)
     assert.isFalse(fs.existsSync(`${dir}/ran`))
+  })
+
+  it("reap kills an earlier run's tasks found by their run file, and only those", async () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
+    const env = { ...process.env, TMPDIR: dir }
+    const start = (seq: number, runId: string) => {
+      const child = spawn("/bin/sh", ["-s"], { env, stdio: ["pipe", "ignore", "ignore"], detached: true })
+      child.stdin.end(
+        Script.launcher({ marker, nonce: "old", seq, runId, cwd: dir, env: [], setup: [], argv: ["sleep", "300"] })
+      )
+      return child
+    }
+    const launchers = [start(1, "run-old"), start(2, "run-other")]
+    const pidFile = (seq: number) => `${dir}/rose-ssh.old/${seq}/pid`
+    const deadline = Date.now() + 10_000
+    while (!(fs.existsSync(pidFile(1)) && fs.existsSync(pidFile(2))) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const [p1, p2] = [1, 2].map((k) => Number(fs.readFileSync(pidFile(k), "utf8")))
+    const alive = (pid: number) => spawnSync("kill", ["-0", String(pid)]).status === 0
+    try {
+      const r = spawnSync("/bin/sh", ["-s"], { input: Script.reap(marker, [], ["run-old"]), encoding: "utf8", env })
+      assert.include(r.stdout, `${marker}reaped=1`)
+      const until = Date.now() + 5000
+      while (alive(p1!) && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+      assert.isFalse(alive(p1!), "the earlier run's task was killed")
+      assert.isTrue(alive(p2!), "another run's task was left alone")
+    } finally {
+      for (const l of launchers) l.kill("SIGKILL")
+      spawnSync("kill", ["-s", "KILL", "--", `-${p1}`, `-${p2}`])
+    }
   })
 
   it("ssh options: strict host key checking on by default, paths with spaces quoted, the master's socket", () => {
