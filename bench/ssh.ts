@@ -135,7 +135,8 @@ export const runSshBench = async (options: { readonly tasks?: number; readonly c
   const results: Array<{ method: string; setupMs: number; wallMs: number }> = []
 
   // The floor: a master opened here, then bare commands over it.
-  const socket = `${fs.mkdtempSync("/tmp/rose-bench-cm-")}/s`
+  const socketDir = fs.mkdtempSync("/tmp/rose-bench-cm-")
+  const socket = `${socketDir}/s`
   const master = cp.spawn(
     "ssh",
     [
@@ -169,6 +170,7 @@ export const runSshBench = async (options: { readonly tasks?: number; readonly c
   } finally {
     cp.spawnSync("ssh", ["-F", config, "-o", `ControlPath=${socket}`, "-O", "exit", host], { stdio: "ignore" })
     master.kill("SIGKILL")
+    fs.rmSync(socketDir, { recursive: true, force: true })
   }
 
   fs.mkdirSync(`${dir}/backend`)

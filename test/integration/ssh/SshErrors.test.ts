@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -26,7 +26,15 @@ import { pgrepLocal, requireSshd } from "./sshd.ts"
 
 const sshd = await requireSshd()
 const host = sshd.hosts[0]!
-const tmp = () => fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-err-`)
+const made: Array<string> = []
+const tmp = () => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-err-`)
+  made.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+})
 
 const direct = (overrides: Partial<SshBackend.Config> = {}): SshBackend.Config => ({
   hosts: [host],

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -27,7 +27,15 @@ const sshd = await requireSshd()
 const tasksDir = path.resolve(import.meta.dirname, "../../../examples/parallel-learners/tasks")
 const roots = sshd.hosts.map((_, i) => `/tmp/rose-ssh-h${i + 1}`)
 const pool = sshd.hosts.map((host, i) => ({ host, root: roots[i]! }))
-const tmp = () => fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-run-`)
+const made: Array<string> = []
+const tmp = () => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-run-`)
+  made.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+})
 const events = (runDir: string) => Event.parseJournal(fs.readFileSync(`${runDir}/events.jsonl`, "utf8")).events
 
 /** The host's sshd log from `offset` on. */
