@@ -17,10 +17,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as LocalBackend from "../backends/LocalBackend.ts"
-import * as Rose from "../core/Rose.ts"
-import * as Runner from "../core/Runner.ts"
-import * as Platform from "../runtime/Platform.ts"
+import type * as Lib from "../index.ts"
+
+// The built library (dist/, what users and the rose command run), not the sources through tsx,
+// whose transform adds a helper call to every closure.
+const dist = new URL("../dist/index.js", import.meta.url)
+if (!fs.existsSync(dist)) throw new Error("dist/index.js is missing: run npm run build (npm install does)")
+const { LocalBackend, Rose, Runner, Runtime } = (await import(dist.href)) as typeof Lib
+const Platform = Runtime.Platform
 
 const [kind, learnersArg, iterationsArg, concurrencyArg] = process.argv.slice(2)
 const learners = Number(learnersArg)

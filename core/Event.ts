@@ -254,6 +254,21 @@ export const toJsonLine = (event: Event): string => {
   return JSON.stringify({ v, seq, ts, type: _tag, runId, ...rest })
 }
 
+/**
+ * `toJsonLine` for an event stamped from a draft, without copying the event: the draft (whose first
+ * key is `_tag`, as every draft the runner writes) is serialised and its `_tag` swapped for the
+ * stamp. Falls back to `toJsonLine` for a draft of another shape.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const draftToJsonLine = (draft: Draft, event: Event): string => {
+  const body = JSON.stringify(draft)
+  const head = `{"_tag":"${draft._tag}"`
+  if (!body.startsWith(head)) return toJsonLine(event)
+  return `{"v":1,"seq":${event.seq},"ts":"${event.ts}","type":"${draft._tag}","runId":${JSON.stringify(event.runId)}${body.slice(head.length)}`
+}
+
 const decodeEvent = Schema.decodeUnknownEither(Event)
 
 /**

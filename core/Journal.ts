@@ -24,6 +24,8 @@ export interface Journal {
   readonly append: (line: string) => Effect.Effect<void>
   /** Appends a line without waiting (order with `append` is kept). */
   readonly post: (line: string) => Effect.Effect<void>
+  /** `post`, called outside an Effect. */
+  readonly postSync: (line: string) => void
 }
 
 interface Entry {
@@ -83,6 +85,9 @@ export const make = (
       post: (line) =>
         Effect.sync(() => {
           queue.unsafeOffer({ line, written: undefined })
-        })
+        }),
+      postSync: (line) => {
+        queue.unsafeOffer({ line, written: undefined })
+      }
     }
   })

@@ -20,6 +20,10 @@ export interface RunEnv {
   readonly post: (draft: Event.Draft) => Effect.Effect<void>
   /** Publishes an event and waits until the journal has written it. */
   readonly record: (draft: Event.Draft) => Effect.Effect<void>
+  /** `post` without the Effect around it, for the hot path of in-process tasks. */
+  readonly postSync: (draft: Event.Draft) => void
+  /** The run's clock, read synchronously (the test clock in tests). */
+  readonly now: () => number
   readonly backendFor: (task: Task.TaskDef) => Backend.Service
 }
 

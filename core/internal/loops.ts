@@ -38,9 +38,7 @@ export const step = (
   iteration: number,
   instance?: Instance
 ) =>
-  Effect.gen(function* () {
-    const task = ls.def.tasks.get(name)!
-    const out = yield* runTask(env, ls, task, iteration, record.results, instance)
+  Effect.map(runTask(env, ls, ls.def.tasks.get(name)!, iteration, record.results, instance), (out) => {
     const key = instance?.name ?? name
     record.config[key] = out.config
     if (out.state !== undefined) record.state[key] = { ...out.state }

@@ -14,6 +14,7 @@ import type * as Backend from "../Backend.ts"
 import * as CommandLine from "../CommandLine.ts"
 import type * as IterationState from "../IterationState.ts"
 import * as Json from "../Json.ts"
+import type * as Learner from "../Learner.ts"
 import * as Metric from "../Metric.ts"
 import * as RunDir from "../RunDir.ts"
 import type * as Task from "../Task.ts"
@@ -176,7 +177,7 @@ export const runTask = (
   results: { readonly [task: string]: unknown },
   instance: Instance = {}
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const name = instance.name ?? task.name
     const replayed = ls.replay !== undefined && ls.replay.iteration === iteration ? ls.replay.configs[name] : undefined
     const base =
@@ -193,41 +194,42 @@ export const runTask = (
               .result()
           )
     if (Either.isLeft(resolved)) {
-      return yield* new TaskAttemptError({
-        task: name,
-        iteration,
-        attempt: 1,
-        error: resolved.left,
-        exitCode: null,
-        stderrTail: ""
-      })
+      return Effect.fail(
+        new TaskAttemptError({
+          task: name,
+          iteration,
+          attempt: 1,
+          error: resolved.left,
+          exitCode: null,
+          stderrTail: ""
+        })
+      )
     }
     const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
-    let attempt = 1
-    while (true) {
-      const outcome = yield* Effect.either(
-        runAttempt(env, ls, task, iteration, attempt, prepared, results, name, instance)
+    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError> =>
+      runAttempt(env, ls, task, iteration, attempt, prepared, results, name, instance).pipe(
+        Effect.catchAll((failure) =>
+          attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
+            ? Effect.fail(failure)
+            : Effect.gen(function* () {
+                const delayMs = yield* backoffMillis(task.retry, attempt, env.now())
+                yield* env.post({
+                  _tag: "task_retried",
+                  learner: ls.ref,
+                  iteration,
+                  task: name,
+                  ...instance.fields,
+                  attempt,
+                  nextAttempt: attempt + 1,
+                  delayMs,
+                  reason: failure.error.message
+                })
+                yield* Effect.sleep(Duration.millis(delayMs))
+                return yield* attemptFrom(attempt + 1)
+              })
+        )
       )
-      if (Either.isRight(outcome)) return outcome.right
-      const failure = outcome.left
-      if (attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)) {
-        return yield* failure
-      }
-      const delayMs = yield* backoffMillis(task.retry, attempt, yield* Clock.currentTimeMillis)
-      yield* env.post({
-        _tag: "task_retried",
-        learner: ls.ref,
-        iteration,
-        task: name,
-        ...instance.fields,
-        attempt,
-        nextAttempt: attempt + 1,
-        delayMs,
-        reason: failure.error.message
-      })
-      yield* Effect.sleep(Duration.millis(delayMs))
-      attempt++
-    }
+    return attemptFrom(1)
   })
 
 const failureOf = (error: TaskError.TaskError) => {
@@ -246,6 +248,33 @@ const failureOf = (error: TaskError.TaskError) => {
   return out
 }
 
+/** Records a failed attempt (`task_failed`, awaited) and fails with it. */
+const failAttempt = (
+  env: RunEnv,
+  base: {
+    readonly learner: Learner.LearnerRef
+    readonly iteration: number
+    readonly task: string
+    readonly attempt: number
+  },
+  error: TaskError.TaskError,
+  durationMs: number,
+  placement: Backend.Placement = {}
+): Effect.Effect<never, TaskAttemptError> =>
+  Effect.zipRight(
+    env.record({ _tag: "task_failed", ...base, ...placementFields(placement), durationMs, error: failureOf(error) }),
+    Effect.fail(
+      new TaskAttemptError({
+        task: base.task,
+        iteration: base.iteration,
+        attempt: base.attempt,
+        error,
+        exitCode: error._tag === "TaskFailed" ? error.exitCode : null,
+        stderrTail: error._tag === "TaskFailed" ? error.stderrTail : ""
+      })
+    )
+  )
+
 const runAttempt = (
   env: RunEnv,
   ls: LearnerState,
@@ -257,8 +286,34 @@ const runAttempt = (
   name: string,
   instance: Instance
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
+  task.binding._tag === "InProcess" && instance.before === undefined
+    ? runInProcess(
+        env,
+        ls,
+        task,
+        iteration,
+        attempt,
+        prepared,
+        results,
+        name,
+        instance,
+        instance.context?.(attempt) ?? {}
+      )
+    : runExec(env, ls, task, iteration, attempt, prepared, results, name, instance)
+
+const runExec = (
+  env: RunEnv,
+  ls: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  attempt: number,
+  prepared: Prepared,
+  results: { readonly [task: string]: unknown },
+  name: string,
+  instance: Instance
+): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
-    const base = { learner: ls.ref, iteration, task: name, ...instance.fields, attempt }
+    const base = { learner: ls.ref, iteration, task: name, attempt, ...instance.fields }
     // Durations run from the task's real start (after any wait for a slot) to its exit, so
     // task_started's ts plus durationMs is when it ended, whatever the recording latency.
     let startedAt: number | undefined
@@ -267,28 +322,12 @@ const runAttempt = (
       startedAt === undefined ? 0 : (endedAt ?? now) - startedAt
     )
     const fail = (error: TaskError.TaskError, placement: Backend.Placement = {}) =>
-      Effect.gen(function* () {
-        yield* env.record({
-          _tag: "task_failed",
-          ...base,
-          ...placementFields(placement),
-          durationMs: yield* duration,
-          error: failureOf(error)
-        })
-        return yield* new TaskAttemptError({
-          task: name,
-          iteration,
-          attempt,
-          error,
-          exitCode: error._tag === "TaskFailed" ? error.exitCode : null,
-          stderrTail: error._tag === "TaskFailed" ? error.stderrTail : ""
-        })
-      })
+      Effect.flatMap(duration, (ms) => failAttempt(env, base, error, ms, placement))
     const binding = task.binding
     if (instance.before !== undefined) yield* instance.before(attempt).pipe(Effect.catchAll((error) => fail(error)))
     const extra = instance.context?.(attempt) ?? {}
     if (binding._tag === "InProcess") {
-      return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, fail, name, instance, extra)
+      return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, name, instance, extra)
     }
     const backend = env.backendFor(task)
     const workspace = backend.workspace(env.runDir, env.runId, ls.ref)
@@ -515,6 +554,22 @@ const buildCommand = (
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
 
+/** Calls a user function, turning what it throws into a value (not Effect code: the caller is). */
+const call = <A>(
+  f: () => A
+): { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown } => {
+  try {
+    return { ok: true, value: f() }
+  } catch (error) {
+    return { ok: false, error }
+  }
+}
+
+/**
+ * An in-process task: the function runs in this process. This is the hot path of learners made of
+ * in-process tasks, so a function that returns a plain value is called, timed and recorded without
+ * any Effect in between; promises and Effects take the general route.
+ */
 const runInProcess = (
   env: RunEnv,
   ls: LearnerState,
@@ -523,17 +578,16 @@ const runInProcess = (
   attempt: number,
   prepared: Prepared,
   results: { readonly [task: string]: unknown },
-  fail: (error: TaskError.TaskError) => Effect.Effect<never, TaskAttemptError>,
   name: string,
   instance: Instance,
   extra: Pick<Task.TaskContext, "model" | "prediction" | "experience">
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const binding = task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
-    const base = { learner: ls.ref, iteration, task: name, ...instance.fields, attempt }
-    const started = yield* Clock.currentTimeMillis
-    // No process, no pid: nothing a resume needs from these two events, so they are not awaited.
-    yield* env.post({ _tag: "task_started", ...base, config: prepared.config })
+    // Literals with any spread last: a spread followed by more keys is several times slower in V8,
+    // and this runs for every task.
+    const base = { learner: ls.ref, iteration, task: name, attempt, ...instance.fields }
+    const started = env.now()
     // Most functions never look at their abort signal: make one only when asked for.
     let controller: AbortController | undefined
     const ctx = taskContext(
@@ -553,41 +607,67 @@ const runInProcess = (
     )
     const toError = (e: unknown) =>
       new TaskError.TaskFunctionError({ task: name, what: `the function ${binding.name}`, reason: errorText(e) })
-    const run: Effect.Effect<unknown, TaskError.TaskFunctionError> = Effect.try({
-      try: () => binding.fn(ctx),
-      catch: toError
-    }).pipe(
-      Effect.flatMap((result): Effect.Effect<unknown, TaskError.TaskFunctionError> => {
-        if (binding.effect) {
-          return (result as Effect.Effect<unknown, unknown>).pipe(
-            Effect.mapError(toError),
-            Effect.catchAllDefect((d) => Effect.fail(toError(d)))
-          )
-        }
-        if (!isThenable(result)) return Effect.succeed(result)
-        return Effect.async<unknown, TaskError.TaskFunctionError>((resume) => {
-          result.then(
-            (value) => resume(Effect.succeed(value)),
-            (e: unknown) => resume(Effect.fail(toError(e)))
-          )
-          return Effect.sync(() => controller?.abort())
-        })
+    const fail = (error: TaskError.TaskError) => failAttempt(env, base, error, env.now() - started)
+    const output = (value: unknown): TaskOutput => {
+      const state = Json.isObject(value) ? toJsonObject(value) : undefined
+      return { attempt, config: prepared.config, state, value, stdout: "" }
+    }
+    const result = call(() => binding.fn(ctx))
+    if (!result.ok) return fail(toError(result.error))
+    const value = result.value
+    // A function that returned a plain value ran and ended within this call: nothing could have
+    // watched it run, and its iteration's iteration_completed records its config and state. Only
+    // functions that go on (a promise, an Effect) get task_started and task_finished; none of these
+    // events is awaited (no process, no pid: nothing a resume needs).
+    if (!binding.effect && !isThenable(value)) return Effect.succeed(output(value))
+    env.postSync({
+      _tag: "task_started",
+      learner: ls.ref,
+      iteration,
+      task: name,
+      attempt,
+      config: prepared.config,
+      ...instance.fields
+    })
+    const finish = (v: unknown): TaskOutput => {
+      env.postSync({
+        _tag: "task_finished",
+        learner: ls.ref,
+        iteration,
+        task: name,
+        attempt,
+        exitCode: 0,
+        durationMs: env.now() - started,
+        ...instance.fields
       })
-    )
+      return output(v)
+    }
+    let pending: Effect.Effect<unknown, TaskError.TaskFunctionError>
+    if (binding.effect) {
+      pending = (value as Effect.Effect<unknown, unknown>).pipe(
+        Effect.mapError(toError),
+        Effect.catchAllDefect((d) => Effect.fail(toError(d)))
+      )
+    } else {
+      const promise = value as PromiseLike<unknown>
+      pending = Effect.async<unknown, TaskError.TaskFunctionError>((resume) => {
+        promise.then(
+          (v) => resume(Effect.succeed(v)),
+          (e: unknown) => resume(Effect.fail(toError(e)))
+        )
+        return Effect.sync(() => controller?.abort())
+      })
+    }
     const bounded =
       task.timeoutMillis === undefined
-        ? run
-        : run.pipe(
+        ? pending
+        : pending.pipe(
             Effect.timeoutFail({
               duration: Duration.millis(task.timeoutMillis),
               onTimeout: () => new TaskError.TaskTimedOut({ task: name, timeoutMillis: task.timeoutMillis! })
             })
           )
-    const value = yield* bounded.pipe(Effect.catchAll((e) => fail(e)))
-    const now = yield* Clock.currentTimeMillis
-    yield* env.post({ _tag: "task_finished", ...base, exitCode: 0, durationMs: now - started })
-    const state = Json.isObject(value) ? toJsonObject(value) : undefined
-    return { attempt, config: prepared.config, state, value, stdout: "" }
+    return bounded.pipe(Effect.matchEffect({ onFailure: fail, onSuccess: (v) => Effect.sync(() => finish(v)) }))
   })
 
 /** Keeps what survives JSON (functions, undefined and non-finite numbers are dropped). */
