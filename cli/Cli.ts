@@ -20,7 +20,6 @@ import * as Learner from "../core/Learner.ts"
 import * as Plan from "../core/Plan.ts"
 import * as Version from "../core/Version.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
-import * as Dsl from "../dsl/Dsl.ts"
 import * as DslFormat from "../dsl/Format.ts"
 import { CliExit, fail } from "./Exit.ts"
 import * as Input from "./Input.ts"
@@ -33,6 +32,18 @@ import * as Term from "./Term.ts"
 const loadRun: Effect.Effect<typeof Run> = Effect.promise(() => import("./Run.ts"))
 const loadReport: Effect.Effect<typeof import("../plugins/Report.ts")> = Effect.promise(
   () => import("../plugins/Report.ts")
+)
+
+const pluginOption = Options.text("plugin").pipe(
+  Options.withDescription(
+    "load a plugin module (a path relative to the current directory, or a package name); repeatable"
+  ),
+  Options.repeated
+)
+
+const trackerOption = Options.text("tracker").pipe(
+  Options.withDescription("attach a tracker kind (csv: <run>/metrics.csv, or a plugin's); repeatable"),
+  Options.repeated
 )
 
 const forceOption = Options.boolean("force").pipe(
@@ -70,7 +81,9 @@ const runCommand = Command.make(
       Options.withDescription("continue this run directory with FILE instead of starting a new run (see rose resume)"),
       Options.optional
     ),
-    force: forceOption
+    force: forceOption,
+    plugin: pluginOption,
+    tracker: trackerOption
   },
   (o) =>
     Effect.gen(function* () {
@@ -87,6 +100,8 @@ const runCommand = Command.make(
         maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
         json: o.json,
         fsync: o.fsync,
+        plugins: o.plugin,
+        trackers: o.tracker,
         resume:
           resume === undefined ? undefined : { runDir: NodePath.resolve(resume), force: o.force, explainOnly: false }
       })
@@ -102,14 +117,13 @@ const format = Options.choice("format", ["text", "json"]).pipe(
   Options.withDefault("text" as const)
 )
 
-const checkOne = (path: string, color: boolean) =>
+const checkOne = (path: string, color: boolean, plugins: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     if (Input.isRoseFile(path)) {
-      const { absolute, text } = yield* Input.read(path)
-      const { diagnostics } = Dsl.check(text, Input.dslOptions(path, absolute))
+      const { text, diagnostics } = yield* Input.checkRose(path, { plugins })
       return { path, text, diagnostics, problem: undefined as string | undefined }
     }
-    const loaded = yield* Effect.either(Input.load(path, { color }))
+    const loaded = yield* Effect.either(Input.load(path, { color, plugins }))
     return {
       path,
       text: "",
@@ -127,31 +141,34 @@ const checkOne = (path: string, color: boolean) =>
     )
   )
 
-const checkCommand = Command.make("check", { files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)), format }, (o) =>
-  Effect.gen(function* () {
-    const out = Term.stdout()
-    const err = Term.stderr()
-    const results = yield* Effect.forEach(o.files, (f) => checkOne(f, err.color))
-    const failed = results.some((r) => r.problem !== undefined || Diagnostic.hasErrors(r.diagnostics))
-    if (o.format === "json") {
-      const json = results.map((r) => ({
-        file: r.path,
-        ok: r.problem === undefined && !Diagnostic.hasErrors(r.diagnostics),
-        diagnostics: r.diagnostics.map((d) => Diagnostic.toJson(d, r.path)),
-        ...(r.problem === undefined ? {} : { error: r.problem })
-      }))
-      out.write(`${JSON.stringify(json, null, 2)}\n`)
-    } else {
-      for (const r of results) {
-        if (r.problem !== undefined) err.write(`${r.problem}\n`)
-        else if (r.diagnostics.length > 0) {
-          err.write(`${Input.formatDiagnostics(r.diagnostics, r.text, r.path, err.color)}\n`)
-          if (!Diagnostic.hasErrors(r.diagnostics)) out.write(`${r.path}: ok (with warnings)\n`)
-        } else out.write(`${r.path}: ok\n`)
+const checkCommand = Command.make(
+  "check",
+  { files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)), format, plugin: pluginOption },
+  (o) =>
+    Effect.gen(function* () {
+      const out = Term.stdout()
+      const err = Term.stderr()
+      const results = yield* Effect.forEach(o.files, (f) => checkOne(f, err.color, o.plugin))
+      const failed = results.some((r) => r.problem !== undefined || Diagnostic.hasErrors(r.diagnostics))
+      if (o.format === "json") {
+        const json = results.map((r) => ({
+          file: r.path,
+          ok: r.problem === undefined && !Diagnostic.hasErrors(r.diagnostics),
+          diagnostics: r.diagnostics.map((d) => Diagnostic.toJson(d, r.path)),
+          ...(r.problem === undefined ? {} : { error: r.problem })
+        }))
+        out.write(`${JSON.stringify(json, null, 2)}\n`)
+      } else {
+        for (const r of results) {
+          if (r.problem !== undefined) err.write(`${r.problem}\n`)
+          else if (r.diagnostics.length > 0) {
+            err.write(`${Input.formatDiagnostics(r.diagnostics, r.text, r.path, err.color)}\n`)
+            if (!Diagnostic.hasErrors(r.diagnostics)) out.write(`${r.path}: ok (with warnings)\n`)
+          } else out.write(`${r.path}: ok\n`)
+        }
       }
-    }
-    if (failed) return yield* new CliExit({ code: 2, message: undefined })
-  })
+      if (failed) return yield* new CliExit({ code: 2, message: undefined })
+    })
 ).pipe(Command.withDescription("Check files without running them; exits 2 if any has an error."))
 
 const planText = (plan: Plan.Plan, color: boolean): string => {
@@ -197,7 +214,8 @@ const planCommand = Command.make(
       Options.withDescription("iterations to show per learner (default: max_iter, or 20 without one)"),
       Options.optional
     ),
-    format
+    format,
+    plugin: pluginOption
   },
   (o) =>
     Effect.gen(function* () {
@@ -205,7 +223,7 @@ const planCommand = Command.make(
       const err = Term.stderr()
       const iterations = Option.getOrUndefined(o.iterations)
       if (iterations !== undefined && iterations < 1) return yield* fail(2, "--iterations must be at least 1")
-      const loaded = yield* Input.load(o.file, { color: err.color }).pipe(
+      const loaded = yield* Input.load(o.file, { color: err.color, plugins: o.plugin }).pipe(
         Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
       )
       const plan = Plan.make(loaded.program, { iterations })
@@ -330,7 +348,9 @@ const resumeCommand = Command.make(
       Options.optional
     ),
     json: Options.boolean("json").pipe(Options.withDescription("as for rose run")),
-    fsync: Options.boolean("fsync").pipe(Options.withDescription("as for rose run"))
+    fsync: Options.boolean("fsync").pipe(Options.withDescription("as for rose run")),
+    plugin: pluginOption,
+    tracker: trackerOption
   },
   (o) =>
     Effect.gen(function* () {
@@ -365,6 +385,8 @@ const resumeCommand = Command.make(
         maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
         json: o.json,
         fsync: o.fsync,
+        plugins: o.plugin,
+        trackers: o.tracker,
         resume: { runDir: dir, force: o.force, explainOnly: o.explain }
       })
     }).pipe(Effect.scoped)

@@ -9,15 +9,19 @@
  */
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
+import * as NodePlatformPath from "@effect/platform-node/NodePath"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import type * as Program from "../core/Program.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
 import * as Dsl from "../dsl/Dsl.ts"
+import * as Builtin from "../plugins/Builtin.ts"
+import * as Loader from "../plugins/Loader.ts"
 import type * as Plugin from "../plugins/Plugin.ts"
-import { isPlugin } from "../plugins/Plugin.ts"
 import * as ModuleLoader from "../runtime/ModuleLoader.ts"
+import * as NodeModuleLoader from "../runtime/NodeModuleLoader.ts"
 
 /**
  * @since 0.1.0
@@ -47,7 +51,55 @@ export interface Loaded {
   readonly kind: "rose" | "module"
   readonly text: string
   readonly program: Program.Program
+  /** The program's plugins (its `plugin` lines, or `Rose.program({ plugins })`) and `--plugin`s. */
+  readonly plugins: ReadonlyArray<Plugin.Plugin>
 }
+
+/**
+ * What loading may add: plugin modules from the command line (`--plugin PATH`, relative to the
+ * current directory).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoadOptions {
+  readonly color: boolean
+  readonly plugins?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The backend kinds a file may name: the built-in ones and its plugins'.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const backendKinds = (plugins: ReadonlyArray<Plugin.Plugin>): ReadonlyArray<string> => [
+  ...Object.keys(Builtin.plugin.backends),
+  ...plugins.flatMap((p) => Object.keys(p.backends ?? {}))
+]
+
+/**
+ * Loads plugin modules (the program's, relative to its file; the command line's, relative to the
+ * current directory), reporting every one that fails.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const loadPluginModules = (
+  file: string,
+  requests: ReadonlyArray<Loader.Request>
+): Effect.Effect<ReadonlyArray<Plugin.Plugin>, InputError> =>
+  requests.length === 0
+    ? Effect.succeed([])
+    : Loader.loadAll(requests).pipe(
+        Effect.provide(Layer.merge(NodeModuleLoader.layer, NodePlatformPath.layer)),
+        Effect.mapError(
+          (errors) => new InputError({ file, text: errors.map((e) => `${file}: ${e.message}`).join("\n") })
+        )
+      )
+
+const cliPlugins = (extra: ReadonlyArray<string> | undefined): ReadonlyArray<Loader.Request> =>
+  (extra ?? []).map((specifier) => ({ specifier, relativeTo: process.cwd() }))
 
 /**
  * @since 0.1.0
@@ -189,7 +241,7 @@ export const loadModule = (file: string, absolute: string): Effect.Effect<Progra
  * @since 0.1.0
  * @category loading
  */
-export const load = (file: string, options: { readonly color: boolean }): Effect.Effect<Loaded, InputError> =>
+export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, InputError> =>
   Effect.gen(function* () {
     const rose = isRoseFile(file)
     if (!rose && !moduleExtensions.test(file)) {
@@ -199,8 +251,14 @@ export const load = (file: string, options: { readonly color: boolean }): Effect
       })
     }
     const { absolute, text } = yield* read(file)
+    const here = NodePath.dirname(absolute)
     if (rose) {
-      const compiled = Dsl.compile(text, dslOptions(file, absolute))
+      // Plugins first: the backend kinds they add are names the file may use.
+      const plugins = yield* loadPluginModules(file, [
+        ...Dsl.pluginPaths(text, { here }).map((specifier) => ({ specifier, relativeTo: here })),
+        ...cliPlugins(options.plugins)
+      ])
+      const compiled = Dsl.compile(text, { ...dslOptions(file, absolute), backendKinds: backendKinds(plugins) })
       if (Either.isLeft(compiled)) {
         return yield* new InputError({
           file,
@@ -209,38 +267,41 @@ export const load = (file: string, options: { readonly color: boolean }): Effect
           source: text
         })
       }
-      return { file, absolute, kind: "rose", text, program: compiled.right } satisfies Loaded
+      return { file, absolute, kind: "rose", text, program: compiled.right, plugins } satisfies Loaded
     }
     const program = yield* loadModule(file, absolute)
+    const plugins = yield* loadPluginModules(file, [
+      ...program.plugins.map((specifier) => ({ specifier, relativeTo: here })),
+      ...cliPlugins(options.plugins)
+    ])
     return {
       file,
       absolute,
       kind: "module",
       text,
-      program: { ...program, source: { file: program.source.file ?? absolute, text } }
+      program: { ...program, source: { file: program.source.file ?? absolute, text } },
+      plugins
     } satisfies Loaded
   })
 
 /**
- * Loads the plugins a program names (paths relative to its file).
+ * Checks a `.rose` file as `rose check` does: its plugins loaded first, so the backend kinds they add
+ * are known; every diagnostic, warnings included.
  *
  * @since 0.1.0
- * @category loading
+ * @category checking
  */
-export const loadPlugins = (loaded: Loaded): Effect.Effect<ReadonlyArray<Plugin.Plugin>, InputError> =>
-  Effect.forEach(loaded.program.plugins, (path) =>
-    Effect.gen(function* () {
-      const absolute = NodePath.resolve(NodePath.dirname(loaded.absolute), path)
-      const ns = yield* ModuleLoader.load(absolute).pipe(
-        Effect.mapError((e) => new InputError({ file: loaded.file, text: `${loaded.file}: plugin ${e.message}` }))
-      )
-      const value = ns.default
-      if (!isPlugin(value)) {
-        return yield* new InputError({
-          file: loaded.file,
-          text: `${loaded.file}: plugin ${path}: its default export is not a plugin; use definePlugin({ name, backends })`
-        })
-      }
-      return value
-    })
-  )
+export const checkRose = (
+  file: string,
+  options: { readonly plugins?: ReadonlyArray<string> | undefined } = {}
+): Effect.Effect<{ readonly text: string; readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic> }, InputError> =>
+  Effect.gen(function* () {
+    const { absolute, text } = yield* read(file)
+    const here = NodePath.dirname(absolute)
+    const plugins = yield* loadPluginModules(file, [
+      ...Dsl.pluginPaths(text, { here }).map((specifier) => ({ specifier, relativeTo: here })),
+      ...cliPlugins(options.plugins)
+    ])
+    const { diagnostics } = Dsl.check(text, { ...dslOptions(file, absolute), backendKinds: backendKinds(plugins) })
+    return { text, diagnostics }
+  })

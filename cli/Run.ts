@@ -32,6 +32,7 @@ import * as Builtin from "../plugins/Builtin.ts"
 import type * as Plugin from "../plugins/Plugin.ts"
 import * as Registry from "../plugins/Registry.ts"
 import * as Report from "../plugins/Report.ts"
+import * as Trackers from "../plugins/Trackers.ts"
 import * as Display from "./Display.ts"
 import { CliExit, fail } from "./Exit.ts"
 import * as Input from "./Input.ts"
@@ -52,6 +53,10 @@ export interface Options {
   readonly maxConcurrency: number | undefined
   readonly json: boolean
   readonly fsync: boolean
+  /** Plugin modules to load besides the program's own (`--plugin PATH`). */
+  readonly plugins?: ReadonlyArray<string> | undefined
+  /** Tracker kinds to attach (`--tracker csv`), with their default configuration. */
+  readonly trackers?: ReadonlyArray<string> | undefined
   /** Continue this run directory instead of starting a new run. */
   readonly resume?: { readonly runDir: string; readonly force: boolean; readonly explainOnly: boolean } | undefined
 }
@@ -195,18 +200,22 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
       return yield* fail(2, "--dry-run sends every task to the dry-run backend; it cannot be combined with --backend")
     }
 
-    const loaded = yield* Input.load(options.file, { color: err.color }).pipe(
+    const loaded = yield* Input.load(options.file, { color: err.color, plugins: options.plugins }).pipe(
       Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
     )
-    const plugins = yield* Input.loadPlugins(loaded).pipe(
-      Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
-    )
-    const all = [Builtin.plugin, ...plugins]
+    const all = [Builtin.plugin, ...loaded.plugins]
     const registry = Registry.make(all)
     if (Either.isLeft(registry)) return yield* fail(2, registry.left.message)
     const program = loaded.program
     const choices = options.dryRun ? dryRunChoices(program.backends) : program.backends
-    const problems = checkBackends(registry.right, choices, options.backend)
+    const problems = [...checkBackends(registry.right, choices, options.backend)]
+    for (const kind of options.trackers ?? []) {
+      if (!registry.right.trackers.has(kind)) {
+        problems.push(
+          `--tracker ${kind}: no plugin defines that tracker kind (kinds: ${[...registry.right.trackers.keys()].join(", ") || "none"})`
+        )
+      }
+    }
     if (problems.length > 0) return yield* fail(2, problems.map((p) => `${options.file}: ${p}`).join("\n"))
 
     const backends = yield* Layer.build(
@@ -234,6 +243,16 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
       Effect.provide(backends as Context.Context<Backend.Backend | Backend.Backends>),
       Effect.catchTag("RunDirError", (e) => fail(2, e.message))
     )
+    const trackers = yield* Trackers.build(
+      (options.trackers ?? []).map((kind) => ({ kind, config: {} })),
+      handle
+    ).pipe(
+      Effect.provide(Registry.layer(all)),
+      Effect.mapError(
+        (e) => new CliExit({ code: 2, message: `${options.file}: ${e instanceof Error ? e.message : String(e)}` })
+      )
+    )
+    const attached = yield* Trackers.attach(handle, trackers)
     const subscription = yield* PubSub.subscribe(handle.events)
     const progress = Progress.make(Progress.blocksOfProgram(program))
     progress.runId = handle.runId
@@ -248,6 +267,14 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     const results = yield* handle.await
     state.phase = state.first === undefined ? "done" : state.phase
     yield* display.finish.pipe(Effect.timeout("3 seconds"), Effect.ignore)
+    yield* attached.flushed.pipe(Effect.timeout("10 seconds"), Effect.ignore)
+    for (const t of attached.stats()) {
+      if (t.dropped > 0 || t.failures > 0) {
+        err.write(
+          `warning: tracker ${t.name}: ${t.dropped} event(s) dropped, ${t.failures} call(s) failed${t.lastFailure === undefined ? "" : ` (last: ${t.lastFailure})`}\n`
+        )
+      }
+    }
     const wrote = yield* Report.write(handle.runDir).pipe(
       Effect.tapError((e) => Effect.sync(() => err.write(`warning: ${e.message}\n`))),
       Effect.either

@@ -8,25 +8,8 @@
  */
 import * as Path from "node:path"
 import * as Url from "node:url"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-
-/**
- * The module could not be loaded: it does not exist, does not compile, or threw while loading.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{
-  readonly path: string
-  readonly reason: string
-  /** `file:line:col` inside the module where it threw, when the stack says so. */
-  readonly location: string | undefined
-}> {
-  override get message(): string {
-    return `cannot load ${this.path}: ${this.reason}${this.location === undefined ? "" : ` (at ${this.location})`}`
-  }
-}
+import { ModuleLoadError } from "../core/ModuleLoader.ts"
 
 const versions = process.versions as Record<string, string | undefined>
 

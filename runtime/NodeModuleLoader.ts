@@ -41,11 +41,7 @@ export const load = (
       : isPath(specifier)
         ? NodePath.resolve(base, specifier)
         : yield* resolvePackage(specifier, base)
-    return yield* ModuleLoader.load(path).pipe(
-      Effect.mapError(
-        (e) => new CoreModuleLoader.ModuleLoadError({ path: e.path, reason: e.reason, location: e.location })
-      )
-    )
+    return yield* ModuleLoader.load(path)
   })
 
 /**

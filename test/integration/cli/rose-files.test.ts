@@ -161,3 +161,51 @@ describe("rose on .rose files", () => {
     assert.strictEqual(bad.code === 0, false)
   })
 })
+
+describe("plugins and trackers on the command line", () => {
+  const repo = NodePath.resolve(import.meta.dirname, "../../..")
+
+  it("checks and plans a file whose backend kind comes from its plugin", async () => {
+    const file = NodePath.join(repo, "examples/custom-backend/pinned.rose")
+    const check = await rose(cli, ["check", file], dir)
+    assert.strictEqual(check.code, 0, check.stderr)
+    const plan = await rose(cli, ["plan", file, "--iterations", "1"], dir)
+    assert.strictEqual(plan.code, 0, plan.stderr)
+  })
+
+  it("loads a plugin given with --plugin, and says which kind is unknown without it", async () => {
+    write(
+      "uses-pinned.rose",
+      `backend pinned { cpus: [0], nice: 5 }
+active "p" {
+  max_iter 1
+  training     = exec "true"
+  active_learn = exec "true"
+}
+`
+    )
+    const without = await rose(cli, ["check", "uses-pinned.rose"], dir)
+    assert.strictEqual(without.code, 2)
+    assert.include(without.stderr, "pinned")
+    const plugin = NodePath.join(repo, "examples/custom-backend/pinned.ts")
+    const withPlugin = await rose(cli, ["check", "uses-pinned.rose", "--plugin", plugin], dir)
+    assert.strictEqual(withPlugin.code, 0, withPlugin.stderr)
+    const bad = await rose(cli, ["check", "uses-pinned.rose", "--plugin", "./no-such-plugin.ts"], dir)
+    assert.strictEqual(bad.code, 2)
+    assert.include(bad.stderr, "no-such-plugin.ts")
+    assert.deepStrictEqual(stackLines(bad.stderr), [])
+  })
+
+  it("--tracker csv writes one row per learner and iteration; an unknown tracker is bad input", async () => {
+    const run = await rose(cli, ["run", "scripted.rose", "--tracker", "csv", "--out", "tracked"], dir)
+    assert.strictEqual(run.code, 1, run.stderr)
+    const rows = NodeFs.readFileSync(NodePath.join(dir, "tracked/metrics.csv"), "utf8").trim().split("\n")
+    const completed = journal(NodePath.join(dir, "tracked")).filter((e) => e.type === "iteration_completed")
+    assert.strictEqual(rows.length, completed.length + 1)
+    assert.match(rows[0]!, /^learner,index,iteration,metric,value/)
+    const unknown = await rose(cli, ["run", "scripted.rose", "--tracker", "mlflow", "--out", "never"], dir)
+    assert.strictEqual(unknown.code, 2)
+    assert.include(unknown.stderr, "--tracker mlflow")
+    assert.isFalse(NodeFs.existsSync(NodePath.join(dir, "never")))
+  })
+})
