@@ -120,8 +120,8 @@ const format = Options.choice("format", ["text", "json"]).pipe(
 const checkOne = (path: string, color: boolean, plugins: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     if (Input.isRoseFile(path)) {
-      const { text, diagnostics } = yield* Input.checkRose(path, { plugins })
-      return { path, text, diagnostics, problem: undefined as string | undefined }
+      const { text, diagnostics, problems } = yield* Input.checkRose(path, { plugins })
+      return { path, text, diagnostics, problem: problems.length === 0 ? undefined : problems.join("\n") }
     }
     const loaded = yield* Effect.either(Input.load(path, { color, plugins }))
     return {

@@ -20,6 +20,7 @@ import * as Dsl from "../dsl/Dsl.ts"
 import * as Builtin from "../plugins/Builtin.ts"
 import * as Loader from "../plugins/Loader.ts"
 import type * as Plugin from "../plugins/Plugin.ts"
+import * as Registry from "../plugins/Registry.ts"
 import * as ModuleLoader from "../runtime/ModuleLoader.ts"
 import * as NodeModuleLoader from "../runtime/NodeModuleLoader.ts"
 
@@ -294,7 +295,15 @@ export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, 
 export const checkRose = (
   file: string,
   options: { readonly plugins?: ReadonlyArray<string> | undefined } = {}
-): Effect.Effect<{ readonly text: string; readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic> }, InputError> =>
+): Effect.Effect<
+  {
+    readonly text: string
+    readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+    /** Backend configurations their plugin's schema refuses. */
+    readonly problems: ReadonlyArray<string>
+  },
+  InputError
+> =>
   Effect.gen(function* () {
     const { absolute, text } = yield* read(file)
     const here = NodePath.dirname(absolute)
@@ -302,6 +311,18 @@ export const checkRose = (
       ...Dsl.pluginPaths(text, { here }).map((specifier) => ({ specifier, relativeTo: here })),
       ...cliPlugins(options.plugins)
     ])
-    const { diagnostics } = Dsl.check(text, { ...dslOptions(file, absolute), backendKinds: backendKinds(plugins) })
-    return { text, diagnostics }
+    const opts = { ...dslOptions(file, absolute), backendKinds: backendKinds(plugins) }
+    const { diagnostics } = Dsl.check(text, opts)
+    const problems: Array<string> = []
+    if (!Diagnostic.hasErrors(diagnostics)) {
+      const compiled = Dsl.compile(text, opts)
+      const registry = Registry.make([Builtin.plugin, ...plugins])
+      if (Either.isRight(compiled) && Either.isRight(registry)) {
+        for (const choice of compiled.right.backends) {
+          const decoded = Registry.decodeBackendConfig(registry.right, choice)
+          if (Either.isLeft(decoded)) problems.push(decoded.left.message)
+        }
+      }
+    }
+    return { text, diagnostics, problems }
   })

@@ -216,7 +216,11 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
         )
       }
     }
-    if (problems.length > 0) return yield* fail(2, problems.map((p) => `${options.file}: ${p}`).join("\n"))
+    if (problems.length > 0) {
+      // Problems that say where they were written (a backend line) need no file name in front.
+      const located = (p: string) => /^[^\s:]+:\d+:\d+ /.test(p)
+      return yield* fail(2, problems.map((p) => (located(p) ? p : `${options.file}: ${p}`)).join("\n"))
+    }
 
     const backends = yield* Layer.build(
       Registry.backendsLayer(choices, { override: options.backend, maxConcurrency: options.maxConcurrency }).pipe(

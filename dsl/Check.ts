@@ -175,6 +175,7 @@ export const check = (file: Ast.File, options: Options & { readonly broken?: boo
   const diagnostics: Array<Diagnostic.Diagnostic> = []
   const env = options.env ?? (() => undefined)
   const ctx: Ctx = {
+    file: options.file,
     here: options.here ?? folderOf(options.file),
     broken: options.broken === true,
     env,

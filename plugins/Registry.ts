@@ -97,6 +97,26 @@ export const layer = (plugins: ReadonlyArray<Plugin.Plugin>): Layer.Layer<Regist
   Layer.effect(Registry, make(plugins))
 
 /**
+ * A configuration's problems, one per line with the key they concern (`slots: …`), instead of the
+ * schema's full type that the tree formatter starts with.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const configProblems = (error: ParseResult.ParseError): string => {
+  const all = ParseResult.ArrayFormatter.formatErrorSync(error)
+  // An optional key is a union with undefined: its "Expected undefined" adds nothing to the real
+  // problem reported for the same key.
+  const issues = all.filter(
+    (i) =>
+      !i.message.startsWith("Expected undefined") ||
+      !all.some((j) => j !== i && j.path.join(".") === i.path.join("."))
+  )
+  const lines = issues.map((i) => (i.path.length === 0 ? i.message : `${i.path.join(".")}: ${i.message}`))
+  return lines.length === 1 ? lines[0]! : lines.map((l) => `\n  ${l}`).join("")
+}
+
+/**
  * Decodes a backend's configuration with its kind's schema.
  *
  * @since 0.1.0
@@ -119,7 +139,7 @@ export const decodeBackendConfig = (
   if (Either.isLeft(decoded)) {
     return Either.left(
       new PluginError({
-        reason: `backend ${choice.kind} "${choice.name}": ${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`,
+        reason: `backend ${choice.kind} "${choice.name}": ${configProblems(decoded.left)}`,
         origin: choice.origin
       })
     )

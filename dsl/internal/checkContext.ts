@@ -11,6 +11,8 @@ import type * as Span from "../Span.ts"
 import { fold, type LetInfo, type Scope } from "./analyze.ts"
 
 export interface Ctx {
+  /** The file name diagnostics and backend origins use. */
+  readonly file: string | undefined
   readonly here: string
   readonly broken: boolean
   readonly env: (name: string) => string | undefined

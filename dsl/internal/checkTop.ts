@@ -73,7 +73,15 @@ export function checkBackends(ctx: Ctx, file: Ast.File): ReadonlyArray<Program.B
         config = r.value as Json.JsonObject
       }
     }
-    out.push({ kind, name, config })
+    // Where the backend was declared: a configuration the plugin's schema refuses is reported there.
+    out.push({
+      kind,
+      name,
+      config,
+      ...(ctx.file === undefined
+        ? {}
+        : { origin: { file: ctx.file, line: d.span.start.line, column: d.span.start.column } })
+    })
   }
   return out
 }

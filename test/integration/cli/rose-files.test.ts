@@ -209,3 +209,28 @@ active "p" {
     assert.isFalse(NodeFs.existsSync(NodePath.join(dir, "never")))
   })
 })
+
+describe("backend configurations", () => {
+  it("check and run report a configuration the backend's schema refuses, at the backend's line", async () => {
+    write(
+      "bad-backend.rose",
+      `# a comment line first
+
+backend local { concurrency: 0 }
+active "b" {
+  max_iter 1
+  training     = exec "true"
+  active_learn = exec "true"
+}
+`
+    )
+    const check = await rose(cli, ["check", "bad-backend.rose"], dir)
+    assert.strictEqual(check.code, 2)
+    assert.match(check.stderr, /bad-backend\.rose:3:1 backend local "local": concurrency: /)
+    const run = await rose(cli, ["run", "bad-backend.rose", "--out", "refused"], dir)
+    assert.strictEqual(run.code, 2)
+    assert.match(run.stderr, /bad-backend\.rose:3:1 backend local/)
+    assert.isFalse(NodeFs.existsSync(NodePath.join(dir, "refused")))
+    assert.deepStrictEqual(stackLines(run.stderr), [])
+  })
+})

@@ -48,13 +48,14 @@ describe("Compile: the program", () => {
   it("keeps the source and lists backends and plugins", () => {
     assert.deepStrictEqual(program.source, { file: "t.rose", text })
     assert.deepStrictEqual(program.backends, [
-      { kind: "local", name: "local", config: { concurrency: 4 } },
+      { kind: "local", name: "local", config: { concurrency: 4 }, origin: { file: "t.rose", line: 2, column: 1 } },
       {
         kind: "ssh",
         name: "cluster",
-        config: { hosts: ["node1", "node2"], user: "rose", slots: { node1: 8, node2: 4 } }
+        config: { hosts: ["node1", "node2"], user: "rose", slots: { node1: 8, node2: 4 } },
+        origin: { file: "t.rose", line: 3, column: 1 }
       },
-      { kind: "dry-run", name: "rehearsal", config: {} }
+      { kind: "dry-run", name: "rehearsal", config: {}, origin: { file: "t.rose", line: 4, column: 1 } }
     ])
     assert.deepStrictEqual(program.plugins, ["/proj/plugins/extra.ts"])
   })
