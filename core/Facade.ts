@@ -34,6 +34,7 @@ import * as IterationState from "./IterationState.ts"
 import type * as Json from "./Json.ts"
 import type * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
+import type * as Program from "./Program.ts"
 import type * as Results from "./Results.ts"
 import * as Rose from "./Rose.ts"
 import * as Runner from "./Runner.ts"
@@ -340,17 +341,15 @@ export abstract class BaseLearner {
     return TaskSchedule.always(TaskSchedule.adaptive(fn), task)
   }
 
-  protected launch(
+  /** The program of this learner's block with these settings; throws a `ProgramError` if invalid. */
+  protected build(
     parallel: number,
     configs:
       | ReadonlyArray<LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined>
       | undefined,
     options: StartOptions,
     kindOptions?: { readonly [key: string]: Json.Json }
-  ): LearnerRun {
-    if (this.#current !== undefined && !this.#done) {
-      throw new Error("this learner is already running; await its run (or stop it) before starting another")
-    }
+  ): Program.Program {
     const program = Rose.make({
       here: this.here,
       learners: [
@@ -371,6 +370,13 @@ export abstract class BaseLearner {
       ]
     })
     if (Either.isLeft(program)) throw program.left
+    return program.right
+  }
+
+  protected launch(program: Program.Program, options: StartOptions): LearnerRun {
+    if (this.#current !== undefined && !this.#done) {
+      throw new Error("this learner is already running; await its run (or stop it) before starting another")
+    }
     let resolveHandle!: (h: Runner.RunHandle) => void
     let rejectHandle!: (e: unknown) => void
     const handle = new Promise<Runner.RunHandle>((res, rej) => {
@@ -388,7 +394,7 @@ export abstract class BaseLearner {
     const run = new LearnerRun(this.runtime, handle, result)
     const effect = Effect.scoped(
       Effect.gen(function* () {
-        const h = yield* Runner.prepare(program.right, { out: options.out })
+        const h = yield* Runner.prepare(program, { out: options.out })
         resolveHandle(h)
         const subscription = yield* PubSub.subscribe(h.events)
         const signals = yield* Effect.serviceOption(Signals.Signals)
@@ -497,12 +503,21 @@ export class SequentialActiveLearner extends ActiveLearnerBase {
     super("active", backend, options)
   }
 
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: StartOptions & {
+      readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+    } = {}
+  ): Program.Program {
+    return this.build(1, options.initialConfig == null ? undefined : [options.initialConfig], options)
+  }
+
   start(
     options: StartOptions & {
       readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
     } = {}
   ): LearnerRun {
-    return this.launch(1, options.initialConfig == null ? undefined : [options.initialConfig], options)
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -517,6 +532,18 @@ export class ParallelActiveLearner extends ActiveLearnerBase {
     super("active", backend, options)
   }
 
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: StartOptions & {
+      readonly parallelLearners?: number
+      readonly learnerConfigs?: ReadonlyArray<
+        LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined
+      >
+    } = {}
+  ): Program.Program {
+    return this.build(options.parallelLearners ?? 2, options.learnerConfigs, options)
+  }
+
   start(
     options: StartOptions & {
       readonly parallelLearners?: number
@@ -525,7 +552,7 @@ export class ParallelActiveLearner extends ActiveLearnerBase {
       >
     } = {}
   ): LearnerRun {
-    return this.launch(options.parallelLearners ?? 2, options.learnerConfigs, options)
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -555,12 +582,21 @@ export class SequentialReinforcementLearner extends ReinforcementLearnerBase {
     super("reinforcement", backend, options)
   }
 
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: StartOptions & {
+      readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+    } = {}
+  ): Program.Program {
+    return this.build(1, options.initialConfig == null ? undefined : [options.initialConfig], options)
+  }
+
   start(
     options: StartOptions & {
       readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
     } = {}
   ): LearnerRun {
-    return this.launch(1, options.initialConfig == null ? undefined : [options.initialConfig], options)
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -575,6 +611,18 @@ export class ParallelReinforcementLearner extends ReinforcementLearnerBase {
     super("reinforcement", backend, options)
   }
 
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: StartOptions & {
+      readonly parallelLearners?: number
+      readonly learnerConfigs?: ReadonlyArray<
+        LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined
+      >
+    } = {}
+  ): Program.Program {
+    return this.build(options.parallelLearners ?? 2, options.learnerConfigs, options)
+  }
+
   start(
     options: StartOptions & {
       readonly parallelLearners?: number
@@ -583,7 +631,7 @@ export class ParallelReinforcementLearner extends ReinforcementLearnerBase {
       >
     } = {}
   ): LearnerRun {
-    return this.launch(options.parallelLearners ?? 2, options.learnerConfigs, options)
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -620,6 +668,19 @@ export class ParallelExperience extends BaseLearner {
     return this.register("update", body, options) as F
   }
 
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: StartOptions & {
+      readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+      /** Several learners of this definition, each with its own bank (default 1). */
+      readonly parallelLearners?: number
+      readonly learnerConfigs?: LearnerConfigs
+    } = {}
+  ): Program.Program {
+    const configs = options.learnerConfigs ?? (options.initialConfig == null ? undefined : [options.initialConfig])
+    return this.build(options.parallelLearners ?? 1, configs, options)
+  }
+
   start(
     options: StartOptions & {
       readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
@@ -628,8 +689,7 @@ export class ParallelExperience extends BaseLearner {
       readonly learnerConfigs?: LearnerConfigs
     } = {}
   ): LearnerRun {
-    const configs = options.learnerConfigs ?? (options.initialConfig == null ? undefined : [options.initialConfig])
-    return this.launch(options.parallelLearners ?? 1, configs, options)
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -721,19 +781,29 @@ export class SeqUQLearner extends UQLearnerBase {
     super("uq", backend, options)
   }
 
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: UQStartOptions & {
+      readonly learningConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+      readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
+    }
+  ): Program.Program {
+    const config = options.learningConfig ?? options.initialConfig
+    return this.build(
+      1,
+      config == null ? undefined : [config],
+      options,
+      this.uqOptions(options.modelNames, options.numPredictions)
+    )
+  }
+
   start(
     options: UQStartOptions & {
       readonly learningConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
       readonly initialConfig?: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null
     }
   ): LearnerRun {
-    const config = options.learningConfig ?? options.initialConfig
-    return this.launch(
-      1,
-      config == null ? undefined : [config],
-      options,
-      this.uqOptions(options.modelNames, options.numPredictions)
-    )
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -747,6 +817,39 @@ export class SeqUQLearner extends UQLearnerBase {
 export class ParallelUQLearner extends UQLearnerBase {
   constructor(backend: BackendLayer, options?: LearnerOptions) {
     super("uq", backend, options)
+  }
+
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
+    options: UQStartOptions & {
+      readonly learnerNames?: ReadonlyArray<string>
+      readonly parallelLearners?: number
+      readonly learnerConfigs?:
+        | LearnerConfigs
+        | {
+            readonly [learnerName: string]:
+              | LearnerConfig.LearnerConfig
+              | LearnerConfig.LearnerConfigInput
+              | null
+              | undefined
+          }
+    }
+  ): Program.Program {
+    const names = options.learnerNames
+    const parallel = names?.length ?? options.parallelLearners ?? 2
+    let configs: LearnerConfigs | undefined
+    const given = options.learnerConfigs
+    if (given === undefined || Array.isArray(given)) configs = given as LearnerConfigs | undefined
+    else {
+      if (names === undefined) throw new Error("learnerConfigs keyed by name needs learnerNames")
+      const record = given as { readonly [name: string]: LearnerConfig.LearnerConfig | null | undefined }
+      const unknown = Object.keys(record).filter((k) => !names.includes(k))
+      if (unknown.length > 0) {
+        throw new Error(`learnerConfigs names ${unknown.join(", ")}, not in learnerNames (${names.join(", ")})`)
+      }
+      configs = names.map((n) => record[n] ?? null)
+    }
+    return this.build(parallel, configs, options, this.uqOptions(options.modelNames, options.numPredictions))
   }
 
   start(
@@ -764,21 +867,7 @@ export class ParallelUQLearner extends UQLearnerBase {
           }
     }
   ): LearnerRun {
-    const names = options.learnerNames
-    const parallel = names?.length ?? options.parallelLearners ?? 2
-    let configs: LearnerConfigs | undefined
-    const given = options.learnerConfigs
-    if (given === undefined || Array.isArray(given)) configs = given as LearnerConfigs | undefined
-    else {
-      if (names === undefined) throw new Error("learnerConfigs keyed by name needs learnerNames")
-      const record = given as { readonly [name: string]: LearnerConfig.LearnerConfig | null | undefined }
-      const unknown = Object.keys(record).filter((k) => !names.includes(k))
-      if (unknown.length > 0) {
-        throw new Error(`learnerConfigs names ${unknown.join(", ")}, not in learnerNames (${names.join(", ")})`)
-      }
-      configs = names.map((n) => record[n] ?? null)
-    }
-    return this.launch(parallel, configs, options, this.uqOptions(options.modelNames, options.numPredictions))
+    return this.launch(this.program(options), options)
   }
 }
 
@@ -816,14 +905,15 @@ export class AlgorithmSelector extends BaseLearner {
     return [...this.#algorithms]
   }
 
-  start(
+  /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
+  program(
     options: StartOptions & {
       /** A config per algorithm; its `active_learn` entry configures that algorithm's task. */
       readonly algorithmConfigs?: {
         readonly [algorithm: string]: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined
       }
     } = {}
-  ): LearnerRun {
+  ): Program.Program {
     const given = options.algorithmConfigs ?? {}
     const unknown = Object.keys(given).filter((k) => !this.#algorithms.includes(k))
     if (unknown.length > 0) {
@@ -840,6 +930,17 @@ export class AlgorithmSelector extends BaseLearner {
         ? rest
         : { ...rest, tasks: { ...rest.tasks, [`active_learn.${name}`]: active_learn } }
     })
-    return this.launch(this.#algorithms.length, configs, options)
+    return this.build(this.#algorithms.length, configs, options)
+  }
+
+  start(
+    options: StartOptions & {
+      /** A config per algorithm; its `active_learn` entry configures that algorithm's task. */
+      readonly algorithmConfigs?: {
+        readonly [algorithm: string]: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined
+      }
+    } = {}
+  ): LearnerRun {
+    return this.launch(this.program(options), options)
   }
 }

@@ -58,7 +58,7 @@ const adaptiveTrain = acl.createAdaptiveSchedule("training", (i) => ({
   }
 }))
 
-const run = acl.start({
+const options = {
   parallelLearners: 2,
   maxIter: 20,
   learnerConfigs: [
@@ -67,22 +67,29 @@ const run = acl.start({
       simulation: new TaskConfig({ kwargs: { "--n_labeled": "300", "--n_features": 4 } }),
       training: new TaskConfig({ kwargs: { "--learning_rate": "0.005" } })
     })
-  ],
-  out: process.env.ROSE_OUT
-})
+  ]
+}
 
-try {
-  console.log(`run directory: ${(await run.info).runDir}`)
-  for await (const state of run) {
-    console.log(
-      `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
-        (state.shouldStop ? " (the learner stops)" : "")
-    )
+// `rose run examples/parallel-learners/adaptive.ts` runs this program (the tests compare it with
+// adaptive.rose); run as a script, this file starts it itself, as the seed does.
+export default acl.program(options)
+
+if (import.meta.filename === process.argv[1]) {
+  const run = acl.start({ ...options, out: process.env.ROSE_OUT })
+
+  try {
+    console.log(`run directory: ${(await run.info).runDir}`)
+    for await (const state of run) {
+      console.log(
+        `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
+          (state.shouldStop ? " (the learner stops)" : "")
+      )
+    }
+    const results = await run
+    for (const l of results.learners) {
+      console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
+    }
+  } finally {
+    await acl.shutdown()
   }
-  const results = await run
-  for (const l of results.learners) {
-    console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
-  }
-} finally {
-  await acl.shutdown()
 }

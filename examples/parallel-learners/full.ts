@@ -45,7 +45,7 @@ const adaptiveSim = acl.createAdaptiveSchedule("simulation", (i) => ({
   }
 }))
 
-const run = acl.start({
+const options = {
   parallelLearners: 3,
   maxIter: 15,
   learnerConfigs: [
@@ -62,22 +62,29 @@ const run = acl.start({
       // Static
       simulation: new TaskConfig({ kwargs: { "--n_labeled": "300", "--n_features": 4 } })
     })
-  ],
-  out: process.env.ROSE_OUT
-})
+  ]
+}
 
-try {
-  console.log(`run directory: ${(await run.info).runDir}`)
-  for await (const state of run) {
-    console.log(
-      `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
-        (state.shouldStop ? " (the learner stops)" : "")
-    )
+// `rose run examples/parallel-learners/full.ts` runs this program (the tests compare it with
+// full.rose); run as a script, this file starts it itself, as the seed does.
+export default acl.program(options)
+
+if (import.meta.filename === process.argv[1]) {
+  const run = acl.start({ ...options, out: process.env.ROSE_OUT })
+
+  try {
+    console.log(`run directory: ${(await run.info).runDir}`)
+    for await (const state of run) {
+      console.log(
+        `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
+          (state.shouldStop ? " (the learner stops)" : "")
+      )
+    }
+    const results = await run
+    for (const l of results.learners) {
+      console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
+    }
+  } finally {
+    await acl.shutdown()
   }
-  const results = await run
-  for (const l of results.learners) {
-    console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
-  }
-} finally {
-  await acl.shutdown()
 }

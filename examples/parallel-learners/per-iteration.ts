@@ -38,7 +38,7 @@ acl.asStopCriterion({ metricName: MEAN_SQUARED_ERROR_MSE, threshold: 0.1 }, asyn
 })
 
 // Approach 2: Per-Iteration Configuration
-const run = acl.start({
+const options = {
   parallelLearners: 3,
   maxIter: 15,
   learnerConfigs: [
@@ -59,22 +59,29 @@ const run = acl.start({
       }
     }),
     null // Default to base task behavior
-  ],
-  out: process.env.ROSE_OUT
-})
+  ]
+}
 
-try {
-  console.log(`run directory: ${(await run.info).runDir}`)
-  for await (const state of run) {
-    console.log(
-      `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
-        (state.shouldStop ? " (the learner stops)" : "")
-    )
+// `rose run examples/parallel-learners/per-iteration.ts` runs this program (the tests compare it with
+// per-iteration.rose); run as a script, this file starts it itself, as the seed does.
+export default acl.program(options)
+
+if (import.meta.filename === process.argv[1]) {
+  const run = acl.start({ ...options, out: process.env.ROSE_OUT })
+
+  try {
+    console.log(`run directory: ${(await run.info).runDir}`)
+    for await (const state of run) {
+      console.log(
+        `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
+          (state.shouldStop ? " (the learner stops)" : "")
+      )
+    }
+    const results = await run
+    for (const l of results.learners) {
+      console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
+    }
+  } finally {
+    await acl.shutdown()
   }
-  const results = await run
-  for (const l of results.learners) {
-    console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
-  }
-} finally {
-  await acl.shutdown()
 }

@@ -37,7 +37,7 @@ acl.asStopCriterion({ metricName: MEAN_SQUARED_ERROR_MSE, threshold: 0.1 }, asyn
 })
 
 // Approach 1: Static Configuration
-const run = acl.start({
+const options = {
   parallelLearners: 2,
   maxIter: 10,
   learnerConfigs: [
@@ -49,22 +49,29 @@ const run = acl.start({
       simulation: new TaskConfig({ kwargs: { "--n_labeled": "300", "--n_features": 4 } }),
       training: new TaskConfig({ kwargs: { "--learning_rate": "0.005" } })
     })
-  ],
-  out: process.env.ROSE_OUT
-})
+  ]
+}
 
-try {
-  console.log(`run directory: ${(await run.info).runDir}`)
-  for await (const state of run) {
-    console.log(
-      `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
-        (state.shouldStop ? " (the learner stops)" : "")
-    )
+// `rose run examples/parallel-learners/static.ts` runs this program (the tests compare it with
+// static.rose); run as a script, this file starts it itself, as the seed does.
+export default acl.program(options)
+
+if (import.meta.filename === process.argv[1]) {
+  const run = acl.start({ ...options, out: process.env.ROSE_OUT })
+
+  try {
+    console.log(`run directory: ${(await run.info).runDir}`)
+    for await (const state of run) {
+      console.log(
+        `learner ${state.learnerId} iteration ${state.iteration}: ${state.metricName} = ${state.metricValue}` +
+          (state.shouldStop ? " (the learner stops)" : "")
+      )
+    }
+    const results = await run
+    for (const l of results.learners) {
+      console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
+    }
+  } finally {
+    await acl.shutdown()
   }
-  const results = await run
-  for (const l of results.learners) {
-    console.log(`learner ${l.index}: ${l.stopReason} after ${l.iterations} iteration(s)`)
-  }
-} finally {
-  await acl.shutdown()
 }

@@ -1,12 +1,10 @@
 /**
  * Each seed example written in `.rose` (examples/parallel-learners/*.rose) renders the same argv as
- * the same example written with the TypeScript API, for every learner, iteration and task.
- *
- * Until the TypeScript ports exist (examples/parallel-learners/*.ts, the lead's), the reference
- * programs are built here with the core constructors from exactly the seed's kwargs; the test
- * "matches the TypeScript port" picks the ports up as soon as they exist.
+ * the same example written with the TypeScript API (the ports in examples/parallel-learners/*.ts),
+ * and as programs built here with the core constructors from exactly the seed's kwargs, for every
+ * learner, iteration and task.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
@@ -200,13 +198,12 @@ describe("seed examples: .rose and TypeScript render the same argv", () => {
     ])
   })
 
-  // TODO(lead): the TypeScript ports. examples/parallel-learners/<name>.ts are scripts that start a run
-  // when imported, so they are compared only once they are program modules (`export default` a
-  // program, as `rose run x.ts` loads them): a file without a default export is never imported here.
+  // The TypeScript ports (examples/parallel-learners/<name>.ts) are facade scripts that also
+  // export their program (`export default acl.program(options)`), as `rose run x.ts` loads them;
+  // importing one runs nothing.
   for (const name of Object.keys(reference)) {
     const port = Path.join(here, `${name}.ts`)
-    const isProgramModule = existsSync(port) && /^export default\b/m.test(readFileSync(port, "utf8"))
-    it.skipIf(!isProgramModule)(`${name}.rose matches the TypeScript port ${name}.ts`, async () => {
+    it(`${name}.rose matches the TypeScript port ${name}.ts`, async () => {
       const mod = (await import(pathToFileURL(port).href)) as { default?: unknown }
       const value = mod.default
       const ts = Either.isEither(value) ? Either.getOrThrow(value as Either.Either<Program.Program, unknown>) : value
