@@ -95,12 +95,15 @@ export const make = (config: Config = {}) =>
             cwd: inv.cwd,
             env: inv.env,
             stdout: { _tag: "File", path: inv.stdoutPath },
-            stderr: { _tag: "File", path: inv.stderrPath }
+            stderr: { _tag: "File", path: inv.stderrPath },
+            tails: Backend.tailBytes
           }),
           (process) =>
-            inv.onStart({ pid: process.pid, pgid: process.pid }).pipe(
-              Effect.zipRight(process.exit),
-              Effect.flatMap((e) =>
+            // The start is journaled while the task runs: a short task's exit is seen when it
+            // happens, not after the write.
+            Effect.zipRight(
+              inv.onStart({ pid: process.pid, pgid: process.pid }),
+              Effect.flatMap(process.exit, (e) =>
                 Effect.map(
                   Clock.currentTimeMillis,
                   (endedAt): Backend.Outcome => ({
@@ -108,10 +111,13 @@ export const make = (config: Config = {}) =>
                     signal: e.signal,
                     pid: process.pid,
                     pgid: process.pid,
-                    endedAt
+                    endedAt,
+                    stdoutTail: e.stdoutTail,
+                    stderrTail: e.stderrTail
                   })
                 )
-              )
+              ),
+              { concurrent: true }
             ),
           grace
         )

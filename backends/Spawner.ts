@@ -53,6 +53,11 @@ export interface SpawnSpec {
   readonly stdin?: string | undefined
   readonly stdout: Output
   readonly stderr: Output
+  /**
+   * Read back the end of the output files after the exit: stdout's last `stdout` bytes, and
+   * stderr's last `stderr` bytes when the exit was not 0 (cut to start at a line).
+   */
+  readonly tails?: { readonly stdout: number; readonly stderr: number } | undefined
 }
 
 /**
@@ -65,6 +70,9 @@ export interface ProcessExit {
   /** Captured output, for outputs spawned with `Capture` (the preamble, for files with `records`). */
   readonly stdout: string
   readonly stderr: string
+  /** The ends of the output files, when `tails` asked for them. */
+  readonly stdoutTail?: string | undefined
+  readonly stderrTail?: string | undefined
 }
 
 /**

@@ -172,6 +172,86 @@ const machine = () => ({
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits)
 
+interface Verdict {
+  readonly budget: string
+  readonly measured: string
+  readonly met: boolean
+}
+
+/** Issue 10's budgets against this run's numbers: stated, never asserted (no test times anything). */
+const verdicts = (r: {
+  readonly exec: ReturnType<typeof execRows>
+  readonly inProcess: ReturnType<typeof inProcessRows>
+  readonly memory: ReturnType<typeof memoryRows>
+  readonly dsl: Awaited<ReturnType<typeof runDslBench>>
+  readonly startup: ReturnType<typeof startupRows>
+}): ReadonlyArray<Verdict> => {
+  const out: Array<Verdict> = []
+  for (const e of r.exec) {
+    out.push({
+      budget: `exec, ${e.learners} learner(s): wall ≤ 1.25× floor`,
+      measured: `${fmt(e.ratio, 2)}× (${fmt(e.roseMs, 0)} / ${fmt(e.floorMs, 0)} ms)`,
+      met: e.ratio <= 1.25
+    })
+  }
+  const single = r.exec.find((e) => e.learners === 1)
+  if (single !== undefined) {
+    out.push({
+      budget: "exec, 1 learner: overhead < 1 ms per task beyond the spawn",
+      measured: `${fmt(single.overheadMsPerTask, 2)} ms`,
+      met: single.overheadMsPerTask < 1
+    })
+  }
+  const at64 = r.inProcess.find((x) => x.learners === 64)
+  if (at64 !== undefined) {
+    out.push({
+      budget: "in-process, 64 learners: ≥ 100,000 tasks/s",
+      measured: `${fmt(at64.tasksPerSecond, 0)} tasks/s`,
+      met: at64.tasksPerSecond >= 100_000
+    })
+  }
+  const at10k = r.inProcess.find((x) => x.learners === 10_000)
+  if (at10k !== undefined) {
+    out.push({
+      budget: "in-process, 10,000 learners × 10: < 10 s",
+      measured: `${fmt(at10k.wallMs / 1000, 2)} s`,
+      met: at10k.wallMs < 10_000
+    })
+    out.push({
+      budget: "in-process, 10,000 learners × 10: < 1 GiB peak",
+      measured: `${fmt(at10k.peakRssMb, 0)} MB`,
+      met: at10k.peakRssMb < 1024
+    })
+  }
+  const shortest = r.memory[0]
+  const longest = r.memory.at(-1)
+  if (shortest !== undefined && longest !== undefined && longest !== shortest) {
+    // Within 25% (+16 MB of slack for the heap's own growth steps) over a 50× longer run.
+    const bound = shortest.peakRssMb * 1.25 + 16
+    out.push({
+      budget: `memory flat in iterations (${shortest.iterations} → ${longest.iterations})`,
+      measured: `${fmt(shortest.peakRssMb, 0)} → ${fmt(longest.peakRssMb, 0)} MB`,
+      met: longest.peakRssMb <= bound
+    })
+  }
+  for (const row of r.dsl.rows.filter((x) => x.learners === 1000)) {
+    out.push({
+      budget: `DSL, 1,000 learners (${row.shape}): parse + check + compile < 250 ms`,
+      measured: `${fmt(row.totalMs, 0)} ms`,
+      met: row.totalMs < 250
+    })
+  }
+  const check = r.startup.find((x) => x.command.startsWith("rose check"))
+  if (check !== undefined) {
+    out.push({
+      budget: "`rose check` of a small file: < 0.5 s wall",
+      measured: `${fmt(check.wallMs, 0)} ms`,
+      met: check.wallMs < 500
+    })
+  }
+  return out
+}
+
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`]
   for (const r of rows) lines.push(`| ${r.join(" | ")} |`)
@@ -198,6 +278,7 @@ const main = async () => {
   const slurm = await optional("SLURM", serviceUp(slurmEnv), async () =>
     (await import("./slurm.ts")).runSlurmBench(quick ? { tasks: 20 } : {})
   )
+  const budgets = verdicts({ exec, inProcess, memory, dsl, startup })
   const result = {
     date: started.toISOString(),
     command: `npm run bench${quick ? " -- --quick" : ""}`,
@@ -210,7 +291,8 @@ const main = async () => {
     dsl,
     startup,
     ssh,
-    slurm
+    slurm,
+    budgets
   }
 
   const md: Array<string> = [
@@ -223,6 +305,15 @@ const main = async () => {
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}.`,
+    "",
+    "## Budgets",
+    "",
+    "Issue 10's budgets against this run. Why a missed one is missed: bench/README.md.",
+    "",
+    table(
+      ["budget", "measured", "met"],
+      budgets.map((v) => [v.budget, v.measured, v.met ? "yes" : "**no**"])
+    ),
     "",
     "## Exec tasks against the floor",
     "",

@@ -68,7 +68,23 @@ export interface Outcome extends Placement {
   readonly signal: string | null
   /** When (Clock millis) the task's exit was seen, before its slot was released. */
   readonly endedAt?: number | undefined
+  /**
+   * The end of the task's stdout (at most `tailBytes.stdout`, from a line start), when the backend
+   * read it already; the runner reads the file otherwise.
+   */
+  readonly stdoutTail?: string | undefined
+  /** The end of its stderr (at most `tailBytes.stderr`), likewise; wanted when it failed. */
+  readonly stderrTail?: string | undefined
 }
+
+/**
+ * How much of a task's output the runner reads back: the end of stdout (its last line is the
+ * criterion's value or the task's state), the end of stderr (for a failure's message).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const tailBytes = { stdout: 64 * 1024, stderr: 4 * 1024 } as const
 
 /**
  * @since 0.1.0

@@ -109,8 +109,7 @@ export const configProblems = (error: ParseResult.ParseError): string => {
   // problem reported for the same key.
   const issues = all.filter(
     (i) =>
-      !i.message.startsWith("Expected undefined") ||
-      !all.some((j) => j !== i && j.path.join(".") === i.path.join("."))
+      !i.message.startsWith("Expected undefined") || !all.some((j) => j !== i && j.path.join(".") === i.path.join("."))
   )
   const lines = issues.map((i) => (i.path.length === 0 ? i.message : `${i.path.join(".")}: ${i.message}`))
   return lines.length === 1 ? lines[0]! : lines.map((l) => `\n  ${l}`).join("")

@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type * as Backend from "../Backend.ts"
+import * as Backend from "../Backend.ts"
 import * as CommandLine from "../CommandLine.ts"
 import type * as IterationState from "../IterationState.ts"
 import * as Json from "../Json.ts"
@@ -68,8 +68,8 @@ export interface TaskOutput {
   readonly stdout: string
 }
 
-const TAIL_BYTES = 64 * 1024
-const STDERR_TAIL_BYTES = 4 * 1024
+const TAIL_BYTES = Backend.tailBytes.stdout
+const STDERR_TAIL_BYTES = Backend.tailBytes.stderr
 const decoder = new TextDecoder()
 
 /** The last `bytes` of a file (from a line start when cut), or "" if it cannot be read. */
@@ -392,13 +392,13 @@ const runExec = (
     const outcome = yield* bounded.pipe(Effect.catchAll((error) => fail(error)))
     endedAt = outcome.endedAt ?? (yield* Clock.currentTimeMillis)
     if (outcome.exitCode !== 0) {
-      const stderrTail = yield* readTail(env, stderrPath, STDERR_TAIL_BYTES)
+      const stderrTail = outcome.stderrTail ?? (yield* readTail(env, stderrPath, STDERR_TAIL_BYTES))
       return yield* fail(
         new TaskError.TaskFailed({ task: name, exitCode: outcome.exitCode, signal: outcome.signal, stderrTail }),
         outcome
       )
     }
-    const stdout = yield* readTail(env, stdoutPath, TAIL_BYTES)
+    const stdout = outcome.stdoutTail ?? (yield* readTail(env, stdoutPath, TAIL_BYTES))
     const state = stateFromOutput(stdout)
     yield* env.record({
       _tag: "task_finished",
