@@ -11,10 +11,18 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as Path from "node:path"
-import * as Check from "../dsl/Check.ts"
-import * as Compile from "../dsl/Compile.ts"
-import * as Diagnostic from "../dsl/Diagnostic.ts"
-import { parseText } from "../dsl/internal/parse.ts"
+import type * as CheckModule from "../dsl/Check.ts"
+import type * as CompileModule from "../dsl/Compile.ts"
+import type * as DiagnosticModule from "../dsl/Diagnostic.ts"
+import type * as ParseModule from "../dsl/internal/parse.ts"
+
+// The built modules (what the rose command runs), not the sources through tsx, whose transform
+// wraps every function in a naming helper and made parsing ~1.5× slower.
+const built = async <A>(path: string): Promise<A> => {
+  const url = new URL(`../dist/${path}`, import.meta.url)
+  if (!fs.existsSync(url)) throw new Error(`dist/${path} is missing: run npm run build (npm install does)`)
+  return (await import(url.href)) as A
+}
 
 export interface DslRow {
   readonly shape: "sections" | "blocks"
@@ -73,6 +81,10 @@ const time = <A>(f: () => A): [A, number] => {
 export const runDslBench = async (
   options: { readonly sizes?: ReadonlyArray<number>; readonly runs?: number } = {}
 ): Promise<{ readonly initMs: number; readonly rows: ReadonlyArray<DslRow> }> => {
+  const Check = await built<typeof CheckModule>("dsl/Check.js")
+  const Compile = await built<typeof CompileModule>("dsl/Compile.js")
+  const Diagnostic = await built<typeof DiagnosticModule>("dsl/Diagnostic.js")
+  const { parseText } = await built<typeof ParseModule>("dsl/internal/parse.js")
   const sizes = options.sizes ?? [10, 100, 1000]
   const runs = Math.max(3, options.runs ?? 9)
   const [, initMs] = time(() => parseText('active "a" { max_iter 1 }'))
