@@ -13,7 +13,10 @@
  * - in-process: the same learners with in-process no-op functions, up to 10,000 learners.
  * - DSL: parse + check + compile of generated files (bench/dsl.ts); `rose check` start-up of a
  *   small file against `node -e 0`.
- * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) when their test services run.
+ * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) when their test services run: 16 SSH tasks each
+ *   way; SLURM allocation mode with 100 tasks, job mode with 30 (its floor, `sbatch --wait`, runs
+ *   about one task a second, and the whole benchmark must stay under 10 minutes; `node --import tsx
+ *   bench/slurm.ts` runs 200 of each, docs/slurm.md records such a run).
  */
 import * as cp from "node:child_process"
 import * as fs from "node:fs"
@@ -223,15 +226,15 @@ const verdicts = (r: {
       met: at10k.peakRssMb < 1024
     })
   }
-  const shortest = r.memory[0]
+  // Growth is judged between the two longest runs: the shortest one ends before V8's heap has
+  // grown to its working size, which any run of a few seconds reaches whatever its length.
+  const longer = r.memory.at(-2)
   const longest = r.memory.at(-1)
-  if (shortest !== undefined && longest !== undefined && longest !== shortest) {
-    // Within 25% (+16 MB of slack for the heap's own growth steps) over a 50× longer run.
-    const bound = shortest.peakRssMb * 1.25 + 16
+  if (longer !== undefined && longest !== undefined && longest !== longer) {
     out.push({
-      budget: `memory flat in iterations (${shortest.iterations} → ${longest.iterations})`,
-      measured: `${fmt(shortest.peakRssMb, 0)} → ${fmt(longest.peakRssMb, 0)} MB`,
-      met: longest.peakRssMb <= bound
+      budget: `memory flat in iterations (${longer.iterations} → ${longest.iterations}: within 10%)`,
+      measured: r.memory.map((m) => `${m.iterations}: ${fmt(m.peakRssMb, 0)} MB`).join(", "),
+      met: longest.peakRssMb <= longer.peakRssMb * 1.1
     })
   }
   for (const row of r.dsl.rows.filter((x) => x.learners === 1000)) {
@@ -272,11 +275,11 @@ const main = async () => {
   const slurmEnv = `${process.env.ROSE_SLURM_DIR ?? "/tmp/rose-slurm"}/env`
   log("ssh")
   const ssh = await optional("sshd", serviceUp(sshEnv), async () =>
-    (await import("./ssh.ts")).runSshBench(quick ? { tasks: 20 } : {})
+    (await import("./ssh.ts")).runSshBench({ tasks: 16 })
   )
   log("slurm")
   const slurm = await optional("SLURM", serviceUp(slurmEnv), async () =>
-    (await import("./slurm.ts")).runSlurmBench(quick ? { tasks: 20 } : {})
+    (await import("./slurm.ts")).runSlurmBench(quick ? { tasks: 20 } : { tasks: 100, jobTasks: 30 })
   )
   const budgets = verdicts({ exec, inProcess, memory, dsl, startup })
   const result = {

@@ -173,27 +173,37 @@ const viaBackend = (dir: string, config: SlurmBackend.Config, n: number) =>
     )
   )
 
-export const runSlurmBench = async (options: { readonly tasks?: number; readonly concurrency?: number } = {}) => {
+export const runSlurmBench = async (
+  options: {
+    readonly tasks?: number
+    /** Job mode's task count when it differs: its floor (`sbatch --wait`) runs about 1 task/s. */
+    readonly jobTasks?: number
+    readonly concurrency?: number
+  } = {}
+) => {
   const { partition, cpus } = settings()
   const n = options.tasks ?? 200
+  const jobN = options.jobTasks ?? n
   const concurrency = options.concurrency ?? cpus
   const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-slurm-`)
   const rows: Array<SlurmRow> = []
-  const row = (method: string, mode: SlurmRow["mode"], r: { setupMs: number; wallMs: number }, floorMs: number) =>
+  const row = (method: string, mode: SlurmRow["mode"], r: { setupMs: number; wallMs: number }, floorMs: number) => {
+    const tasks = mode === "job" ? jobN : n
     rows.push({
       method,
       mode,
       concurrency,
-      tasks: n,
+      tasks,
       setupMs: r.setupMs,
       wallMs: r.wallMs,
-      tasksPerSecond: n / (r.wallMs / 1000),
+      tasksPerSecond: tasks / (r.wallMs / 1000),
       ratio: r.wallMs / floorMs
     })
+  }
 
-  const jobFloor = await time(() => pool(n, concurrency, sbatchFloor(dir, partition)))
+  const jobFloor = await time(() => pool(jobN, concurrency, sbatchFloor(dir, partition)))
   row("sbatch --wait (floor)", "job", { setupMs: 0, wallMs: jobFloor.ms }, jobFloor.ms)
-  const jobs = await viaBackend(`${dir}/jobs`, { partition, concurrency, pollMillis: 250 }, n)
+  const jobs = await viaBackend(`${dir}/jobs`, { partition, concurrency, pollMillis: 250 }, jobN)
   row("slurm backend", "job", jobs, jobFloor.ms)
 
   const stepFloor = await srunFloor(dir, partition, concurrency, n, concurrency)
