@@ -22,6 +22,7 @@ import * as cp from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as Path from "node:path"
+import { slurmDir, sshdDir } from "../test/integration/setup/env.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
 
 const quick = process.argv.includes("--quick")
@@ -271,8 +272,8 @@ const main = async () => {
   const dsl = await runDslBench(quick ? { sizes: [10, 100], runs: 3 } : {})
   log("start-up")
   const startup = startupRows()
-  const sshEnv = `${process.env.ROSE_SSHD_DIR ?? "/tmp/rose-sshd"}/env`
-  const slurmEnv = `${process.env.ROSE_SLURM_DIR ?? "/tmp/rose-slurm"}/env`
+  const sshEnv = `${sshdDir()}/env`
+  const slurmEnv = `${slurmDir()}/env`
   log("ssh")
   const ssh = await optional("sshd", serviceUp(sshEnv), async () =>
     (await import("./ssh.ts")).runSshBench({ tasks: 16 })

@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as SlurmBackend from "../backends/SlurmBackend.ts"
 import * as Backend from "../core/Backend.ts"
 import * as Platform from "../runtime/Platform.ts"
+import { readServiceEnv, slurmDir } from "../test/integration/setup/env.ts"
 
 export interface SlurmRow {
   readonly method: string
@@ -62,18 +63,8 @@ const time = async <A>(f: () => Promise<A>) => {
 }
 
 const settings = () => {
-  const file = `${process.env.ROSE_SLURM_DIR ?? "/tmp/rose-slurm"}/env`
-  if (!fs.existsSync(file)) {
-    throw new Error(`no test SLURM (${file} is missing): start it with bash test/integration/setup/slurm.sh`)
-  }
-  const env = new Map(
-    fs
-      .readFileSync(file, "utf8")
-      .split("\n")
-      .filter((l) => l.includes("=") && !l.startsWith("#"))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()] as const)
-  )
-  return { partition: env.get("ROSE_SLURM_PARTITION") ?? "debug", cpus: Number(env.get("ROSE_SLURM_CPUS") ?? 2) }
+  const { get } = readServiceEnv("the test SLURM", slurmDir(), "start it with: bash test/integration/setup/slurm.sh")
+  return { partition: get("ROSE_SLURM_PARTITION"), cpus: Number(get("ROSE_SLURM_CPUS")) }
 }
 
 /** Floor of job mode: one `sbatch --wait` per task, a process waiting for each. */

@@ -24,6 +24,7 @@ import * as LocalBackend from "../backends/LocalBackend.ts"
 import * as SshBackend from "../backends/SshBackend.ts"
 import * as Backend from "../core/Backend.ts"
 import * as Platform from "../runtime/Platform.ts"
+import { readServiceEnv, sshdDir } from "../test/integration/setup/env.ts"
 
 export interface SshRow {
   readonly method: string
@@ -38,20 +39,8 @@ export interface SshRow {
 }
 
 const settings = () => {
-  const dir = process.env.ROSE_SSHD_DIR ?? "/tmp/rose-sshd"
-  let text: string
-  try {
-    text = fs.readFileSync(`${dir}/env`, "utf8")
-  } catch {
-    throw new Error(`${dir}/env is missing: start the test sshd with bash test/integration/setup/sshd.sh`)
-  }
-  const env = new Map(
-    text
-      .split("\n")
-      .filter((l) => l.includes("=") && !l.startsWith("#"))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()] as const)
-  )
-  return { config: env.get("ROSE_SSH_CONFIG")!, host: env.get("ROSE_SSH_HOSTS")!.split(",")[0]! }
+  const { get } = readServiceEnv("the test sshd", sshdDir(), "start it with: bash test/integration/setup/sshd.sh")
+  return { config: get("ROSE_SSH_CONFIG"), host: get("ROSE_SSH_HOSTS").split(",")[0]! }
 }
 
 const spawnToFiles = (argv: ReadonlyArray<string>, out: string) =>

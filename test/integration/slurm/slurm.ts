@@ -4,7 +4,7 @@
  * a message saying how to start it; they never skip.
  */
 import * as cp from "node:child_process"
-import * as fs from "node:fs"
+import { readServiceEnv, slurmDir } from "../setup/env.ts"
 
 export interface SlurmEnv {
   readonly dir: string
@@ -18,25 +18,7 @@ export interface SlurmEnv {
 const START = "start it with: bash test/integration/setup/slurm.sh (as root; CI runs it before the tests)"
 
 const readEnv = (): SlurmEnv => {
-  const dir = process.env.ROSE_SLURM_DIR ?? "/tmp/rose-slurm"
-  const file = `${dir}/env`
-  let text: string
-  try {
-    text = fs.readFileSync(file, "utf8")
-  } catch {
-    throw new Error(`the test SLURM is not set up (${file} is missing); ${START}`)
-  }
-  const env = new Map<string, string>()
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#") || !line.includes("=")) continue
-    const at = line.indexOf("=")
-    env.set(line.slice(0, at), line.slice(at + 1).trim())
-  }
-  const get = (k: string) => {
-    const v = env.get(k)
-    if (v === undefined) throw new Error(`${file} has no ${k}; ${START}`)
-    return v
-  }
+  const { get } = readServiceEnv("the test SLURM", slurmDir(), START)
   return {
     dir: get("ROSE_SLURM_DIR"),
     node: get("ROSE_SLURM_NODE"),

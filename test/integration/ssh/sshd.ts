@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
+import { readServiceEnv, sshdDir } from "../setup/env.ts"
 
 export interface SshdEnv {
   readonly dir: string
@@ -19,25 +20,7 @@ export interface SshdEnv {
 const START = "start it with: bash test/integration/setup/sshd.sh (as root; CI runs it before the tests)"
 
 const readEnv = (): SshdEnv => {
-  const dir = process.env.ROSE_SSHD_DIR ?? "/tmp/rose-sshd"
-  const file = `${dir}/env`
-  let text: string
-  try {
-    text = fs.readFileSync(file, "utf8")
-  } catch {
-    throw new Error(`the test sshd is not set up (${file} is missing); ${START}`)
-  }
-  const env = new Map<string, string>()
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#") || !line.includes("=")) continue
-    const at = line.indexOf("=")
-    env.set(line.slice(0, at), line.slice(at + 1).trim())
-  }
-  const get = (k: string) => {
-    const v = env.get(k)
-    if (v === undefined) throw new Error(`${file} has no ${k}; ${START}`)
-    return v
-  }
+  const { get } = readServiceEnv("the test sshd", sshdDir(), START)
   return {
     dir: get("ROSE_SSHD_DIR"),
     config: get("ROSE_SSH_CONFIG"),
