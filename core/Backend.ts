@@ -87,6 +87,19 @@ export interface Outcome extends Placement {
 export const tailBytes = { stdout: 64 * 1024, stderr: 4 * 1024 } as const
 
 /**
+ * A tail read from `offset` of a file: whole when it starts the file, else from its first line start
+ * (a cut line would be read as a different value).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tailFrom = (text: string, offset: number): string => {
+  if (offset === 0) return text
+  const nl = text.indexOf("\n")
+  return nl < 0 ? text : text.slice(nl + 1)
+}
+
+/**
  * @since 0.1.0
  * @category models
  */

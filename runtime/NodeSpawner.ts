@@ -10,6 +10,7 @@ import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Spawner from "../backends/Spawner.ts"
+import * as Backend from "../core/Backend.ts"
 import * as TaskError from "../core/TaskError.ts"
 
 const openOutput = (output: Spawner.Output): number | "pipe" | "ignore" =>
@@ -92,10 +93,7 @@ const readTail = (path: string, bytes: number): string => {
     const start = Math.max(0, size - bytes)
     const buffer = Buffer.allocUnsafe(size - start)
     const read = Fs.readSync(fd, buffer, 0, buffer.length, start)
-    const text = buffer.toString("utf8", 0, read)
-    if (start === 0) return text
-    const nl = text.indexOf("\n")
-    return nl < 0 ? text : text.slice(nl + 1)
+    return Backend.tailFrom(buffer.toString("utf8", 0, read), start)
   } catch {
     return ""
   } finally {

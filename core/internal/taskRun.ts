@@ -81,10 +81,7 @@ export const readTail = (env: RunEnv, path: string, bytes: number): Effect.Effec
       const start = Math.max(0, size - bytes)
       if (start > 0) yield* file.seek(start, "start")
       const buf = yield* file.readAlloc(size - start)
-      const text = Option.match(buf, { onNone: () => "", onSome: (b) => decoder.decode(b) })
-      if (start === 0) return text
-      const nl = text.indexOf("\n")
-      return nl < 0 ? text : text.slice(nl + 1)
+      return Backend.tailFrom(Option.match(buf, { onNone: () => "", onSome: (b) => decoder.decode(b) }), start)
     })
   ).pipe(Effect.orElseSucceed(() => ""))
 
