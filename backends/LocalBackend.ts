@@ -99,8 +99,9 @@ export const make = (config: Config = {}) =>
             tails: Backend.tailBytes
           }),
           (process) =>
-            // The start is journaled while the task runs: a short task's exit is seen when it
-            // happens, not after the write.
+            // The pid is journaled at once, before anything else of this fiber: a rose killed from
+            // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
+            // short task's exit sooner, widened that window enough for the resume test to catch it.)
             Effect.zipRight(
               inv.onStart({ pid: process.pid, pgid: process.pid }),
               Effect.flatMap(process.exit, (e) =>
@@ -116,8 +117,7 @@ export const make = (config: Config = {}) =>
                     stderrTail: e.stderrTail
                   })
                 )
-              ),
-              { concurrent: true }
+              )
             ),
           grace
         )
