@@ -51,6 +51,11 @@ export interface SpawnSpec {
   readonly env: { readonly [name: string]: string }
   /** Written to the process's stdin, which is then closed; no stdin when absent. */
   readonly stdin?: string | undefined
+  /**
+   * Leaves stdin open after `stdin` was written, for `Process.send` (an SSH launcher reads its
+   * cancel request there: a line over the open channel, instead of a new remote shell).
+   */
+  readonly keepStdinOpen?: boolean | undefined
   readonly stdout: Output
   readonly stderr: Output
   /**
@@ -93,6 +98,11 @@ export interface Process {
   readonly exit: Effect.Effect<ProcessExit>
   /** Sends a signal to the whole process group; a group that no longer exists is not an error. */
   readonly signalGroup: (signal: Signal) => Effect.Effect<void>
+  /**
+   * Writes to the stdin of a process spawned with `keepStdinOpen`; false when it cannot (no such
+   * stdin, or the process has exited).
+   */
+  readonly send: (text: string) => Effect.Effect<boolean>
 }
 
 /**

@@ -29,6 +29,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -740,6 +741,30 @@ export const make = (
         if (Either.isLeft(r) || r.right.exitCode !== 0) h.orphans.add(n)
       })
 
+    /**
+     * Cancels a running task with a `cancel` line on its session's stdin, read by the watcher its
+     * launcher starts: no new remote shell, whose login may take seconds. The line is sent once the
+     * launcher said `ready`, when its shell has read the whole script and reads no more. A launcher
+     * that never gets ready, or a line that gets no answer in time (a stuck connection), gets a kill
+     * script in a session of its own.
+     */
+    const cancel = (h: HostState, n: number, client: Spawner.Process, ready: Deferred.Deferred<void>) =>
+      Effect.gen(function* () {
+        const within = <A>(effect: Effect.Effect<A>, millis: number) =>
+          Effect.interruptible(effect).pipe(Effect.timeout(Duration.millis(millis)), Effect.option)
+        const login = yield* within(
+          Effect.raceFirst(Deferred.await(ready), Effect.asVoid(client.exit)),
+          connectSeconds * 1000 + 10_000
+        )
+        const sent = Option.isSome(login) && (yield* client.send("cancel\n"))
+        const ended = sent ? yield* within(client.exit, grace + connectSeconds * 1000 + 2000) : Option.none()
+        if (Option.isNone(ended)) {
+          yield* cancelRemote(h, n)
+          yield* within(client.exit, 5000)
+        }
+        yield* client.signalGroup("SIGKILL")
+      })
+
     const run = (inv: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
       const h = hostFor(inv.learner)
       const cores = inv.resources.cores ?? 1
@@ -775,9 +800,12 @@ export const make = (
         const n = ++seq
         const reports: Reports = { ready: false, pid: undefined, exit: undefined, notFound: false, fail: undefined }
         const pidKnown = Deferred.unsafeMake<number>(FiberId.none)
+        const ready = Deferred.unsafeMake<void>(FiberId.none)
         const onRecord = (text: string) => {
-          if (text === "ready") reports.ready = true
-          else if (text.startsWith("pid=")) {
+          if (text === "ready") {
+            reports.ready = true
+            Deferred.unsafeDone(ready, Effect.void)
+          } else if (text.startsWith("pid=")) {
             reports.pid = Number(text.slice(4))
             Deferred.unsafeDone(pidKnown, Effect.succeed(reports.pid))
           } else if (text.startsWith("exit=")) reports.exit = Number(text.slice(5))
@@ -792,7 +820,8 @@ export const make = (
           cwd: inv.cwd,
           env: [...h.spec.env, ...entries(taskOptions?.env), ...entries(inv.env)],
           setup: [...h.spec.setup, ...(taskOptions?.setup ?? [])],
-          argv
+          argv,
+          graceMillis: grace
         })
         let started = false
         const reportStart = Effect.suspend(() => {
@@ -862,6 +891,7 @@ export const make = (
             cwd: localHost.cwd,
             env: {},
             stdin: script,
+            keepStdinOpen: true,
             stdout: { _tag: "File", path: inv.stdoutPath, records: { marker, onRecord } },
             stderr: { _tag: "File", path: inv.stderrPath, records: { marker, onRecord } }
           }),
@@ -876,15 +906,7 @@ export const make = (
               yield* reportStart
               return yield* outcome(exit)
             }),
-          (client, exit) =>
-            Exit.isInterrupted(exit)
-              ? cancelRemote(h, n).pipe(
-                  Effect.zipRight(
-                    Effect.interruptible(client.exit).pipe(Effect.timeout(Duration.seconds(5)), Effect.ignore)
-                  ),
-                  Effect.zipRight(client.signalGroup("SIGKILL"))
-                )
-              : client.signalGroup("SIGKILL")
+          (client, exit) => (Exit.isInterrupted(exit) ? cancel(h, n, client, ready) : client.signalGroup("SIGKILL"))
         )
         if (downloads.length > 0) {
           const fetched = yield* Effect.either(download(h, inv, downloads))

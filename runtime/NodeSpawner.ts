@@ -214,7 +214,8 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       closeFds()
       if (spec.stdin !== undefined) {
         child.stdin?.on("error", () => {})
-        child.stdin?.end(spec.stdin)
+        if (spec.keepStdinOpen === true) child.stdin?.write(spec.stdin)
+        else child.stdin?.end(spec.stdin)
       }
       const pid = child.pid!
       resume(
@@ -234,6 +235,13 @@ const spawn = (spec: Spawner.SpawnSpec) =>
           signalGroup: (signal) =>
             Effect.sync(() => {
               killGroup(pid, signal)
+            }),
+          send: (text) =>
+            Effect.sync(() => {
+              const stdin = child.stdin
+              if (spec.keepStdinOpen !== true || exited !== undefined || stdin == null || !stdin.writable) return false
+              stdin.write(text)
+              return true
             })
         })
       )

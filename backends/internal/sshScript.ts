@@ -8,6 +8,11 @@
  * `ready` on both streams before anything else it prints (what came before is the login shell's
  * chatter), then on stderr `pid=<pid>` once the task runs, `exit=<status>` when it ended, or
  * `notfound` / `fail=<what>` when it could not start.
+ *
+ * The local side keeps the launcher's stdin open: a `cancel` line there, once `pid=` has been
+ * reported, cancels the task without a new remote shell (a login shell that sources a slow
+ * `.bashrc` costs a second or more per command). The end of that stdin (a lost connection) is not
+ * a cancel: such a task is killed on reconnect, or reaped by a resumed run.
  */
 
 /** `'…'` with embedded single quotes as `'\''`: the one quoting every POSIX shell reads literally. */
@@ -36,7 +41,23 @@ export interface LauncherSpec {
   readonly env: ReadonlyArray<readonly [string, string]>
   readonly setup: ReadonlyArray<string>
   readonly argv: ReadonlyArray<string>
+  /** How long a cancelled task has between SIGTERM and SIGKILL. */
+  readonly graceMillis: number
 }
+
+/**
+ * With `$c` the task's control folder: marks the task cancelled (a launcher that has not started it
+ * will not), SIGTERM to its group, up to `graceMillis` for it to exit, then SIGKILL to the group.
+ */
+const cancelLines = (graceMillis: number): Array<string> => [
+  `mkdir -p "$c" 2>/dev/null; : >"$c/cancel"`,
+  `p=$(cat "$c/pid" 2>/dev/null) || exit 0`,
+  `[ -n "$p" ] || exit 0`,
+  `kill -s TERM -- -"$p" 2>/dev/null || exit 0`,
+  "i=0",
+  `while [ ! -e "$c/exit" ] && [ "$i" -lt ${Math.max(1, Math.ceil(graceMillis / 100))} ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done`,
+  `kill -s KILL -- -"$p" 2>/dev/null`
+]
 
 /**
  * The launcher: reports ready, makes and enters the working directory, exports the environment,
@@ -55,6 +76,16 @@ export const launcher = (spec: LauncherSpec): string => {
     `rose_fail() { printf '%sfail=%s\\n' ${m} "$1" >&2; exit 1; }`,
     `mkdir -p "$c" 2>/dev/null || rose_fail control`,
     `printf '%s\n' ${quote(spec.runId)} >"$c/run"`,
+    // The cancel watcher. A background job's stdin is /dev/null unless redirected: it reads the
+    // launcher's through fd 3. Its own output goes nowhere, so it never holds the session open.
+    "exec 3<&0",
+    "{",
+    `  while IFS= read -r rose_line <&3; do [ "$rose_line" = cancel ] && break; done`,
+    `  [ "$rose_line" = cancel ] || exit 0`,
+    ...cancelLines(spec.graceMillis).map((l) => `  ${l}`),
+    "} </dev/null >/dev/null 2>&1 &",
+    "w=$!",
+    "exec 3<&-",
     `cd ${cwd} 2>/dev/null || { mkdir -p ${cwd} 2>/dev/null && cd ${cwd}; } 2>/dev/null || rose_fail cwd`
   ]
   for (const [name, value] of spec.env) lines.push(`export ${name}=${quote(value)}`)
@@ -62,7 +93,8 @@ export const launcher = (spec: LauncherSpec): string => {
     lines.push(
       "{",
       line,
-      `} || { rose_s=$?; printf 'rose: setup line %s failed with status %s: %s\\n' ${i + 1} "$rose_s" ${quote(line)} >&2; exit "$rose_s"; }`
+      // stdin stays open for the cancel line: a setup line must not wait on it.
+      `} </dev/null || { rose_s=$?; printf 'rose: setup line %s failed with status %s: %s\\n' ${i + 1} "$rose_s" ${quote(line)} >&2; exit "$rose_s"; }`
     )
   })
   // Setup lines may change directory (`cd ~/project && . venv/bin/activate`): the task starts in its own.
@@ -90,30 +122,21 @@ export const launcher = (spec: LauncherSpec): string => {
     "s=$?",
     `echo "$s" >"$c/exit.tmp" && mv -f "$c/exit.tmp" "$c/exit"`,
     `kill -s KILL -- -"$p" 2>/dev/null`,
+    `kill "$w" 2>/dev/null`,
     `printf '%sexit=%s\\n' ${m} "$s" >&2`,
     `exit "$s"`
   )
-  return `${lines.join("\n")}\n`
+  // One compound command: the shell reads all of it before it runs any of it, so no part of the
+  // script is left on stdin for the watcher to take (dash reads ahead, bash a byte at a time).
+  return `{\n${lines.join("\n")}\n}\n`
 }
 
 /**
  * Cancels a task: marks it cancelled (a launcher that has not started it yet will not), sends SIGTERM
  * to its group, waits up to `graceMillis` for the task to exit, then SIGKILL to the group.
  */
-export const kill = (nonce: string, seq: number, graceMillis: number): string => {
-  const ticks = Math.max(1, Math.ceil(graceMillis / 100))
-  return `${[
-    `c=${controlDir(nonce, seq)}`,
-    `mkdir -p "$c" 2>/dev/null; : >"$c/cancel"`,
-    `p=$(cat "$c/pid" 2>/dev/null) || exit 0`,
-    `[ -n "$p" ] || exit 0`,
-    `kill -s TERM -- -"$p" 2>/dev/null || exit 0`,
-    "i=0",
-    `while [ ! -e "$c/exit" ] && [ "$i" -lt ${ticks} ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done`,
-    `kill -s KILL -- -"$p" 2>/dev/null`,
-    "exit 0"
-  ].join("\n")}\n`
-}
+export const kill = (nonce: string, seq: number, graceMillis: number): string =>
+  `${[`c=${controlDir(nonce, seq)}`, ...cancelLines(graceMillis), "exit 0"].join("\n")}\n`
 
 /** Reports a task's status record: `exit=<status>`, `running=<pid>`, or `none`. */
 export const status = (marker: string, nonce: string, seq: number): string =>

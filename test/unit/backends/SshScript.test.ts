@@ -37,6 +37,7 @@ describe("ssh launcher", () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
     const cwd = `${dir}/a dir/learner`
     const script = Script.launcher({
+      graceMillis: 100,
       marker,
       nonce: `t${process.pid}`,
       seq: 1,
@@ -67,19 +68,19 @@ describe("ssh launcher", () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
     const base = { marker, nonce: `n${process.pid}`, runId: "r", cwd: dir, env: [], setup: [] }
     const missing = spawnSync("/bin/sh", ["-s"], {
-      input: Script.launcher({ ...base, seq: 1, argv: ["no-such-command-rose", "x"] }),
+      input: Script.launcher({ graceMillis: 100, ...base, seq: 1, argv: ["no-such-command-rose", "x"] }),
       encoding: "utf8",
       env: { ...process.env, TMPDIR: dir }
     })
     assert.include(missing.stderr, `${marker}notfound`)
     const path = spawnSync("/bin/sh", ["-s"], {
-      input: Script.launcher({ ...base, seq: 2, argv: ["./not-here.sh"] }),
+      input: Script.launcher({ graceMillis: 100, ...base, seq: 2, argv: ["./not-here.sh"] }),
       encoding: "utf8",
       env: { ...process.env, TMPDIR: dir }
     })
     assert.include(path.stderr, `${marker}notfound`)
     const own = spawnSync("/bin/sh", ["-s"], {
-      input: Script.launcher({ ...base, seq: 3, argv: ["sh", "-c", "exit 127"] }),
+      input: Script.launcher({ graceMillis: 100, ...base, seq: 3, argv: ["sh", "-c", "exit 127"] }),
       encoding: "utf8",
       env: { ...process.env, TMPDIR: dir }
     })
@@ -94,6 +95,7 @@ describe("ssh launcher", () => {
     spawnSync("/bin/sh", ["-s"], { input: Script.kill("k", 1, 100), env })
     const r = spawnSync("/bin/sh", ["-s"], {
       input: Script.launcher({
+        graceMillis: 100,
         marker,
         nonce: "k",
         seq: 1,
@@ -110,13 +112,107 @@ describe("ssh launcher", () => {
     assert.isFalse(fs.existsSync(`${dir}/ran`))
   })
 
+  // Both shells a host may run the launcher with: dash reads its script ahead in blocks, bash a
+  // byte at a time. The environment is large so the script spans many reads of the pipe.
+  for (const shell of ["/bin/sh", "bash"]) {
+    it(`${shell}: a cancel line on stdin stops the task's whole group; the end of stdin does not`, async () => {
+      const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
+      const big = "x".repeat(100_000)
+      const start = (seq: number) => {
+        const child = spawn(shell, ["-s"], {
+          env: { ...process.env, TMPDIR: dir },
+          stdio: ["pipe", "ignore", "pipe"],
+          detached: true
+        })
+        let stderr = ""
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+        const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+        child.stdin.on("error", () => {})
+        child.stdin.write(
+          Script.launcher({
+            graceMillis: 300,
+            marker,
+            nonce: "c",
+            seq,
+            runId: "r",
+            cwd: dir,
+            env: [["BIG", big]],
+            setup: ["cat >/dev/null"],
+            argv: [
+              "sh",
+              "-c",
+              `echo "\${#BIG} $$" > tree-${seq}; (trap '' TERM; sleep 300) & echo $! >> tree-${seq}; sleep 300`
+            ]
+          })
+        )
+        return { child, exited, stderr: () => stderr }
+      }
+      const waitFor = async (ok: () => boolean, what: string) => {
+        const deadline = Date.now() + 10_000
+        while (!ok()) {
+          if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      }
+      const tree = (seq: number) => {
+        const [first, second] = fs.readFileSync(`${dir}/tree-${seq}`, "utf8").trim().split("\n")
+        const [length, pid] = first!.split(" ").map(Number)
+        return { length, pids: [pid!, Number(second)] }
+      }
+      const alive = (pid: number) => spawnSync("kill", ["-0", String(pid)]).status === 0
+      const cancelled = start(1)
+      const kept = start(2)
+      try {
+        for (const [seq, l] of [
+          [1, cancelled],
+          [2, kept]
+        ] as const) {
+          await waitFor(() => l.stderr().includes(`${marker}pid=`), `launcher ${seq} to report its pid`)
+          await waitFor(
+            () => fs.existsSync(`${dir}/tree-${seq}`) && tree(seq).pids.every((p) => p > 0),
+            `task ${seq} to write its pids`
+          )
+          assert.strictEqual(tree(seq).length, big.length, "the whole script ran, its environment intact")
+        }
+        cancelled.child.stdin.write("cancel\n")
+        const code = await cancelled.exited
+        assert.include([143, 137], code)
+        assert.include(cancelled.stderr(), `${marker}exit=${code}`)
+        await waitFor(() => tree(1).pids.every((p) => !alive(p)), "the cancelled group to be gone")
+        kept.child.stdin.end()
+        await new Promise((r) => setTimeout(r, 500))
+        assert.isTrue(tree(2).pids.every(alive), "a closed stdin (a lost connection) kills nothing")
+      } finally {
+        for (const l of [cancelled, kept]) {
+          l.child.kill("SIGKILL")
+          for (const pid of fs.existsSync(`${dir}/tree-${l === cancelled ? 1 : 2}`)
+            ? tree(l === cancelled ? 1 : 2).pids
+            : []) {
+            spawnSync("kill", ["-s", "KILL", "--", `-${pid}`])
+            spawnSync("kill", ["-s", "KILL", String(pid)])
+          }
+        }
+      }
+    })
+  }
+
   it("reap kills an earlier run's tasks found by their run file, and only those", async () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
     const env = { ...process.env, TMPDIR: dir }
     const start = (seq: number, runId: string) => {
       const child = spawn("/bin/sh", ["-s"], { env, stdio: ["pipe", "ignore", "ignore"], detached: true })
       child.stdin.end(
-        Script.launcher({ marker, nonce: "old", seq, runId, cwd: dir, env: [], setup: [], argv: ["sleep", "300"] })
+        Script.launcher({
+          graceMillis: 100,
+          marker,
+          nonce: "old",
+          seq,
+          runId,
+          cwd: dir,
+          env: [],
+          setup: [],
+          argv: ["sleep", "300"]
+        })
       )
       return child
     }

@@ -2,9 +2,11 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
@@ -264,6 +266,38 @@ describe("Runner", () => {
       })
     )
   )
+
+  // A real backend's cancellation is a round trip (ssh, scancel): were the learners interrupted one
+  // after another, a Ctrl-C would wait for one round trip per learner. Here each cancellation waits
+  // until every learner's cancellation has begun: only concurrent cancellations all see that.
+  it.scopedLive("interrupt cancels every learner's running task at once, not one learner after another", () => {
+    const learners = 4
+    let waiting = 0
+    let begun = 0
+    const sawAll: Array<boolean> = []
+    const allWaiting = Deferred.unsafeMake<void>(FiberId.none)
+    // Finalizers run uninterruptibly, so this polls (up to a second) rather than racing a timer.
+    const cancellation = Effect.gen(function* () {
+      begun++
+      for (let i = 0; i < 100 && begun < learners; i++) yield* Effect.sleep("10 millis")
+      sawAll.push(begun === learners)
+    })
+    const training = Effect.suspend(() => {
+      if (++waiting === learners) Deferred.unsafeDone(allWaiting, Effect.void)
+      return Effect.never
+    }).pipe(Effect.onInterrupt(() => cancellation))
+    return withBackend((inv) => (inv.task === "training" ? training : metrics()(inv)))((dir) =>
+      Effect.gen(function* () {
+        const handle = yield* Runner.prepare(program({ parallel: learners, maxIter: 10 }), { out: `${dir}/run` })
+        yield* handle.start
+        yield* Deferred.await(allWaiting)
+        yield* handle.interrupt
+        const results = yield* handle.await
+        assert.strictEqual(results.status, "interrupted")
+        assert.deepStrictEqual(sawAll, Array(learners).fill(true))
+      })
+    )
+  })
 
   it.scoped("closing the scope of an unfinished run stops it and still writes its results", () =>
     withBackend((inv) => (inv.task === "training" ? Effect.never : metrics()(inv)))((dir) =>
