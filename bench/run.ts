@@ -246,7 +246,7 @@ const verdicts = (r: {
       budget: `memory flat in iterations (${longer.iterations} → ${longest.iterations}: within 10%)`,
       measured: r.memory.map((m) => `${m.iterations}: ${fmt(m.peakRssMb, 0)} MB`).join(", "),
       met: longest.peakRssMb <= longer.peakRssMb * 1.1,
-      why: "something keeps events or results in memory: see README: In-process tasks"
+      why: "not measured: no run so far has grown; look for events or results kept in memory (README: In-process tasks)"
     })
   }
   for (const row of r.dsl.rows.filter((x) => x.learners === 1000)) {

@@ -9,8 +9,8 @@
  * chatter), then on stderr `pid=<pid>` once the task runs, `exit=<status>` when it ended, or
  * `notfound` / `fail=<what>` when it could not start.
  *
- * The local side keeps the launcher's stdin open: a `cancel` line there, once `pid=` has been
- * reported, cancels the task without a new remote shell (a login shell that sources a slow
+ * The local side keeps the launcher's stdin open: a `cancel` line there, sent once `ready` has been
+ * reported (the shell has then read the whole script), cancels the task without a new remote shell (a login shell that sources a slow
  * `.bashrc` costs a second or more per command). The end of that stdin (a lost connection) is not
  * a cancel: such a task is killed on reconnect, or reaped by a resumed run.
  */

@@ -183,11 +183,12 @@ describe("ssh launcher", () => {
         await new Promise((r) => setTimeout(r, 500))
         assert.isTrue(tree(2).pids.every(alive), "a closed stdin (a lost connection) kills nothing")
       } finally {
-        for (const l of [cancelled, kept]) {
+        for (const [seq, l] of [
+          [1, cancelled],
+          [2, kept]
+        ] as const) {
           l.child.kill("SIGKILL")
-          for (const pid of fs.existsSync(`${dir}/tree-${l === cancelled ? 1 : 2}`)
-            ? tree(l === cancelled ? 1 : 2).pids
-            : []) {
+          for (const pid of fs.existsSync(`${dir}/tree-${seq}`) ? tree(seq).pids : []) {
             spawnSync("kill", ["-s", "KILL", "--", `-${pid}`])
             spawnSync("kill", ["-s", "KILL", String(pid)])
           }
