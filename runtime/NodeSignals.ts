@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Signals from "../core/Signals.ts"
+import * as EarlySignals from "./EarlySignals.ts"
 
 const all: ReadonlyArray<Signals.Signal> = ["SIGINT", "SIGTERM", "SIGHUP"]
 
@@ -22,11 +23,12 @@ export const layer: Layer.Layer<Signals.Signals> = Layer.succeed(Signals.Signals
           process.on(signal, handler)
           return [signal, handler] as const
         })
-        return handlers
+        return { handlers, resumeEarly: EarlySignals.suspend() }
       }),
-      (handlers) =>
+      ({ handlers, resumeEarly }) =>
         Effect.sync(() => {
           for (const [signal, handler] of handlers) process.off(signal, handler)
+          resumeEarly()
         })
     ).pipe(Effect.asVoid),
   reraise: (signal) =>
