@@ -95,27 +95,34 @@ const answers = (host: string, port: number) =>
 /** Why this user cannot use the running services (none when they answer). */
 const unusable = async (): Promise<ReadonlyArray<string>> => {
   const problems: Array<string> = []
-  try {
+  if (!fs.existsSync(`${sshdDir()}/env`)) {
+    problems.push(`the test sshd is not running (no ${sshdDir()}/env)`)
+  } else {
     const { get } = readServiceEnv("the test sshd", sshdDir(), "")
-    fs.accessSync(get("ROSE_SSH_KEY"), fs.constants.R_OK)
     const port = Number(get("ROSE_SSH_PORT"))
+    try {
+      fs.accessSync(get("ROSE_SSH_KEY"), fs.constants.R_OK)
+    } catch {
+      problems.push(`the test sshd's key ${get("ROSE_SSH_KEY")} is not readable by this user`)
+    }
     for (const h of get("ROSE_SSH_HOSTS").split(",")) {
       if (!(await answers(h, port))) problems.push(`the test sshd does not answer on ${h}:${port}`)
     }
-  } catch (e) {
-    problems.push(`the test sshd is not usable by this user (${e instanceof Error ? e.message : String(e)})`)
   }
-  try {
+  if (!fs.existsSync(`${slurmDir()}/env`)) {
+    problems.push(`the test SLURM is not running (no ${slurmDir()}/env)`)
+  } else {
     const { get } = readServiceEnv("the test SLURM", slurmDir(), "")
     const ping = cp.spawnSync("scontrol", ["ping"], {
       encoding: "utf8",
       env: { ...process.env, SLURM_CONF: get("SLURM_CONF") },
       timeout: 20_000
     })
-    if (!/is UP/.test(ping.stdout ?? ""))
-      problems.push(`the test SLURM does not answer (scontrol ping: ${ping.stdout}${ping.stderr})`)
-  } catch (e) {
-    problems.push(`the test SLURM is not set up (${e instanceof Error ? e.message : String(e)})`)
+    if (!/is UP/.test(ping.stdout ?? "")) {
+      problems.push(
+        `the test SLURM does not answer (scontrol ping: ${`${ping.stdout ?? ""}${ping.stderr ?? ""}`.trim()})`
+      )
+    }
   }
   return problems
 }
@@ -154,11 +161,16 @@ export const ensureServices = async (log: (line: string) => void): Promise<Servi
   const root = isRoot()
   const problems: Array<string> = []
   const installed: Array<string> = []
-  if (missing.length > 0) {
-    const list = missing.map((m) => `${m.pkg} (${m.for})`).join(", ")
-    if (!root) {
-      problems.push(`not root (uid ${process.getuid?.()}), so these Debian packages cannot be installed: ${list}`)
-    } else if (which("apt-get") === undefined) {
+  const list = missing.map((m) => `${m.pkg} (${m.for})`).join(", ")
+  if (!root) {
+    // someone may have set everything up as root with files this user can read
+    const cannot = [...(missing.length > 0 ? [`missing Debian packages: ${list}`] : []), ...(await unusable())]
+    if (cannot.length > 0) {
+      problems.push(`this user (uid ${process.getuid?.()}) is not root: the set-up cannot install or start anything`)
+      problems.push(...cannot)
+    }
+  } else if (missing.length > 0) {
+    if (which("apt-get") === undefined) {
       problems.push(`no apt-get here to install: ${list}`)
     } else {
       const pkgs = missing.map((m) => m.pkg)
@@ -182,10 +194,6 @@ export const ensureServices = async (log: (line: string) => void): Promise<Servi
         log(`installed in ${((Date.now() - t) / 1000).toFixed(1)} s`)
       }
     }
-  }
-  if (!root) {
-    // someone may have started them as root with files this user can read; starting them needs root
-    problems.push(...(await unusable()))
   }
   if (problems.length > 0)
     throw new SetupImpossible(
