@@ -56,6 +56,7 @@ export default async function setup() {
   // against a recycled pid.
   const ownerGone = before !== undefined && !(isAlive(before.pid) && commandOf(before.pid) === before.command)
   const inherited = ownerGone ? before.services : []
+  if (inherited.length > 0) say(`${inherited.join(" and ")} left by run ${before!.pid}, which died: stopped at the end`)
   const ours = (["sshd", "slurm"] as const).filter((n) => services[n].outcome === "started" || inherited.includes(n))
   if (keep) fs.rmSync(ownerFile(), { force: true })
   else if (ours.length > 0 && (before === undefined || ownerGone)) {
