@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          // starts (or reuses) the sshd hosts and the SLURM cluster, installing packages as root
+          globalSetup: ["test/integration/setup/global.ts"],
           pool: "forks",
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 180_000,

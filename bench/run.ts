@@ -13,7 +13,9 @@
  * - in-process: the same learners with in-process no-op functions, up to 10,000 learners.
  * - DSL: parse + check + compile of generated files (bench/dsl.ts); `rose check` start-up of a
  *   small file against `node -e 0`.
- * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) when their test services run: 16 SSH tasks each
+ * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) on the test services, which it starts as the
+ *   integration tests do (as root; test/integration/setup/services.ts) and stops again if it started
+ *   them; otherwise those rows say why they were skipped: 16 SSH tasks each
  *   way; SLURM allocation mode with 100 tasks, job mode with 30 (its floor, `sbatch --wait`, runs
  *   about one task a second, and the whole benchmark must stay under 10 minutes; `node --import tsx
  *   bench/slurm.ts` runs 200 of each, docs/slurm.md records such a run).
@@ -22,7 +24,7 @@ import * as cp from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as Path from "node:path"
-import { slurmDir, sshdDir } from "../test/integration/setup/env.ts"
+import { ensureServices, type Services, stopServices } from "../test/integration/setup/services.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
 
 const quick = process.argv.includes("--quick")
@@ -143,10 +145,8 @@ const startupRows = () => {
   ]
 }
 
-const serviceUp = (envFile: string) => fs.existsSync(envFile)
-
-const optional = async <A>(name: string, available: boolean, run: () => Promise<A>): Promise<A | string> => {
-  if (!available) return `skipped: the ${name} test service is not running`
+const optional = async <A>(name: string, services: Services | string, run: () => Promise<A>): Promise<A | string> => {
+  if (typeof services === "string") return `skipped: no ${name} test service (${services})`
   try {
     return await run()
   } catch (e) {
@@ -285,16 +285,27 @@ const main = async () => {
   const dsl = await runDslBench(quick ? { sizes: [10, 100], runs: 3 } : {})
   log("start-up")
   const startup = startupRows()
-  const sshEnv = `${sshdDir()}/env`
-  const slurmEnv = `${slurmDir()}/env`
-  log("ssh")
-  const ssh = await optional("sshd", serviceUp(sshEnv), async () =>
-    (await import("./ssh.ts")).runSshBench({ tasks: 16 })
+  log("test services (sshd, SLURM)")
+  const services = await ensureServices((line) => log(`  ${line}`)).then(
+    (s) => {
+      Object.assign(process.env, s.env)
+      return s
+    },
+    (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ")
   )
+  log("ssh")
+  const ssh = await optional("sshd", services, async () => (await import("./ssh.ts")).runSshBench({ tasks: 16 }))
   log("slurm")
-  const slurm = await optional("SLURM", serviceUp(slurmEnv), async () =>
+  const slurm = await optional("SLURM", services, async () =>
     (await import("./slurm.ts")).runSlurmBench(quick ? { tasks: 20 } : { tasks: 100, jobTasks: 30 })
   )
+  if (typeof services !== "string") {
+    const ours = (["sshd", "slurm"] as const).filter((n) => services[n].outcome === "started")
+    if (ours.length > 0) {
+      await stopServices(ours)
+      log(`  stopped ${ours.join(" and ")} (this run started them)`)
+    }
+  }
   const budgets = verdicts({ exec, inProcess, memory, dsl, startup })
   const result = {
     date: started.toISOString(),

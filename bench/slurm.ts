@@ -3,7 +3,7 @@
  * the same concurrency (the cluster's CPUs unless told otherwise), each against its floor measured in
  * the same run with no framework: `sbatch --wait` per task (one waiting process per task) for job
  * mode, a bare `srun --exact` step per task in an allocation for allocation mode. Needs the test
- * cluster (`bash test/integration/setup/slurm.sh`). Run:
+ * cluster (`bash test/integration/setup/slurm.sh`, or `npm run bench`, which starts it). Run:
  *
  *   node --import tsx bench/slurm.ts [tasks] [concurrency]
  */
@@ -63,7 +63,14 @@ const time = async <A>(f: () => Promise<A>) => {
 }
 
 const settings = () => {
-  const { get } = readServiceEnv("the test SLURM", slurmDir(), "start it with: bash test/integration/setup/slurm.sh")
+  const { get } = readServiceEnv(
+    "the test SLURM",
+    slurmDir(),
+    "start it with: bash test/integration/setup/slurm.sh (as root; npm run bench does)"
+  )
+  // The cluster is found through SLURM_CONF only (nothing in /etc/slurm names it): sbatch, srun and
+  // the backend under test inherit it from this process.
+  process.env.SLURM_CONF = get("SLURM_CONF")
   return { partition: get("ROSE_SLURM_PARTITION"), cpus: Number(get("ROSE_SLURM_CPUS")) }
 }
 

@@ -10,7 +10,7 @@
  * - `fresh ssh per task`: a bare `ssh host true` per task with no master (a handshake each);
  * - `local backend`: the local backend, for scale.
  *
- * Needs the test sshd (`bash test/integration/setup/sshd.sh`). Run:
+ * Needs the test sshd (`bash test/integration/setup/sshd.sh`, or `npm run bench`, which starts it). Run:
  *
  *   node --import tsx bench/ssh.ts [tasks] [concurrency]
  */
@@ -39,7 +39,11 @@ export interface SshRow {
 }
 
 const settings = () => {
-  const { get } = readServiceEnv("the test sshd", sshdDir(), "start it with: bash test/integration/setup/sshd.sh")
+  const { get } = readServiceEnv(
+    "the test sshd",
+    sshdDir(),
+    "start it with: bash test/integration/setup/sshd.sh (as root; npm run bench does)"
+  )
   return { config: get("ROSE_SSH_CONFIG"), host: get("ROSE_SSH_HOSTS").split(",")[0]! }
 }
 

@@ -33,6 +33,8 @@ import * as Plugin from "../../plugins/Plugin.ts"
 import * as Registry from "../../plugins/Registry.ts"
 import * as ModuleLoader from "../../runtime/ModuleLoader.ts"
 import * as Platform from "../../runtime/Platform.ts"
+// zombies count as dead (on gVisor pid 1 reaps orphans about 2 s after they exit)
+import { isAlive } from "../integration/support/processes.ts"
 
 const root = Path.resolve(Path.dirname(Url.fileURLToPath(import.meta.url)), "../..")
 const fixtures = Path.join(root, "test/runtime/fixtures")
@@ -319,17 +321,6 @@ const postEvents = (
     request.end(body)
   })
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  // A zombie waiting to be reaped counts as gone.
-  const stat = Fs.existsSync(`/proc/${pid}/stat`) ? Fs.readFileSync(`/proc/${pid}/stat`, "utf8") : ""
-  return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
-}
-
 const eventually = async (what: string, ok: () => boolean, seconds = 60): Promise<void> => {
   const deadline = Date.now() + seconds * 1000
   while (!ok()) {
@@ -381,7 +372,7 @@ test(
         Fs.existsSync(pidFile) ? Fs.readFileSync(pidFile, "utf8").trim().split(/\s+/).map(Number) : []
       await eventually("both learners' tasks and their children run", () => pids().length >= 4)
       running.close()
-      await eventually("every process of the run is gone after the disconnect", () => !pids().some(alive), 60)
+      await eventually("every process of the run is gone after the disconnect", () => !pids().some(isAlive), 60)
       await eventually("results.json is written", () => Fs.existsSync(Path.join(runDir, "results.json")))
       assert.deepEqual(
         readJson(Path.join(runDir, "results.json")).learners.map((l: any) => l.stopReason),

@@ -1,6 +1,7 @@
+import * as fs from "node:fs"
 import * as os from "node:os"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as LocalBackend from "../../../backends/LocalBackend.ts"
@@ -9,7 +10,9 @@ import * as Platform from "../../../runtime/Platform.ts"
 import { isAlive } from "../support/processes.ts"
 import { suite } from "./BackendSuite.ts"
 
-const root = `${os.tmpdir()}/rose-suite-local`
+// a folder of this run only (a fixed one would be shared with another checkout's run)
+const root = fs.mkdtempSync(`${os.tmpdir()}/rose-suite-local-`)
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 suite("local", LocalBackend.layer({ concurrency: 2, graceMillis: 500 }).pipe(Layer.provide(Platform.layer)), {
   root,

@@ -3,7 +3,9 @@
  * both modes: one batch job per task, and steps in one allocation. The node is this machine, so the
  * suite's working directories and pid checks work as they are.
  */
+import * as fs from "node:fs"
 import * as os from "node:os"
+import { afterAll } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SlurmBackend from "../../../backends/SlurmBackend.ts"
@@ -13,7 +15,9 @@ import { isAlive } from "../support/processes.ts"
 import { suite } from "./BackendSuite.ts"
 
 const cluster = await requireSlurm()
-const root = `${os.tmpdir()}/rose-suite-slurm`
+// a folder of this run only (a fixed one would be shared with another checkout's run)
+const root = fs.mkdtempSync(`${os.tmpdir()}/rose-suite-slurm-`)
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 const alive = (pid: number) => Effect.sync(() => isAlive(pid))
 // SLURM SIGKILLs a cancelled job after KillWait; the wrapper's own grace is shorter.
 const killSeconds = cluster.killWait + 8

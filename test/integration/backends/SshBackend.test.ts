@@ -4,7 +4,9 @@
  * configured through the generated ssh_config. The loopback hosts share this machine's file system
  * and pid namespace, so the suite's working directories and pid checks work as they are.
  */
+import * as fs from "node:fs"
 import * as os from "node:os"
+import { afterAll } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SshBackend from "../../../backends/SshBackend.ts"
@@ -14,7 +16,9 @@ import { isAlive } from "../support/processes.ts"
 import { suite } from "./BackendSuite.ts"
 
 const sshd = await requireSshd()
-const root = `${os.tmpdir()}/rose-suite-ssh`
+// a folder of this run only (a fixed one would be shared with another checkout's run)
+const root = fs.mkdtempSync(`${os.tmpdir()}/rose-suite-ssh-`)
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 const alive = (pid: number) => Effect.sync(() => isAlive(pid))
 
 suite(

@@ -160,41 +160,8 @@ export const journal = (runDir: string): Array<Record<string, any>> => {
   return out
 }
 
-/** Whether a process exists and is not a zombie (a dead process its parent has not reaped yet). */
-export const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH"
-  }
-  try {
-    const stat = NodeFs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
-  } catch {
-    return true
-  }
-}
-
-/** Whether a process group has a member that is alive. */
-export const groupAlive = (pgid: number): boolean => {
-  try {
-    process.kill(-pgid, 0)
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH"
-  }
-  if (!NodeFs.existsSync("/proc/self/stat")) return true
-  for (const entry of NodeFs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = NodeFs.readFileSync(`/proc/${entry}/stat`, "utf8")
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return false
-}
+// Liveness checks live in one place (zombies count as dead; a "gone" check polls to a deadline).
+export { groupAlive, isAlive as alive, waitGone, waitGroupsGone } from "../support/processes.ts"
 
 /** Lines with a JavaScript stack frame (`    at f (file:1:2)`): a user must never see one for bad input. */
 export const stackLines = (text: string): ReadonlyArray<string> =>

@@ -6,10 +6,17 @@ import * as ChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { alive, ensureCli, groupAlive, journal, sleep, tempDir, waitFor, writeProgram } from "./helpers.ts"
+import { alive, ensureCli, journal, sleep, tempDir, waitFor, waitGroupsGone, writeProgram } from "./helpers.ts"
 
-const haveTmux = ChildProcess.spawnSync("tmux", ["-V"]).status === 0
-const haveScript = ChildProcess.spawnSync("script", ["--version"]).status === 0
+// npm test's integration set-up installs them (as root); a missing one is a failure, not a skip
+for (const [program, pkg] of [
+  ["tmux", "tmux"],
+  ["script", "bsdutils"]
+]) {
+  if (ChildProcess.spawnSync(program!, ["-V"]).error !== undefined) {
+    throw new Error(`${program} is missing: install it with apt-get install -y ${pkg} (npm test does, as root)`)
+  }
+}
 
 let cli: string
 let dir: string
@@ -63,7 +70,7 @@ afterAll(() => {
 const tmux = (...args: ReadonlyArray<string>) => ChildProcess.execFileSync("tmux", args, { encoding: "utf8" })
 
 describe("the live display on a terminal", () => {
-  it.skipIf(!haveTmux)("shows one line per learner and redraws them in place (tmux)", async () => {
+  it("shows one line per learner and redraws them in place (tmux)", async () => {
     const session = `rose-live-${process.pid}`
     const out = NodePath.join(dir, "run-tmux")
     const command = `cd ${dir} && node ${cli} run live.ts --out ${out}; echo EXIT=$?; sleep 600`
@@ -112,7 +119,7 @@ describe("the live display on a terminal", () => {
     }
   })
 
-  it.skipIf(!haveScript)("writes cursor-up and clear-line sequences, and gives the cursor back (script)", async () => {
+  it("writes cursor-up and clear-line sequences, and gives the cursor back (script)", async () => {
     const out = NodePath.join(dir, "run-script")
     const r = ChildProcess.spawnSync("script", ["-qefc", `node ${cli} run live.ts --out ${out}`, "/dev/null"], {
       cwd: dir,
@@ -129,39 +136,35 @@ describe("the live display on a terminal", () => {
     assert.include(raw, "\u001b[2K")
   })
 
-  it.skipIf(!haveTmux)(
-    "closing the terminal (SIGHUP) interrupts the run cleanly: results written, no process left",
-    async () => {
-      const session = `rose-hup-${process.pid}`
-      const out = NodePath.join(dir, "run-hup")
-      tmux(
-        "new-session",
-        "-d",
-        "-s",
-        session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        `cd ${dir} && node ${cli} run sleepy.ts --out ${out}`
-      )
-      try {
-        await waitFor("both tasks started", () => journal(out).filter((e) => e.type === "task_started").length === 2)
-        await sleep(500)
-      } finally {
-        ChildProcess.spawnSync("tmux", ["kill-session", "-t", session])
-      }
-      await waitFor("results.json", () => NodeFs.existsSync(NodePath.join(out, "results.json")), 30_000)
-      await waitFor("run_finished", () => journal(out).at(-1)?.type === "run_finished", 10_000)
-      const results = JSON.parse(NodeFs.readFileSync(NodePath.join(out, "results.json"), "utf8"))
-      assert.strictEqual(results.status, "interrupted")
-      const events = journal(out)
-      const roseProcess = events[0]!.pid as number
-      await waitFor("rose to exit", () => !alive(roseProcess), 10_000)
-      for (const e of events.filter((e) => e.type === "task_started")) {
-        assert.isFalse(groupAlive(e.pgid), `process group ${e.pgid} is still alive`)
-      }
-      assert.isTrue(NodeFs.existsSync(NodePath.join(out, "report.html")))
+  it("closing the terminal (SIGHUP) interrupts the run cleanly: results written, no process left", async () => {
+    const session = `rose-hup-${process.pid}`
+    const out = NodePath.join(dir, "run-hup")
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      session,
+      "-x",
+      "100",
+      "-y",
+      "30",
+      `cd ${dir} && node ${cli} run sleepy.ts --out ${out}`
+    )
+    try {
+      await waitFor("both tasks started", () => journal(out).filter((e) => e.type === "task_started").length === 2)
+      await sleep(500)
+    } finally {
+      ChildProcess.spawnSync("tmux", ["kill-session", "-t", session])
     }
-  )
+    await waitFor("results.json", () => NodeFs.existsSync(NodePath.join(out, "results.json")), 30_000)
+    await waitFor("run_finished", () => journal(out).at(-1)?.type === "run_finished", 10_000)
+    const results = JSON.parse(NodeFs.readFileSync(NodePath.join(out, "results.json"), "utf8"))
+    assert.strictEqual(results.status, "interrupted")
+    const events = journal(out)
+    const roseProcess = events[0]!.pid as number
+    await waitFor("rose to exit", () => !alive(roseProcess), 10_000)
+    const groups = events.filter((e) => e.type === "task_started").map((e) => e.pgid as number)
+    assert.deepStrictEqual(await waitGroupsGone(groups), [], "process groups still alive")
+    assert.isTrue(NodeFs.existsSync(NodePath.join(out, "report.html")))
+  })
 })

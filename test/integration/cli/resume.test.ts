@@ -6,7 +6,7 @@
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
-import { alive, ensureCli, journal, rose, start, tempDir, waitFor, writeProgram } from "./helpers.ts"
+import { alive, ensureCli, journal, rose, start, tempDir, waitFor, waitGone, writeProgram } from "./helpers.ts"
 
 let cli: string
 let dir: string
@@ -68,7 +68,7 @@ describe("rose resume", () => {
 
     const resumed = await rose(cli, ["resume", "crashed"], dir)
     assert.strictEqual(resumed.code, 0, resumed.stderr)
-    assert.isFalse(survivors.some(alive), "the survivors were killed")
+    assert.deepStrictEqual(await waitGone(survivors), [], "the survivors were killed")
     assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
     for (const k of [0, 1]) {
       const calls = NodeFs.readFileSync(NodePath.join(crashed, `learners/r-${k}/calls.txt`), "utf8").split("\n")

@@ -8,7 +8,6 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import {
-  alive,
   cleanUp,
   ensureCli,
   groupAlive,
@@ -19,6 +18,8 @@ import {
   start,
   tempDir,
   waitFor,
+  waitGone,
+  waitGroupsGone,
   writeProgram
 } from "./helpers.ts"
 
@@ -305,8 +306,8 @@ describe("rose run", () => {
         .map((l) => Number(l))
     ]
     assert.strictEqual(pids.length, 10)
-    for (const pid of pids) assert.isFalse(alive(pid), `process ${pid} is still alive`)
-    for (const e of started) assert.isFalse(groupAlive(e.pgid), `process group ${e.pgid} is still alive`)
+    assert.deepStrictEqual(await waitGone(pids), [], "processes still alive")
+    assert.deepStrictEqual(await waitGroupsGone(started.map((e) => e.pgid)), [], "process groups still alive")
     assert.include(r.stdout, `${signal} received: cancelling every learner`)
     assert.include(r.stdout, `interrupted by ${signal}`)
     assert.include(r.stdout, `results        ${out}/results.json`)

@@ -10,7 +10,7 @@ import * as Resume from "../../../core/Resume.ts"
 import * as Rose from "../../../core/Rose.ts"
 import * as Runner from "../../../core/Runner.ts"
 import { layer, program } from "../fixtures/resume-program.ts"
-import { collectPids, isAlive, waitForFile } from "../support/processes.ts"
+import { collectPids, isAlive, waitForFile, waitGone } from "../support/processes.ts"
 
 const fixture = `${import.meta.dirname}/../fixtures/resume-program.ts`
 
@@ -66,8 +66,8 @@ describe("resume after a crash", () => {
       const results = yield* Effect.scoped(
         Effect.gen(function* () {
           const handle = yield* Runner.prepare(program, { resume: plan })
-          // Survivors are killed before anything new runs.
-          assert.deepStrictEqual(orphans.filter(isAlive), [])
+          // Survivors are killed before anything new runs (nothing starts while this polls).
+          assert.deepStrictEqual(yield* Effect.promise(() => waitGone(orphans)), [])
           yield* handle.start
           return yield* handle.await
         })

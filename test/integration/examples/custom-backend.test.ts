@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -27,7 +27,9 @@ import { suite } from "../backends/BackendSuite.ts"
 import { isAlive } from "../support/processes.ts"
 
 const example = path.resolve(import.meta.dirname, "../../../examples/custom-backend")
-const root = `${os.tmpdir()}/rose-suite-pinned`
+// a folder of this run only (a fixed one would be shared with another checkout's run)
+const root = fs.mkdtempSync(`${os.tmpdir()}/rose-suite-pinned-`)
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 /**
  * The example imports `rose-ts` as a user would (the built package's types); the suite uses the

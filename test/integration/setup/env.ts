@@ -2,7 +2,9 @@
  * Reads a test service's `<state folder>/env` (written by sshd.sh or slurm.sh: `KEY=value` lines,
  * no quotes, values without spaces). Used by the integration tests and by bench/.
  */
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
+import * as path from "node:path"
 
 export interface ServiceEnv {
   /** The env file read. */
@@ -40,5 +42,16 @@ export const readServiceEnv = (service: string, dir: string, start: string): Ser
   }
 }
 
-export const sshdDir = () => process.env.ROSE_SSHD_DIR ?? "/tmp/rose-sshd"
-export const slurmDir = () => process.env.ROSE_SLURM_DIR ?? "/tmp/rose-slurm"
+/** The repository this file belongs to, symlinks resolved (as `pwd -P` gives it to state.sh). */
+export const repoRoot = () => fs.realpathSync(path.resolve(import.meta.dirname, "../../.."))
+
+/**
+ * This checkout's folder for test-service state: `/tmp/rose-test-<first 8 hex of sha256(repository
+ * path)>`, the same as state.sh computes, so two clones never share daemons, ports or clusters.
+ */
+export const stateRoot = () =>
+  process.env.ROSE_TEST_STATE ??
+  `/tmp/rose-test-${crypto.createHash("sha256").update(repoRoot()).digest("hex").slice(0, 8)}`
+
+export const sshdDir = () => process.env.ROSE_SSHD_DIR ?? `${stateRoot()}/sshd`
+export const slurmDir = () => process.env.ROSE_SLURM_DIR ?? `${stateRoot()}/slurm`

@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
 # Stop the sshd daemons started by sshd.sh, and the sessions they serve (ControlMaster
 # connections included). Idempotent.  --purge also deletes the state folder.
-#   env ROSE_SSHD_DIR  state folder (default /tmp/rose-sshd)
+#   env ROSE_SSHD_DIR  state folder (default <state root>/sshd, see state.sh)
 
-# true if the process exists and is not a zombie (kill -0 succeeds on zombies, and here the
-# reaper can take a while)
-alive() {
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  [ "${st%% *}" != Z ]
-}
+# shellcheck source=state.sh
+. "$(dirname "${BASH_SOURCE[0]}")/state.sh"
 set -uo pipefail
-DIR="${ROSE_SSHD_DIR:-/tmp/rose-sshd}"
+DIR="$ROSE_SSHD_DIR"
 # children of a pid, without procps (minimal images lack pgrep)
 children_of() {
   local s st ppid
@@ -26,7 +20,7 @@ children_of() {
 for pf in "$DIR"/*/sshd.pid; do
   [ -s "$pf" ] || continue
   pid=$(cat "$pf")
-  if alive "$pid"; then
+  if alive_as "$pid" "$(dirname "$pf")/sshd_config"; then
     # per-connection sshd processes are children of the listener; stopping only the listener
     # would leave established (multiplexed) sessions running.
     kids=$(children_of "$pid"); kids=${kids% }

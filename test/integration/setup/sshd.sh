@@ -1,28 +1,24 @@
 #!/usr/bin/env bash
 # Start three throw-away sshd daemons on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (same port) for the
-# ssh backend's integration tests. Run as root. Idempotent: hosts that already answer are left
-# alone. See README.md in this folder.
+# ssh backend's integration tests. Run as root (npm test's integration set-up runs it). Idempotent:
+# hosts that already answer with an unchanged config are left alone; a dead, changed or silent one
+# is (re)started. See README.md in this folder.
 #
-#   env ROSE_SSHD_DIR  state folder (default /tmp/rose-sshd)
-#   env ROSE_SSHD_PORT port shared by the three hosts (default 2222)
+#   env ROSE_SSHD_DIR  state folder (default <state root>/sshd, see state.sh)
+#   env ROSE_SSHD_PORT port shared by the three hosts (default: the one recorded in the folder, or a
+#       free one picked at the first start, so two checkouts on one machine do not collide)
 #   env ROSE_SSHD_SKIP_BASHRC=1  sessions get SHLVL=1 so bash does not source ~/.bashrc for ssh
 #       commands (Debian's bash does that by default). Only for speed on machines whose root
 #       ~/.bashrc is slow (e.g. "pyenv init": +0.5 s per command, even over ControlMaster).
 #
-# Tests read "$ROSE_SSHD_DIR/env" (KEY=value lines, no quoting needed).
+# Tests read "$ROSE_SSHD_DIR/env" (KEY=value lines, no quoting needed). The last line of the output
+# is "[sshd.sh] result: started" when a daemon was (re)started, "result: reused" otherwise.
 
-# true if the process exists and is not a zombie (kill -0 succeeds on zombies, and here the
-# reaper can take a while)
-alive() {
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  [ "${st%% *}" != Z ]
-}
+# shellcheck source=state.sh
+. "$(dirname "${BASH_SOURCE[0]}")/state.sh"
 set -euo pipefail
 
-DIR="${ROSE_SSHD_DIR:-/tmp/rose-sshd}"
-PORT="${ROSE_SSHD_PORT:-2222}"
+DIR="$ROSE_SSHD_DIR"
 HOSTS=(127.0.0.1 127.0.0.2 127.0.0.3)
 WAIT_SECONDS="${ROSE_SSHD_WAIT:-15}"
 SKIP_BASHRC="${ROSE_SSHD_SKIP_BASHRC:-0}"
@@ -40,10 +36,11 @@ command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || need+
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}" >/tmp/rose-sshd-apt.log 2>&1; then
-    apt-get update -q -o DPkg::Lock::Timeout=300 >>/tmp/rose-sshd-apt.log 2>&1 || true
-    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}" >>/tmp/rose-sshd-apt.log 2>&1 \
-      || { tail -n 30 /tmp/rose-sshd-apt.log >&2; die "apt-get install ${need[*]} failed (log: /tmp/rose-sshd-apt.log)"; }
+  mkdir -p "$DIR"
+  if ! apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}" >"$DIR/apt.log" 2>&1; then
+    apt-get update -q -o DPkg::Lock::Timeout=300 >>"$DIR/apt.log" 2>&1 || true
+    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}" >>"$DIR/apt.log" 2>&1 \
+      || { tail -n 30 "$DIR/apt.log" >&2; die "apt-get install ${need[*]} failed (log: $DIR/apt.log)"; }
   fi
 fi
 SSHD_VERSION=$(dpkg-query -W -f '${Version}' openssh-server 2>/dev/null || echo unknown)
@@ -58,6 +55,24 @@ fi
 declare -A changed=()
 mkdir -p "$DIR" /run/sshd
 chmod 0755 /run/sshd
+
+# The port: the one recorded at the first start while it is still ours or free, otherwise a new
+# free one (a fixed port would make two checkouts' daemons fight over it).
+running_here() {
+  local h f
+  for h in "${HOSTS[@]}"; do f="$DIR/$h/sshd.pid"; [ -s "$f" ] && alive_as "$(cat "$f")" "$DIR/$h/sshd_config" && return 0; done
+  return 1
+}
+recorded=$(cat "$DIR/port" 2>/dev/null || true)
+if [ -n "${ROSE_SSHD_PORT:-}" ]; then
+  PORT=$ROSE_SSHD_PORT
+elif [ -n "$recorded" ] && { running_here || ! port_taken "$recorded" "${HOSTS[@]}"; }; then
+  PORT=$recorded
+else
+  PORT=$(free_port 1 "${HOSTS[@]}") || die "no free port found for sshd on ${HOSTS[*]}"
+  log "port ${recorded:+$recorded is taken by something else; }picked free port $PORT"
+fi
+echo "$PORT" >"$DIR/port"
 [ -f "$DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C rose-test -f "$DIR/id_ed25519"
 chmod 600 "$DIR/id_ed25519"
 [ -s "$DIR/id_ed25519.pub" ] || ssh-keygen -y -f "$DIR/id_ed25519" >"$DIR/id_ed25519.pub"
@@ -151,8 +166,9 @@ ENV
 # --- daemons ----------------------------------------------------------------------------------
 # One ssh login costs ~0.7 s here, so each probe both checks the host and reads ROSE_TEST_HOST.
 probe() { ssh -F "$DIR/ssh_config" -o ConnectTimeout=2 "$1" 'printf "ok:%s" "$ROSE_TEST_HOST"' </dev/null 2>/dev/null; }
-pid_of() { local f="$DIR/$1/sshd.pid"; [ -s "$f" ] && alive "$(cat "$f")" && cat "$f"; }
+pid_of() { local f="$DIR/$1/sshd.pid"; [ -s "$f" ] && alive_as "$(cat "$f")" "$DIR/$1/sshd_config" && cat "$f"; }
 declare -A seen=()
+started=0
 
 for h in "${HOSTS[@]}"; do
   hd="$DIR/$h"
@@ -169,6 +185,7 @@ for h in "${HOSTS[@]}"; do
   fi
   rm -f "$hd/sshd.pid"
   /usr/sbin/sshd -f "$hd/sshd_config" -E "$hd/sshd.log" || die "sshd for $h failed to start (log: $hd/sshd.log)"
+  started=1
   log "$h:$PORT started (log $hd/sshd.log)"
 done
 
@@ -199,3 +216,4 @@ log "ready in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s; state 
 find "$DIR" -mindepth 1 | sort | sed "s|^$DIR/|  |"
 log "env file $DIR/env:"
 sed 's/^/  /' "$DIR/env"
+log "result: $([ "$started" = 1 ] && echo started || echo reused)"

@@ -89,6 +89,9 @@ for (const [label, config] of modes) {
           for (const id of ids) {
             assert.match(id, /^\d+$/)
             assert.strictEqual(jobState(id), "COMPLETED")
+            // This checkout's cluster ran it (job ids alone could match another cluster's jobs): the
+            // backend's sbatch got SLURM_CONF from this process's environment.
+            assert.include(slurm(["scontrol", "show", "job", id]), `JobName=rose-${results.runId}`)
           }
         }
         assert.isTrue(fs.existsSync(`${dir}/run/learners/seed-0/iter-2/criterion.out`))

@@ -1,7 +1,8 @@
 /**
- * The test SLURM (test/integration/setup/slurm.sh): its settings from `<state folder>/env`, a check
- * that the controller answers, and helpers to look at jobs and processes. Tests that need it fail with
- * a message saying how to start it; they never skip.
+ * The test SLURM (test/integration/setup/slurm.sh, started by the integration project's global
+ * set-up): its settings from `<state folder>/env`, a check that the controller answers, and helpers
+ * to look at jobs and processes. Tests that need it fail with a message saying how to start it; they
+ * never skip.
  */
 import * as cp from "node:child_process"
 import { readServiceEnv, slurmDir } from "../setup/env.ts"
@@ -13,9 +14,13 @@ export interface SlurmEnv {
   readonly partition: string
   readonly partitions: ReadonlyArray<string>
   readonly killWait: number
+  /** This checkout's cluster: its ClusterName and the slurm.conf every slurm command must read. */
+  readonly cluster: string
+  readonly conf: string
 }
 
-const START = "start it with: bash test/integration/setup/slurm.sh (as root; CI runs it before the tests)"
+const START =
+  "npm test starts it (as root: the integration project's global set-up); by hand: bash test/integration/setup/slurm.sh"
 
 const readEnv = (): SlurmEnv => {
   const { get } = readServiceEnv("the test SLURM", slurmDir(), START)
@@ -25,7 +30,9 @@ const readEnv = (): SlurmEnv => {
     cpus: Number(get("ROSE_SLURM_CPUS")),
     partition: get("ROSE_SLURM_PARTITION"),
     partitions: get("ROSE_SLURM_PARTITIONS").split(","),
-    killWait: Number(get("ROSE_SLURM_KILL_WAIT"))
+    killWait: Number(get("ROSE_SLURM_KILL_WAIT")),
+    cluster: get("ROSE_SLURM_CLUSTER"),
+    conf: get("SLURM_CONF")
   }
 }
 
@@ -40,6 +47,9 @@ export const slurm = (argv: ReadonlyArray<string>): string => {
 /** The test cluster's settings, after checking that its controller and node answer. */
 export const requireSlurm = async (): Promise<SlurmEnv> => {
   const env = readEnv()
+  // Nothing in /etc/slurm names this cluster (another checkout's may be there): every slurm command
+  // of this process and its children (the backend under test, the CLI) finds it through SLURM_CONF.
+  process.env.SLURM_CONF = env.conf
   let ping: string
   try {
     ping = slurm(["scontrol", "ping"])
@@ -47,6 +57,8 @@ export const requireSlurm = async (): Promise<SlurmEnv> => {
     throw new Error(`the test SLURM does not answer (scontrol ping: ${String(e)}); ${START}`)
   }
   if (!/is UP/.test(ping)) throw new Error(`slurmctld is not up (scontrol ping: ${ping.trim()}); ${START}`)
+  const cluster = /ClusterName\s*=\s*(\S+)/.exec(slurm(["scontrol", "show", "config"]))?.[1]
+  if (cluster !== env.cluster) throw new Error(`SLURM_CONF=${env.conf} reached cluster ${cluster}, not ${env.cluster}`)
   const state = slurm(["sinfo", "--noheader", "--Node", `--nodes=${env.node}`, "--format=%T"]).trim()
   if (!/^(idle|mixed|allocated|completing)/.test(state)) {
     throw new Error(`the test node ${env.node} is "${state}", not usable; ${START}`)

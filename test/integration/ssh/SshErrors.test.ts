@@ -21,7 +21,7 @@ import * as SshBackend from "../../../backends/SshBackend.ts"
 import type * as Backend from "../../../core/Backend.ts"
 import * as TaskError from "../../../core/TaskError.ts"
 import * as Platform from "../../../runtime/Platform.ts"
-import { isAlive, waitForFile } from "../support/processes.ts"
+import { isAlive, waitForFile, waitGone, waitNone } from "../support/processes.ts"
 import { pgrepLocal, requireSshd } from "./sshd.ts"
 
 const sshd = await requireSshd()
@@ -85,7 +85,9 @@ const withBackend = <A, E>(
     )
   )
 
-const masters = () => new Set(pgrepLocal("ControlPath=/tmp/rose-ssh-").filter((p) => isAlive(p)))
+// This run's control masters: their command lines name this checkout's sshd files (its key or its
+// ssh_config), which another checkout's test run on this machine does not use.
+const masters = () => new Set(pgrepLocal("ControlPath=/tmp/rose-ssh-", sshd.dir))
 
 describe("ssh backend: connection errors are clear when the layer is built", () => {
   it.live("an unreachable host", () =>
@@ -145,7 +147,7 @@ describe("ssh backend: connection errors are clear when the layer is built", () 
       })
       assert.include(e.message, "cannot connect to a host: 127.0.0.9")
       assert.notInclude(e.message, `${sshd.hosts[1]}:`)
-      const left = [...masters()].filter((p) => !before.has(p))
+      const left = yield* Effect.promise(() => waitNone(() => [...masters()].filter((p) => !before.has(p))))
       assert.deepStrictEqual(left, [])
     })
   )
@@ -180,9 +182,7 @@ describe("ssh backend: tasks", () => {
             assert.strictEqual(ok.exitCode, 0)
             assert.strictEqual(fs.readFileSync(next.stdoutPath, "utf8"), "again\n")
             assert.notStrictEqual(ssh.hosts()[0]!.masterPid, master)
-            const deadline = Date.now() + 10_000
-            while (isAlive(pid) && Date.now() < deadline) yield* Effect.sleep("100 millis")
-            assert.isFalse(isAlive(pid), "the orphaned task was killed")
+            assert.deepStrictEqual(yield* Effect.promise(() => waitGone([pid])), [], "the orphaned task was killed")
           })
         )
       })
@@ -217,14 +217,13 @@ describe("ssh backend: tasks", () => {
       // The resumed run's process: the pgid its journal has, and the earlier run's id.
       const killed = yield* withBackend(direct(), (ssh) => ssh.reap([{ host, pgid: journaled }], ["run-a"]))
       assert.isAtLeast(killed, 2)
-      const deadline = Date.now() + 10_000
-      while ((isAlive(journaled) || isAlive(unjournaled)) && Date.now() < deadline) yield* Effect.sleep("100 millis")
-      assert.isFalse(isAlive(journaled), "killed by its journaled pgid")
-      assert.isFalse(isAlive(unjournaled), "killed by its run id (its start never reached the journal)")
+      const left = yield* Effect.promise(() => waitGone([journaled, unjournaled]))
+      assert.notInclude(left, journaled, "killed by its journaled pgid")
+      assert.notInclude(left, unjournaled, "killed by its run id (its start never reached the journal)")
       assert.isTrue(isAlive(other), "another run's task was left alone")
       // Clean up what the "dead" process left: its release kills its own tasks.
       yield* Scope.close(abandoned, Exit.void)
-      assert.isFalse(isAlive(other))
+      assert.deepStrictEqual(yield* Effect.promise(() => waitGone([other])), [])
     })
   )
 

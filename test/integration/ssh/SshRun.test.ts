@@ -1,6 +1,6 @@
 /**
  * Whole runs over SSH on the three loopback hosts of the test sshd, each host with a working-
- * directory root of its own (/tmp/rose-ssh-h1, -h2, -h3): the seed tutorial's learners running the
+ * directory root of its own (h1, h2, h3 in a fresh temporary folder): the seed tutorial's learners running the
  * examples' real active-learning scripts, a negative control proving that a learner moved between
  * hosts fails, and an interrupted run leaving no remote process and no control master.
  */
@@ -20,14 +20,15 @@ import type * as Learner from "../../../core/Learner.ts"
 import * as Rose from "../../../core/Rose.ts"
 import * as Runner from "../../../core/Runner.ts"
 import * as Platform from "../../../runtime/Platform.ts"
-import { isAlive, waitForFile } from "../support/processes.ts"
+import { waitForFile, waitGone, waitGoneOn, waitNone } from "../support/processes.ts"
 import { pgrepLocal, requireSshd } from "./sshd.ts"
 
 const sshd = await requireSshd()
 const tasksDir = path.resolve(import.meta.dirname, "../../../examples/parallel-learners/tasks")
-const roots = sshd.hosts.map((_, i) => `/tmp/rose-ssh-h${i + 1}`)
+const rootsDir = fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-roots-`)
+const roots = sshd.hosts.map((_, i) => `${rootsDir}/h${i + 1}`)
 const pool = sshd.hosts.map((host, i) => ({ host, root: roots[i]! }))
-const made: Array<string> = []
+const made: Array<string> = [rootsDir]
 const tmp = () => {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-run-`)
   made.push(dir)
@@ -251,19 +252,18 @@ describe("runs over SSH on three hosts", () => {
         if (host._tag !== "task_started") continue
         // The journaled pgid is the task's own pid (the shell's $$), its group's leader.
         assert.strictEqual(host.pgid, seen.leaders[k])
-        // Over ssh on the task's host: no pid alive, nothing left in its process group.
-        const check = onHost(
-          host.host!,
-          `for p in ${pids.join(" ")}; do kill -0 "$p" 2>/dev/null && echo "alive $p"; done; pgrep -g ${host.pgid} || true`
+        // Over ssh on the task's host: no pid alive, nothing left in its process group (zombies
+        // awaiting pid 1's reaping are dead; a killed process may take a moment to go).
+        const left = yield* Effect.promise(() =>
+          waitGoneOn((script) => onHost(host.host!, script), { pids, groups: [host.pgid!] })
         )
-        assert.strictEqual(check.status, 0, check.stderr)
-        assert.strictEqual(check.stdout.trim(), "", `on ${host.host}: ${check.stdout}`)
+        assert.deepStrictEqual(left, [], `on ${host.host}`)
         // And locally (the loopback hosts share this machine's pid namespace).
-        assert.deepStrictEqual(pids.filter(isAlive), [])
+        assert.deepStrictEqual(yield* Effect.promise(() => waitGone(pids)), [])
       }
       // The control masters are gone, with their sockets.
-      assert.deepStrictEqual(seen.masters.filter(isAlive), [])
-      assert.deepStrictEqual(pgrepLocal(seen.controlDir), [])
+      assert.deepStrictEqual(yield* Effect.promise(() => waitGone(seen.masters)), [])
+      assert.deepStrictEqual(yield* Effect.promise(() => waitNone(() => pgrepLocal(seen.controlDir))), [])
       assert.isFalse(fs.existsSync(seen.controlDir))
     })
   )

@@ -1,8 +1,8 @@
 /**
  * No orphans over SSH: runs on the three loopback hosts are interrupted at 50 random moments, and
  * every process they started (journaled pids and the pids the tasks wrote) is checked gone, on this
- * machine (the hosts share its pid namespace); at the end each host's own `ps` must list no process
- * of a task tree. The backend (its
+ * machine (the hosts share its pid namespace); at the end each host itself must list no live process
+ * working under this run's roots (a task tree's, recorded or not). The backend (its
  * control masters) is built once for all the runs, as a long `rose run` would use it.
  */
 import { spawnSync } from "node:child_process"
@@ -16,15 +16,16 @@ import * as Event from "../../../core/Event.ts"
 import * as Rose from "../../../core/Rose.ts"
 import * as Runner from "../../../core/Runner.ts"
 import * as Platform from "../../../runtime/Platform.ts"
-import { collectPids, waitGone } from "../support/processes.ts"
+import { collectPids, waitGone, waitGoneOn } from "../support/processes.ts"
 import { requireSshd } from "./sshd.ts"
 
 const sshd = await requireSshd()
-const roots = sshd.hosts.map((_, i) => `/tmp/rose-ssh-stress-h${i + 1}`)
 const base = fs.mkdtempSync(`${os.tmpdir()}/rose-ssh-stress-`)
+// Roots of this run only: the end check finds task processes by their working directory, which
+// then names nothing of another test run on this machine.
+const roots = sshd.hosts.map((_, i) => `${base}/h${i + 1}`)
 afterAll(() => {
   fs.rmSync(base, { recursive: true, force: true })
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true })
 })
 
 // A task that starts a child and a grandchild (one ignoring SIGTERM) and records their pids where
@@ -44,13 +45,13 @@ const program = Rose.program({
   ]
 })
 
-// What each host itself lists of the task trees above (by command line: a pid alone can name an
-// unrelated process by then, as pids wrap every few minutes of this suite).
+// What each host itself lists of the task trees above: live processes working under a root (by
+// working directory: a pid alone can name an unrelated process by then, as pids wrap every few
+// minutes of this suite, and a command line like "sleep 30" could be anyone's).
 const treesOn = (host: string) =>
-  spawnSync("ssh", ["-F", sshd.config, host, "ps -eo pid=,args="], { encoding: "utf8" })
-    .stdout.split("\n")
-    .map((l) => l.trim())
-    .filter((l) => / >> pids;|^\d+ sleep (30|31|0\.\d)$/.test(l))
+  waitGoneOn((script) => spawnSync("ssh", ["-F", sshd.config, host, script], { encoding: "utf8" }), {
+    cwdUnder: base
+  })
 
 describe("no orphans over SSH", () => {
   it.live(
@@ -97,7 +98,9 @@ describe("no orphans over SSH", () => {
         }
         assert.isAbove(all.length, 50, "the runs started processes to check")
         // And from each host's side: no process of any task tree, recorded or not.
-        for (const host of sshd.hosts) assert.deepStrictEqual(treesOn(host), [], `task processes left on ${host}`)
+        for (const host of sshd.hosts) {
+          assert.deepStrictEqual(yield* Effect.promise(() => treesOn(host)), [], `task processes left on ${host}`)
+        }
       }).pipe(Effect.scoped),
     600_000
   )

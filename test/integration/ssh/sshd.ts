@@ -1,6 +1,7 @@
 /**
- * The test sshd (test/integration/setup/sshd.sh): its settings from `<state folder>/env`, and a check
- * that it answers. Tests that need it fail with a message saying how to start it; they never skip.
+ * The test sshd (test/integration/setup/sshd.sh, started by the integration project's global set-up):
+ * its settings from `<state folder>/env`, and a check that it answers. Tests that need it fail with a
+ * message saying how to start it; they never skip.
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -17,7 +18,8 @@ export interface SshdEnv {
   readonly maxSessions: number
 }
 
-const START = "start it with: bash test/integration/setup/sshd.sh (as root; CI runs it before the tests)"
+const START =
+  "npm test starts it (as root: the integration project's global set-up); by hand: bash test/integration/setup/sshd.sh"
 
 const readEnv = (): SshdEnv => {
   const { get } = readServiceEnv("the test sshd", sshdDir(), START)
@@ -56,8 +58,11 @@ export const requireSshd = async (): Promise<SshdEnv> => {
   return env
 }
 
-/** The pids of this machine's processes whose command line contains `text` (loopback hosts share it). */
-export const pgrepLocal = (text: string): Array<number> => {
+/**
+ * The pids of this machine's live (non-zombie) processes whose command line contains every one of
+ * `texts` (loopback hosts share it).
+ */
+export const pgrepLocal = (...texts: ReadonlyArray<string>): Array<number> => {
   const out: Array<number> = []
   for (const e of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(e)) continue
@@ -65,7 +70,7 @@ export const pgrepLocal = (text: string): Array<number> => {
       const cmd = fs.readFileSync(`/proc/${e}/cmdline`, "utf8").replace(/\0/g, " ")
       const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8")
       const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3)
-      if (state !== "Z" && cmd.includes(text) && Number(e) !== process.pid) out.push(Number(e))
+      if (state !== "Z" && texts.every((t) => cmd.includes(t)) && Number(e) !== process.pid) out.push(Number(e))
     } catch {}
   }
   return out

@@ -8,6 +8,7 @@ import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
 import * as Args from "../../../backends/internal/sshArgs.ts"
 import * as Script from "../../../backends/internal/sshScript.ts"
+import { isAlive, waitGone } from "../../integration/support/processes.ts"
 
 const marker = "@@rose-test@@"
 const sh = (script: string, cwd = "/") => spawnSync("/bin/sh", ["-s"], { input: script, cwd, encoding: "utf8" })
@@ -159,7 +160,6 @@ describe("ssh launcher", () => {
         const [length, pid] = first!.split(" ").map(Number)
         return { length, pids: [pid!, Number(second)] }
       }
-      const alive = (pid: number) => spawnSync("kill", ["-0", String(pid)]).status === 0
       const cancelled = start(1)
       const kept = start(2)
       try {
@@ -178,10 +178,10 @@ describe("ssh launcher", () => {
         const code = await cancelled.exited
         assert.include([143, 137], code)
         assert.include(cancelled.stderr(), `${marker}exit=${code}`)
-        await waitFor(() => tree(1).pids.every((p) => !alive(p)), "the cancelled group to be gone")
+        assert.deepStrictEqual(await waitGone(tree(1).pids), [], "the cancelled group is gone")
         kept.child.stdin.end()
         await new Promise((r) => setTimeout(r, 500))
-        assert.isTrue(tree(2).pids.every(alive), "a closed stdin (a lost connection) kills nothing")
+        assert.isTrue(tree(2).pids.every(isAlive), "a closed stdin (a lost connection) kills nothing")
       } finally {
         for (const [seq, l] of [
           [1, cancelled],
@@ -224,14 +224,11 @@ describe("ssh launcher", () => {
       await new Promise((r) => setTimeout(r, 20))
     }
     const [p1, p2] = [1, 2].map((k) => Number(fs.readFileSync(pidFile(k), "utf8")))
-    const alive = (pid: number) => spawnSync("kill", ["-0", String(pid)]).status === 0
     try {
       const r = spawnSync("/bin/sh", ["-s"], { input: Script.reap(marker, [], ["run-old"]), encoding: "utf8", env })
       assert.include(r.stdout, `${marker}reaped=1`)
-      const until = Date.now() + 5000
-      while (alive(p1!) && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
-      assert.isFalse(alive(p1!), "the earlier run's task was killed")
-      assert.isTrue(alive(p2!), "another run's task was left alone")
+      assert.deepStrictEqual(await waitGone([p1!], 5), [], "the earlier run's task was killed")
+      assert.isTrue(isAlive(p2!), "another run's task was left alone")
     } finally {
       for (const l of launchers) l.kill("SIGKILL")
       spawnSync("kill", ["-s", "KILL", "--", `-${p1}`, `-${p2}`])
