@@ -69,7 +69,8 @@ export const argvOf = (command: Backend.Command): ReadonlyArray<string> =>
  * 5. on SIGTERM/SIGINT/SIGHUP (`scancel`, a time limit, preemption) forwards SIGTERM to the group,
  *    SIGKILLs it after the grace period, and writes no exit status: the job did not finish.
  * Whatever way the wrapper exits, its EXIT trap SIGKILLs the group (`scancel` alone misses
- * double-forked processes under `proctrack/linuxproc`).
+ * double-forked processes under `proctrack/linuxproc`), and if a setup line ended the wrapper's
+ * shell itself (`. missing-file`, `exit`), writes that line's failure as the exit status.
  */
 export const wrapper = (spec: WrapperSpec): string => {
   const lines: Array<string> = [
@@ -83,10 +84,17 @@ export const wrapper = (spec: WrapperSpec): string => {
     "rose_pg=",
     "rose_killer=",
     "rose_signalled=0",
+    "rose_setup=",
     "rose_status() {",
     `  printf '%s\\n' "$1" >"$rose_exit.tmp" && mv -f "$rose_exit.tmp" "$rose_exit"`,
     "}",
     "rose_cleanup() {",
+    "  rose_rc=$?",
+    // A setup line that ends the shell itself (`. missing-file`: a special built-in's error exits a
+    // non-interactive sh; an `exit`) skips the check after it: report it here, as that check would.
+    `  if [ -n "$rose_setup" ] && [ -z "$rose_pg" ] && [ "$rose_signalled" = 0 ] && [ ! -e "$rose_exit" ]; then`,
+    `    rose_status "error setup line $rose_setup failed (exit $rose_rc)"`,
+    "  fi",
     `  if [ -n "$rose_pg" ]; then kill -s KILL -- "-$rose_pg" 2>/dev/null; fi`,
     // By group and by pid: the killer may not have called setsid yet.
     `  if [ -n "$rose_killer" ]; then kill -s KILL -- "-$rose_killer" "$rose_killer" 2>/dev/null; fi`,
@@ -115,10 +123,12 @@ export const wrapper = (spec: WrapperSpec): string => {
   }
   spec.setup.forEach((line, i) => {
     lines.push(
+      `rose_setup=${i + 1}`,
       `${line}`,
       `rose_rc=$?; [ "$rose_rc" = 0 ] || { rose_status ${quote(`error setup line ${i + 1} failed (exit `)}"$rose_rc)"; exit 1; }`
     )
   })
+  if (spec.setup.length > 0) lines.push("rose_setup=")
   // Variables whose names the shell cannot export reach the task through env(1).
   const argv = odd.length === 0 ? argvOf(spec.command) : ["env", ...odd, ...argvOf(spec.command)]
   lines.push(

@@ -132,6 +132,9 @@ TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
+# two fake GPUs (Gres=gpu:2 on the node, gres.conf below): GPU requests (--gres=gpu:N) are
+# accepted and accounted as on a GPU node; nothing is bound to the tasks
+GresTypes=gpu
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
@@ -160,19 +163,33 @@ SlurmctldLogFile=$DIR/log/slurmctld.log
 SlurmdLogFile=$DIR/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
-NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$REAL_MEM State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$REAL_MEM Gres=gpu:2 State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=UNLIMITED OverSubscribe=FORCE:4 State=UP
 # small partition: no oversubscription (jobs queue once the CPUs are taken), 10 min limit
 PartitionName=short Nodes=$HOST Default=NO MaxTime=00:10:00 DefaultTime=00:01:00 OverSubscribe=NO State=UP
 CONF
 
+# The fake GPUs: slurmd 22.05 counts a GPU only from a File= that is a character device (a
+# "Count=2" line without File=, or no gres.conf, reports 0 GPUs and the node goes INVAL). These
+# device nodes have the NVIDIA major number but no driver behind them; nothing opens them.
+# slurmd reads gres.conf from slurm.conf's folder.
+for i in 0 1; do
+  [ -c "$DIR/fake-gpu$i" ] || { rm -f "$DIR/fake-gpu$i"; mknod "$DIR/fake-gpu$i" c 195 "$i"; }
+done
+cat >"$DIR/gres.conf.new" <<GRES
+$MARK
+NodeName=$HOST Name=gpu File=$DIR/fake-gpu[0-1]
+GRES
+
 changed=$KEY_NEW   # a new munge key also means restarting the slurm daemons
-if ! cmp -s "$DIR/slurm.conf.new" "$DIR/slurm.conf" 2>/dev/null; then
-  mv "$DIR/slurm.conf.new" "$DIR/slurm.conf"; changed=1
-else
-  rm -f "$DIR/slurm.conf.new"
-fi
-chmod 0644 "$DIR/slurm.conf"
+for f in slurm.conf gres.conf; do
+  if ! cmp -s "$DIR/$f.new" "$DIR/$f" 2>/dev/null; then
+    mv "$DIR/$f.new" "$DIR/$f"; changed=1
+  else
+    rm -f "$DIR/$f.new"
+  fi
+  chmod 0644 "$DIR/$f"
+done
 
 cat >"$DIR/env" <<ENV
 $MARK; KEY=value lines, values contain no spaces.
@@ -248,7 +265,15 @@ fi
 
 deadline=$(( $(date +%s) + WAIT_SECONDS ))
 state=$(node_state)
+resumed=0
 until usable "$state" || { [ "$started" = 0 ] && healthy "$state"; }; do
+  # A drain left by an earlier configuration (e.g. "gres/gpu count reported lower than
+  # configured") outlives a restart: once the node registers again, resume it (once).
+  if [ "$started" = 1 ] && [ "$resumed" = 0 ] && [ "$state" = drained ]; then
+    log "node $HOST is drained ($(scontrol show node "$HOST" | sed -n 's/^ *Reason=//p')); resuming it"
+    scontrol update nodename="$HOST" state=resume || true
+    resumed=1
+  fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
     echo "--- sinfo -R ---" >&2; sinfo -R >&2 || true
     echo "--- tail $DIR/log/slurmctld.log ---" >&2; tail -n 20 "$DIR/log/slurmctld.log" >&2 || true

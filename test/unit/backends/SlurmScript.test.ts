@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Script from "../../../backends/internal/slurmScript.ts"
@@ -118,6 +121,34 @@ describe("SLURM wrapper: the script", () => {
     assert.isTrue(at("module load python/3.12") > at("export ROSE_TASK"))
     assert.isTrue(at(". ./venv/bin/activate") < at("set -- "))
     assert.include(t, "error setup line 2 failed")
+  })
+
+  it("reports a setup line that ends the wrapper's shell itself (a failing `.`, an `exit`) as that line's failure", () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-slurm-wrapper-`)
+    try {
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+        [["true", "false"], "error setup line 2 failed (exit 1)"],
+        [["true", ". /nonexistent/rose/venv/bin/activate"], "error setup line 2 failed (exit 2)"],
+        [["exit 3", "true"], "error setup line 1 failed (exit 3)"]
+      ]
+      for (const [n, [setup, expected]] of cases.entries()) {
+        const files = Script.files(`${dir}/case${n}`)
+        const script = Script.wrapper({
+          ...base,
+          command: { _tag: "Argv", argv: ["sh", "-c", "echo ran > ran"] },
+          cwd: dir,
+          setup,
+          files
+        })
+        fs.writeFileSync(files.script, script)
+        spawnSync("/bin/sh", [files.script], { cwd: dir, encoding: "utf8" })
+        assert.strictEqual(fs.readFileSync(files.exit, "utf8"), `${expected}\n`, setup.join("; "))
+        assert.isFalse(fs.existsSync(files.start), "the task never started")
+        assert.isFalse(fs.existsSync(`${dir}/ran`))
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("starts the task in its own process group, records the start, and writes the exit status atomically", () => {
