@@ -9,6 +9,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Backend from "../core/Backend.ts"
+import type * as FileError from "../core/FileError.ts"
 import type * as TaskError from "../core/TaskError.ts"
 
 /**
@@ -110,7 +111,9 @@ export interface Process {
  * @category models
  */
 export interface Service {
-  readonly spawn: (spec: SpawnSpec) => Effect.Effect<Process, TaskError.SpawnFailed | TaskError.CommandNotFound>
+  readonly spawn: (
+    spec: SpawnSpec
+  ) => Effect.Effect<Process, TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError>
   /** Signals a process group that this process did not start (survivors of a crashed run). */
   readonly signalGroup: (pgid: number, signal: Signal) => Effect.Effect<boolean>
   /** Whether a process group still has members. */

@@ -34,6 +34,7 @@ import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
+import * as FileError from "../core/FileError.ts"
 import * as Host from "../core/Host.ts"
 import type * as Learner from "../core/Learner.ts"
 import * as RunDir from "../core/RunDir.ts"
@@ -483,7 +484,11 @@ export const make = (
     // Control sockets live in a short folder: their path must stay under ~100 bytes.
     const controlDir = yield* fs
       .makeTempDirectoryScoped({ directory: "/tmp", prefix: "rose-ssh-" })
-      .pipe(Effect.mapError((e) => unavailable(`cannot create a folder for control sockets in /tmp: ${e.message}`)))
+      .pipe(
+        Effect.mapError((e) =>
+          unavailable(`cannot create a folder for control sockets in /tmp: ${FileError.reasonOf(e)}`)
+        )
+      )
     const nonce = (yield* Effect.forEach([0, 1, 2], () => Random.nextIntBetween(0, 0x10000)))
       .map((n) => n.toString(16).padStart(4, "0"))
       .join("")

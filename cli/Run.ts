@@ -245,7 +245,16 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     }
     const handle = yield* Runner.prepare(program, { out: options.out, fsync: options.fsync, resume }).pipe(
       Effect.provide(backends as Context.Context<Backend.Backend | Backend.Backends>),
-      Effect.catchTag("RunDirError", (e) => fail(2, e.message))
+      Effect.catchTags({
+        RunDirError: (e) =>
+          fail(
+            2,
+            options.out === undefined && (e.code === "EROFS" || e.code === "EACCES" || e.code === "EPERM")
+              ? `${e.message}; run from a folder you can write to, or name one with --out DIR`
+              : e.message
+          ),
+        FileError: (e) => fail(2, `${e.message}; nothing ran`)
+      })
     )
     const trackers = yield* Trackers.build(
       (options.trackers ?? []).map((kind) => ({ kind, config: {} })),
@@ -284,7 +293,21 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
       Effect.either
     )
     const signal = state.first
-    report.write(Summary.render(results, handle.runDir, { color: report.color, report: Either.isRight(wrote), signal }))
+    const fileErrors = handle.fileErrors()
+    const resultsWritten = !fileErrors.some((e) => e.path.endsWith("/results.json"))
+    report.write(
+      Summary.render(results, handle.runDir, {
+        color: report.color,
+        report: Either.isRight(wrote),
+        signal,
+        results: resultsWritten
+      })
+    )
+    for (const e of fileErrors) {
+      err.write(
+        `rose: ${e.message}${e === fileErrors[0] && e.path.endsWith("/events.jsonl") ? "; the run was stopped and every task killed" : ""}\n`
+      )
+    }
     if (signal !== undefined) {
       report.write(
         `${signal}: every learner was cancelled and every task killed; the journal and results.json say where each stopped.\n`

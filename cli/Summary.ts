@@ -105,10 +105,10 @@ export const selection = (results: Results.Results, color: boolean): string => {
  * @since 0.1.0
  * @category rendering
  */
-export const files = (runDir: string, report: boolean): string =>
+export const files = (runDir: string, report: boolean, results = true): string =>
   [
     `run directory  ${runDir}`,
-    `results        ${runDir}/results.json`,
+    `results        ${results ? `${runDir}/results.json` : "not written (see below)"}`,
     `journal        ${runDir}/events.jsonl`,
     ...(report ? [`report         ${runDir}/report.html`] : [])
   ].join("\n")
@@ -122,7 +122,13 @@ export const files = (runDir: string, report: boolean): string =>
 export const render = (
   results: Results.Results,
   runDir: string,
-  options: { readonly color: boolean; readonly report: boolean; readonly signal?: string | undefined }
+  options: {
+    readonly color: boolean
+    readonly report: boolean
+    readonly signal?: string | undefined
+    /** Whether results.json was written (false: the disk was full, say). */
+    readonly results?: boolean | undefined
+  }
 ): string => {
   const status =
     results.status === "completed"
@@ -143,7 +149,7 @@ export const render = (
     "",
     ...(ranked === "" ? [] : [ranked, ""]),
     `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}`,
-    files(runDir, options.report),
+    files(runDir, options.report, options.results ?? true),
     ""
   ].join("\n")
 }

@@ -19,6 +19,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FileError from "./FileError.ts"
 import * as Json from "./Json.ts"
 import * as TaskError from "./TaskError.ts"
 
@@ -149,12 +150,12 @@ const readInput = (fs: FileSystem.FileSystem, input: Input) =>
   Effect.gen(function* () {
     const problem = (reason: string, line?: number) =>
       new TaskError.ExperienceError({ task: input.task, file: input.file, line, reason })
-    if (!(yield* fs.exists(input.file).pipe(Effect.mapError((e) => problem(e.message))))) {
+    if (!(yield* fs.exists(input.file).pipe(Effect.mapError((e) => problem(FileError.reasonOf(e)))))) {
       return [] as ReadonlyArray<Json.JsonObject>
     }
     const text = yield* fs
       .readFileString(input.file)
-      .pipe(Effect.mapError((e) => problem(`cannot be read: ${e.message}`)))
+      .pipe(Effect.mapError((e) => problem(`cannot be read: ${FileError.reasonOf(e)}`)))
     const parsed = parseLines(text)
     return Either.isLeft(parsed) ? yield* problem(parsed.left.reason, parsed.left.line) : parsed.right
   })
@@ -195,7 +196,7 @@ export const merge = (input: {
               task: i.task,
               file: segment,
               line: undefined,
-              reason: `cannot write the segment: ${e.message}`
+              reason: `cannot write the segment: ${FileError.reasonOf(e)}`
             })
         )
       )
@@ -231,10 +232,10 @@ export const read = (
     const fs = yield* FileSystem.FileSystem
     const problem = (file: string, reason: string, line?: number) =>
       new TaskError.ExperienceError({ task: "experience", file, line, reason })
-    const files = yield* segments(bank).pipe(Effect.mapError((e) => problem(bank, e.message)))
+    const files = yield* segments(bank).pipe(Effect.mapError((e) => problem(bank, FileError.reasonOf(e))))
     const out: Array<Json.JsonObject> = []
     for (const file of files) {
-      const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => problem(file, e.message)))
+      const text = yield* fs.readFileString(file).pipe(Effect.mapError((e) => problem(file, FileError.reasonOf(e))))
       const parsed = parseLines(text)
       if (Either.isLeft(parsed)) return yield* problem(file, parsed.left.reason, parsed.left.line)
       out.push(...parsed.right)

@@ -5,27 +5,38 @@
  * depends on); `post` does not wait. A `write` reaches the kernel and survives a kill of this
  * process; `fsync` is only done when asked.
  *
+ * A write that fails (a full disk, a quota, an I/O error) breaks the journal for good: the file is
+ * cut back to its last whole line, `failed` completes with the reason, the appends that waited for
+ * that write are interrupted, and every later line is dropped (an `append` is interrupted at once).
+ * A learner must not go on with work the journal cannot record; the runner stops the run.
+ *
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
+import * as FileError from "./FileError.ts"
 
 /**
  * @since 0.1.0
  * @category models
  */
 export interface Journal {
-  /** Appends a line and waits until it is written. */
+  /** Appends a line and waits until it is written; interrupted if the journal cannot write it. */
   readonly append: (line: string) => Effect.Effect<void>
   /** Appends a line without waiting (order with `append` is kept). */
   readonly post: (line: string) => Effect.Effect<void>
   /** `post`, called outside an Effect. */
   readonly postSync: (line: string) => void
+  /** Completes with the first write that failed; the journal takes no line after it. */
+  readonly failed: Effect.Effect<FileError.FileError>
+  /** That failure, read synchronously: set before any append is told its write failed. */
+  readonly failure: () => FileError.FileError | undefined
 }
 
 const encoder = new TextEncoder()
@@ -39,35 +50,53 @@ const encoder = new TextEncoder()
 export const make = (
   path: string,
   options: { readonly fsync?: boolean } = {}
-): Effect.Effect<Journal, never, Scope.Scope | FileSystem.FileSystem> =>
+): Effect.Effect<Journal, FileError.FileError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const file = yield* fs.open(path, { flag: "a" }).pipe(Effect.orDie)
+    const file = yield* fs.open(path, { flag: "a" }).pipe(Effect.mapError(FileError.fromCause("open", path)))
+    // Where the last whole line ends: a failed write is cut back to it, so no torn line stays.
+    let size = (yield* file.stat.pipe(Effect.mapError(FileError.fromCause("read", path)))).size
     // Lines wait in a plain array; the writer takes all of them at once, in one synchronous step,
     // together with the Deferred their `append`s await: one Deferred per write, not one per line
     // (at 10,000 learners a Deferred per append was a tenth of the run's CPU, with its garbage).
     let lines: Array<string> = []
     let written = Deferred.unsafeMake<void>(FiberId.none)
+    const failed = yield* Deferred.make<FileError.FileError>()
+    let failure: FileError.FileError | undefined
+    let broken = false
     // One token per batch: offered when the array goes from empty to not empty.
     const wake = yield* Queue.unbounded<void>()
     const push = (line: string) => {
+      if (broken) return
       if (lines.length === 0) wake.unsafeOffer(undefined)
       lines.push(line)
     }
     const writeBatch = Effect.suspend(() => {
       if (lines.length === 0) return Effect.void
-      const text = `${lines.join("\n")}\n`
+      const bytes = encoder.encode(`${lines.join("\n")}\n`)
       const done = written
       lines = []
       written = Deferred.unsafeMake<void>(FiberId.none)
-      return file.writeAll(encoder.encode(text)).pipe(
+      return file.writeAll(bytes).pipe(
         Effect.zipRight(options.fsync === true ? file.sync : Effect.void),
-        Effect.exit,
-        Effect.flatMap((exit) =>
-          Effect.sync(() => {
-            Deferred.unsafeDone(done, exit._tag === "Success" ? Effect.void : Effect.orDie(exit))
-          })
-        )
+        Effect.matchCauseEffect({
+          onSuccess: () =>
+            Effect.sync(() => {
+              size = FileSystem.Size(Number(size) + bytes.length)
+              Deferred.unsafeDone(done, Effect.void)
+            }),
+          onFailure: (cause) =>
+            Effect.gen(function* () {
+              broken = true
+              lines = []
+              yield* file.truncate(size).pipe(Effect.ignore)
+              const error = FileError.fromCause("write", path)(Cause.squash(cause))
+              failure = error
+              yield* Deferred.succeed(failed, error)
+              Deferred.unsafeDone(done, Effect.interrupt)
+              Deferred.unsafeDone(written, Effect.interrupt)
+            })
+        })
       )
     })
     const writer = yield* Queue.take(wake).pipe(
@@ -79,10 +108,13 @@ export const make = (
     return {
       append: (line) =>
         Effect.suspend(() => {
+          if (broken) return Effect.interrupt
           push(line)
           return Deferred.await(written)
         }),
       post: (line) => Effect.sync(() => push(line)),
-      postSync: push
+      postSync: push,
+      failed: Deferred.await(failed),
+      failure: () => failure
     }
   })

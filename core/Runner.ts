@@ -23,6 +23,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
+import type * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type { LearnerState, RunEnv } from "./internal/context.ts"
@@ -94,6 +95,11 @@ export interface RunHandle {
   readonly stop: (learner?: Learner.LearnerRef) => Effect.Effect<void, UnknownLearner>
   /** Cancels the whole run as a signal does: every learner ends with `interrupted`. */
   readonly interrupt: Effect.Effect<void>
+  /**
+   * The file-system failures that stopped the run or kept its files from being written (the
+   * journal, results.json), in the order they happened; empty when every file was written.
+   */
+  readonly fileErrors: () => ReadonlyArray<FileError.FileError>
   /** Replaces the schedules of the tasks `config` names, from the learner's next iteration on. */
   readonly setNextConfig: (
     learner: Learner.LearnerRef,
@@ -139,7 +145,7 @@ export const prepare = (
   options: RunOptions = {}
 ): Effect.Effect<
   RunHandle,
-  RunDir.RunDirError,
+  RunDir.RunDirError | FileError.FileError,
   Scope.Scope | Backend.Backend | FileSystem.FileSystem | Path.Path | Host.Host
 > =>
   Effect.gen(function* () {
@@ -176,7 +182,7 @@ export const prepare = (
         null,
         2
       )}\n`
-    ).pipe(Effect.mapError((e) => new RunDir.RunDirError({ path: runDir, reason: e.message })))
+    )
 
     const journal = yield* Journal.make(`${runDir}/events.jsonl`, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
@@ -249,6 +255,7 @@ export const prepare = (
       }
     }
     const done = yield* Deferred.make<Results.Results>()
+    const fileErrors: Array<FileError.FileError> = []
     let interrupted = false
     let aborted = false
     let started = false
@@ -256,6 +263,15 @@ export const prepare = (
     const classify = (ls: LearnerState, exit: Exit.Exit<Loops.LoopEnd, TaskAttemptError>): Outcome => {
       if (Exit.isSuccess(exit)) return { reason: exit.value, failure: undefined, attempt: undefined }
       const cause = exit.cause
+      const journalFailure = journal.failure()
+      if (Cause.isInterruptedOnly(cause) && journalFailure !== undefined && !interrupted) {
+        // Stopped because nothing it did could be recorded any more.
+        return {
+          reason: "error",
+          attempt: undefined,
+          failure: { tag: journalFailure._tag, message: journalFailure.message }
+        }
+      }
       if (Cause.isInterruptedOnly(cause)) {
         return {
           reason: ls.stopRequested && !interrupted ? "stopped" : "interrupted",
@@ -304,13 +320,14 @@ export const prepare = (
       Effect.gen(function* () {
         const outcome = classify(ls, exit)
         outcomes.set(ls.key, outcome)
+        // A broken journal interrupts the append: the learner's end is still counted.
         yield* record({
           _tag: "learner_stopped",
           learner: ls.ref,
           reason: outcome.reason,
           iterations: ls.nextIteration,
           ...(outcome.failure === undefined ? {} : { failure: outcome.failure })
-        })
+        }).pipe(Effect.exit)
         if (outcome.reason === "error" && ls.def.onError === "abort" && !aborted) {
           aborted = true
           yield* interruptLearners(ls.key)
@@ -403,19 +420,28 @@ export const prepare = (
       })
 
     const finish = Effect.gen(function* () {
-      const anyError = [...outcomes.values()].some((o) => o.reason === "error")
+      const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
       const res = results(status, now)
+      // A full disk must not keep the run from ending: what could not be written is told, not awaited.
       yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(res, null, 2)}\n`).pipe(
         Effect.provideService(FileSystem.FileSystem, fs),
-        Effect.orDie
+        Effect.catchAll((e) => Effect.sync(() => fileErrors.push(e)))
       )
-      yield* record({ _tag: "run_finished", status, durationMs: now - createdAt })
+      yield* record({ _tag: "run_finished", status, durationMs: now - createdAt }).pipe(Effect.exit)
       yield* Deferred.succeed(done, res)
     })
 
+    // A journal that cannot write stops the run: learners must not go on with work nobody records
+    // (a resume could not know it was done), and every task is killed as on Ctrl-C.
+    const watchJournal = Effect.gen(function* () {
+      yield* journal.failed
+      yield* interruptLearners()
+    })
+
     const main = Effect.gen(function* () {
+      yield* Effect.forkIn(watchJournal, scope)
       yield* record({
         _tag: "run_started",
         runDir,
@@ -478,6 +504,10 @@ export const prepare = (
         interrupted = true
         return interruptLearners()
       }),
+      fileErrors: () => {
+        const broken = journal.failure()
+        return broken === undefined ? [...fileErrors] : [broken, ...fileErrors]
+      },
       setNextConfig: (learner, config) =>
         Effect.suspend((): Effect.Effect<void, UnknownLearner | ConfigRejected> => {
           const ls = byKey.get(keyOf(learner))
@@ -525,7 +555,7 @@ export const stream = (
   options: RunOptions = {}
 ): Stream.Stream<
   IterationState.IterationState,
-  RunDir.RunDirError,
+  RunDir.RunDirError | FileError.FileError,
   Backend.Backend | FileSystem.FileSystem | Path.Path | Host.Host
 > =>
   Stream.unwrapScoped(

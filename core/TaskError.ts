@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import type * as FileError from "./FileError.ts"
 
 /**
  * The process could not be started (resource exhaustion, a transient fork failure).
@@ -103,6 +104,7 @@ export class BackendUnavailable extends Data.TaggedError("BackendUnavailable")<{
  * @category errors
  */
 export type BackendError =
+  | FileError.FileError
   | SpawnFailed
   | CommandNotFound
   | ConnectionLost

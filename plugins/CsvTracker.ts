@@ -12,6 +12,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as FileError from "../core/FileError.ts"
 import type * as IterationState from "../core/IterationState.ts"
 import type * as Json from "../core/Json.ts"
 import * as RunDir from "../core/RunDir.ts"
@@ -123,7 +124,11 @@ export const make = (
           }
           rows.push(row)
           lastRow.set(key(state.learner), row)
-          return widened ? rewrite : Effect.orDie(fs.writeFileString(file, line(row), { flag: "a" }))
+          return widened
+            ? rewrite
+            : fs
+                .writeFileString(file, line(row), { flag: "a" })
+                .pipe(Effect.mapError(FileError.fromCause("write", file)), Effect.orDie)
         }),
       onStop: (event) =>
         Effect.suspend(() => {

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Spawner from "../backends/Spawner.ts"
 import * as Backend from "../core/Backend.ts"
+import * as FileError from "../core/FileError.ts"
 import * as TaskError from "../core/TaskError.ts"
 
 const openOutput = (output: Spawner.Output): number | "pipe" | "ignore" =>
@@ -111,7 +112,7 @@ const killGroup = (pgid: number, signal: Spawner.Signal): boolean => {
 }
 
 const spawn = (spec: Spawner.SpawnSpec) =>
-  Effect.async<Spawner.Process, TaskError.SpawnFailed | TaskError.CommandNotFound>((resume) => {
+  Effect.async<Spawner.Process, TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError>((resume) => {
     const argv = spec.command._tag === "Argv" ? spec.command.argv : ["/bin/sh", "-c", spec.command.script]
     const file = argv[0]
     if (file === undefined || file.length === 0) {
@@ -126,20 +127,29 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       if (typeof out === "number") Fs.closeSync(out)
       if (typeof err === "number") Fs.closeSync(err)
     }
+    let opening: Spawner.Output = spec.stdout
     try {
       out = openOutput(spec.stdout)
+      opening = spec.stderr
       err = openOutput(spec.stderr)
+      opening = spec.stdout
       if (spec.stdout._tag === "File" && spec.stdout.records !== undefined) {
         outSplitter = recordSplitter(spec.stdout.path, spec.stdout.records)
       }
+      opening = spec.stderr
       if (spec.stderr._tag === "File" && spec.stderr.records !== undefined) {
         errSplitter = recordSplitter(spec.stderr.path, spec.stderr.records)
       }
     } catch (e) {
       closeFds()
       outSplitter?.end()
+      // A full disk, a read-only or forbidden folder: the user's to fix, not worth a retry.
       resume(
-        Effect.fail(new TaskError.SpawnFailed({ command: file, reason: `cannot open an output file: ${String(e)}` }))
+        Effect.fail(
+          opening._tag === "File" && FileError.codeOf(e) !== undefined
+            ? FileError.fromCause("write", opening.path)(e)
+            : new TaskError.SpawnFailed({ command: file, reason: `cannot open an output file: ${String(e)}` })
+        )
       )
       return
     }

@@ -1,6 +1,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Experience from "../Experience.ts"
+import * as FileError from "../FileError.ts"
 import type * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as RunDir from "../RunDir.ts"
@@ -42,7 +43,13 @@ const environmentInstance = (env: RunEnv, ls: LearnerState, name: string, iterat
       Effect.zipRight(env.fs.makeDirectory(dir, { recursive: true }), Experience.setAside(out(attempt))).pipe(
         Effect.provideService(FileSystem.FileSystem, env.fs),
         Effect.mapError(
-          (e) => new TaskError.ExperienceError({ task: name, file: out(attempt), line: undefined, reason: e.message })
+          (e) =>
+            new TaskError.ExperienceError({
+              task: name,
+              file: out(attempt),
+              line: undefined,
+              reason: FileError.reasonOf(e)
+            })
         ),
         Effect.asVoid
       )

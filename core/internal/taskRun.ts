@@ -1,3 +1,4 @@
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
@@ -344,7 +345,10 @@ const runExec = (
     const command = yield* buildCommand(task, prepared, ctx, workspace).pipe(Effect.catchAll((error) => fail(error)))
     const dir = RunDir.iterationDir(env.runDir, ls.ref, iteration)
     if (ls.dirReady !== iteration) {
-      yield* env.fs.makeDirectory(dir, { recursive: true }).pipe(Effect.orDie)
+      yield* RunDir.makeDirectories(dir).pipe(
+        Effect.provideService(FileSystem.FileSystem, env.fs),
+        Effect.catchAll((error) => fail(error))
+      )
       ls.dirReady = iteration
     }
     const stdoutPath = `${dir}/${RunDir.outputFile(name, "out", attempt)}`

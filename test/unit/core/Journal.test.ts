@@ -51,4 +51,22 @@ describe("Journal", () => {
       )
     }).pipe(Effect.provide(NodeContext.layer))
   )
+
+  it.scoped("a write that fails breaks the journal: it says why, and appends stop instead of going on", () =>
+    Effect.gen(function* () {
+      // /dev/full takes the open and refuses every write with ENOSPC, as a full disk does.
+      const journal = yield* Journal.make("/dev/full")
+      assert.isUndefined(journal.failure())
+      const first = yield* Effect.exit(journal.append("one"))
+      assert.isTrue(Exit.isInterrupted(first), "the append whose write failed does not return as if written")
+      const failure = yield* journal.failed
+      assert.strictEqual(failure.message, "cannot write /dev/full: no space left on device")
+      assert.strictEqual(failure.code, "ENOSPC")
+      assert.strictEqual(journal.failure(), failure)
+      // Later lines are dropped at once: nothing waits on a journal that cannot write.
+      journal.postSync("dropped")
+      const later = yield* Effect.exit(journal.append("two"))
+      assert.isTrue(Exit.isInterrupted(later))
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
 })
