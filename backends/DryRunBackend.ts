@@ -153,7 +153,7 @@ export const make = (config: Config = {}) =>
       capabilities: { concurrency: slots.capacity, remote: false },
       workspace: (runDir) => runDir,
       run,
-      reap: () => Effect.succeed(0)
+      reap: () => Effect.succeed(Backend.nothingReaped)
     }
     return service
   })

@@ -103,7 +103,7 @@ export const make = (config: Config = {}) =>
             // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
             // short task's exit sooner, widened that window enough for the resume test to catch it.)
             Effect.zipRight(
-              inv.onStart({ pid: process.pid, pgid: process.pid }),
+              inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
               Effect.flatMap(process.exit, (e) =>
                 Effect.map(
                   Clock.currentTimeMillis,
@@ -123,25 +123,8 @@ export const make = (config: Config = {}) =>
         )
       )
     }
-    // Survivors of a crashed run: process groups on this machine (placements with a host or a job
-    // belong to other backends). Waits, bounded, until they are gone.
-    const reap = (placements: ReadonlyArray<Backend.Placement>) =>
-      Effect.gen(function* () {
-        const groups: Array<number> = []
-        for (const p of placements) {
-          if (p.pgid === undefined || p.host !== undefined || p.jobId !== undefined) continue
-          if (yield* spawner.groupAlive(p.pgid)) {
-            yield* spawner.signalGroup(p.pgid, "SIGKILL")
-            groups.push(p.pgid)
-          }
-        }
-        for (let waited = 0; waited < 5000; waited += 20) {
-          const alive = yield* Effect.filter(groups, (g) => spawner.groupAlive(g))
-          if (alive.length === 0) break
-          yield* Effect.sleep(Duration.millis(20))
-        }
-        return groups.length
-      })
+    const reap = (placements: ReadonlyArray<Backend.Placement>, runIds: ReadonlyArray<string>) =>
+      reapGroups(spawner, placements, runIds)
     const service: Backend.Service = {
       name,
       kind: "local",
@@ -151,6 +134,64 @@ export const make = (config: Config = {}) =>
       reap
     }
     return service
+  })
+
+/**
+ * Kills the survivors of a crashed run on this machine: the journaled process groups (placements
+ * with a host or a job belong to other backends), each only when the process table proves it is
+ * still the task's, since its number may belong to another process by now. A group whose leader is
+ * alive is the task's when the leader started when the journal says (or, without a journaled start,
+ * carries one of the run's ids in its environment); when the leader is gone, each member that
+ * carries the run's id is killed on its own. Waits, bounded, until the killed ones are gone.
+ *
+ * @since 0.1.0
+ * @category resume
+ */
+export const reapGroups = (
+  spawner: Spawner.Service,
+  placements: ReadonlyArray<Backend.Placement>,
+  runIds: ReadonlyArray<string>
+): Effect.Effect<Backend.Reaped> =>
+  Effect.gen(function* () {
+    const ours = new Set(runIds)
+    const groups: Array<number> = []
+    const loners: Array<number> = []
+    const spared: Array<string> = []
+    for (const p of placements) {
+      if (p.pgid === undefined || p.host !== undefined || p.jobId !== undefined) continue
+      const members = yield* spawner.groupMembers(p.pgid)
+      if (members.length === 0) continue
+      const leader = members.find((m) => m.pid === p.pgid)
+      if (leader !== undefined) {
+        const proven =
+          p.startStamp !== undefined
+            ? leader.startStamp === p.startStamp
+            : leader.runId !== undefined && ours.has(leader.runId)
+        if (proven) {
+          yield* spawner.signalGroup(p.pgid, "SIGKILL")
+          groups.push(p.pgid)
+        } else {
+          spared.push(
+            p.startStamp === undefined
+              ? `process group ${p.pgid}: nothing journaled proves its leader is the task's process`
+              : `process group ${p.pgid}: its leader started at another time than the task, so the id was reused`
+          )
+        }
+        continue
+      }
+      for (const m of members) {
+        if (m.runId !== undefined && ours.has(m.runId)) {
+          yield* spawner.signalProcess(m.pid, "SIGKILL")
+          loners.push(m.pid)
+        } else spared.push(`process ${m.pid} of group ${p.pgid}: nothing proves it is the run's`)
+      }
+    }
+    for (let waited = 0; waited < 5000; waited += 20) {
+      const alive = yield* Effect.filter(groups, (g) => Effect.map(spawner.groupMembers(g), (ms) => ms.length > 0))
+      if (alive.length === 0) break
+      yield* Effect.sleep(Duration.millis(20))
+    }
+    return { killed: groups.length + loners.length, spared }
   })
 
 /**

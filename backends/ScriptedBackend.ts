@@ -71,7 +71,7 @@ export const layerTest = (
         kind: "scripted",
         capabilities: { concurrency: slots.capacity, remote: false },
         workspace: (runDir) => runDir,
-        reap: () => Effect.succeed(0),
+        reap: () => Effect.succeed(Backend.nothingReaped),
         run: (inv) =>
           slots.withSlots(inv.resources.cores ?? 1)(
             Effect.gen(function* () {

@@ -842,16 +842,17 @@ export const make = (config: Config = {}) =>
           if (m !== null && m[1] !== allocation?.jobId) ids.add(m[1]!)
         }
         for (const id of yield* jobsOfRuns(runIds)) if (id !== allocation?.jobId) ids.add(id)
-        if (ids.size === 0) return 0
+        // Job ids are never reused by a controller: a journaled id is the run's own.
+        if (ids.size === 0) return Backend.nothingReaped
         const rows = yield* squeue([...ids])
         const active = [...ids].filter((id) => {
           const row = rows?.get(id)
           return rows === undefined || (row !== undefined && Parse.isActive(row.state))
         })
-        if (active.length === 0) return 0
+        if (active.length === 0) return Backend.nothingReaped
         yield* scancel(active)
         yield* awaitGone(active, Duration.seconds(killWaitSeconds + 10))
-        return active.length
+        return { killed: active.length, spared: [] } satisfies Backend.Reaped
       })
 
     const service: Service = {

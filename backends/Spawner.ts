@@ -95,6 +95,8 @@ export type Signal = "SIGTERM" | "SIGKILL" | "SIGINT" | "SIGHUP"
  */
 export interface Process {
   readonly pid: number
+  /** When it started, as the machine tells it (see `Backend.Placement.startStamp`), if it can. */
+  readonly startStamp: string | undefined
   /** Completes when the main process exits. */
   readonly exit: Effect.Effect<ProcessExit>
   /** Sends a signal to the whole process group; a group that no longer exists is not an error. */
@@ -116,8 +118,25 @@ export interface Service {
   ) => Effect.Effect<Process, TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError>
   /** Signals a process group that this process did not start (survivors of a crashed run). */
   readonly signalGroup: (pgid: number, signal: Signal) => Effect.Effect<boolean>
+  /** Signals one process that this process did not start. */
+  readonly signalProcess: (pid: number, signal: Signal) => Effect.Effect<boolean>
   /** Whether a process group still has members. */
   readonly groupAlive: (pgid: number) => Effect.Effect<boolean>
+  /** The live members of a process group, with what proves whose they are. */
+  readonly groupMembers: (pgid: number) => Effect.Effect<ReadonlyArray<Member>>
+}
+
+/**
+ * A live process of a group, as the process table describes it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Member {
+  readonly pid: number
+  readonly startStamp: string | undefined
+  /** `ROSE_RUN_ID` in its environment (tasks and what they start inherit it), where readable. */
+  readonly runId: string | undefined
 }
 
 /**

@@ -932,13 +932,30 @@ export const make = (
         // With earlier run ids, every host is asked: a task whose start never reached the journal has no placement.
         const targets = runIds.length > 0 ? hosts : [...byHost.keys()]
         let killed = 0
+        const spared: Array<string> = []
         for (const h of targets) {
-          if (Either.isLeft(yield* Effect.either(ensureMaster(h)))) continue
+          if (Either.isLeft(yield* Effect.either(ensureMaster(h)))) {
+            for (const pgid of byHost.get(h) ?? [])
+              spared.push(`process group ${pgid} on ${h.spec.label}: the host did not answer`)
+            continue
+          }
           const r = yield* Effect.either(remote(h, Script.reap(marker, byHost.get(h) ?? [], runIds), 30_000))
-          const record = Either.isRight(r) ? recordsIn(r.right.stdout, marker)[0] : undefined
-          if (record?.startsWith("reaped=")) killed += Number(record.slice(7))
+          for (const record of Either.isRight(r) ? recordsIn(r.right.stdout, marker) : []) {
+            if (record.startsWith("reaped=")) killed += Number(record.slice(7))
+            if (record.startsWith("spared=")) {
+              for (const pgid of record
+                .slice(7)
+                .trim()
+                .split(/\s+/)
+                .filter((p) => p !== "")) {
+                spared.push(
+                  `process group ${pgid} on ${h.spec.label}: its launcher's files are gone, so it cannot be told from another process that got the same id`
+                )
+              }
+            }
+          }
         }
-        return killed
+        return { killed, spared } satisfies Backend.Reaped
       })
 
     const service: Service = {

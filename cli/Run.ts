@@ -256,6 +256,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
         FileError: (e) => fail(2, `${e.message}; nothing ran`)
       })
     )
+    for (const line of handle.spared) err.write(`warning: not signalled: ${line}\n`)
     const trackers = yield* Trackers.build(
       (options.trackers ?? []).map((kind) => ({ kind, config: {} })),
       handle

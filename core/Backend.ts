@@ -20,6 +20,11 @@ import type * as TaskError from "./TaskError.ts"
 export interface Placement {
   readonly pid?: number | undefined
   readonly pgid?: number | undefined
+  /**
+   * When the process `pid` started, as the machine tells it (boot id and start time): with it a
+   * resume proves that a pid still belongs to the task before it signals it (pids are reused).
+   */
+  readonly startStamp?: string | undefined
   readonly host?: string | undefined
   readonly jobId?: string | undefined
 }
@@ -128,10 +133,33 @@ export interface Service {
   /**
    * Kills what survives of an earlier process of the run (resume), given the journaled placements of
    * tasks that never finished and the ids of the earlier sessions (a scheduler may still hold jobs
-   * submitted under them that never started). A backend acts only on what is its own.
+   * submitted under them that never started). A backend acts only on what is its own, and signals
+   * only what it can prove is the run's (pids are reused): what it cannot prove it leaves alone and
+   * reports as `spared`.
    */
-  readonly reap: (placements: ReadonlyArray<Placement>, runIds: ReadonlyArray<string>) => Effect.Effect<number>
+  readonly reap: (placements: ReadonlyArray<Placement>, runIds: ReadonlyArray<string>) => Effect.Effect<Reaped>
 }
+
+/**
+ * What a `reap` did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reaped {
+  /** How many tasks (process groups, jobs) it killed. */
+  readonly killed: number
+  /** Survivors it left alone because nothing proves they are the run's, one line each. */
+  readonly spared: ReadonlyArray<string>
+}
+
+/**
+ * Nothing to reap.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const nothingReaped: Reaped = { killed: 0, spared: [] }
 
 /**
  * The default backend of a run.

@@ -60,6 +60,8 @@ const taskFields = {
 const where = {
   pid: Schema.optional(Schema.Number),
   pgid: Schema.optional(Schema.Number),
+  /** When the process `pid` started (boot id and start time): a resume signals it only if it matches. */
+  startStamp: Schema.optional(Schema.String),
   host: Schema.optional(Schema.String),
   jobId: Schema.optional(Schema.String)
 }
@@ -293,22 +295,30 @@ export const fromJsonLine = (line: string): Event | undefined => {
  */
 export const parseJournal = (
   text: string
-): { readonly events: ReadonlyArray<Event>; readonly tornLine: string | undefined; readonly invalid: number } => {
+): {
+  readonly events: ReadonlyArray<Event>
+  readonly tornLine: string | undefined
+  readonly invalid: number
+  /** The 1-based numbers of the lines that are not events (the torn last line aside). */
+  readonly invalidLines: ReadonlyArray<number>
+} => {
   const lines = text.split("\n")
   const last = lines.pop() ?? ""
   const events: Array<Event> = []
-  let invalid = 0
-  for (const line of lines) {
+  const invalidLines: Array<number> = []
+  for (let at = 0; at < lines.length; at++) {
+    const line = lines[at]!
     if (line.length === 0) continue
     const e = fromJsonLine(line)
-    if (e === undefined) invalid++
+    if (e === undefined) invalidLines.push(at + 1)
     else events.push(e)
   }
+  const invalid = invalidLines.length
   let tornLine: string | undefined
   if (last.length > 0) {
     const e = fromJsonLine(last)
     if (e === undefined) tornLine = last
     else events.push(e)
   }
-  return { events, tornLine, invalid }
+  return { events, tornLine, invalid, invalidLines }
 }

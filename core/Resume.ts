@@ -70,6 +70,8 @@ export interface ResumePlan {
   readonly survivors: ReadonlyArray<Backend.Placement & { readonly backend?: string | undefined }>
   /** Set when the journal's last line was torn (a crash mid-write); it is dropped. */
   readonly tornLine: string | undefined
+  /** The numbers of lines in the journal that are not events (damaged): what they said is lost. */
+  readonly damagedLines: ReadonlyArray<number>
   /** The pid of the earlier `rose` process. */
   readonly previousPid: number | undefined
   /** The ids of every earlier session of the run (one per start or resume). */
@@ -150,6 +152,7 @@ export const load = (
             open.set(`${keyOf(e.learner)}/${e.iteration}/${e.task}/${e.attempt}`, {
               pid: e.pid,
               pgid: e.pgid,
+              startStamp: e.startStamp,
               host: e.host,
               jobId: e.jobId
             })
@@ -208,6 +211,7 @@ export const load = (
       learners,
       survivors: [...open.values()],
       tornLine: parsed.tornLine,
+      damagedLines: parsed.invalidLines,
       previousPid,
       previousRunIds: runIds
     }
@@ -223,6 +227,13 @@ export const explain = (plan: ResumePlan): ReadonlyArray<string> => {
   const lines: Array<string> = []
   if (plan.tornLine !== undefined)
     lines.push(`the journal's last line was torn by the crash and is dropped: ${plan.tornLine.slice(0, 80)}`)
+  if (plan.damagedLines.length > 0) {
+    const n = plan.damagedLines.length
+    const which = plan.damagedLines.slice(0, 10).join(", ") + (n > 10 ? ", …" : "")
+    lines.push(
+      `the journal is damaged: ${n} line(s) are not events (line${n === 1 ? "" : "s"} ${which}) and what they recorded is lost; a task whose end was on one counts as unfinished: its iteration runs again, and its process is killed only if it is provably still the task's`
+    )
+  }
   if (plan.survivors.length > 0) {
     lines.push(`${plan.survivors.length} task(s) of the earlier process may still run; they are killed first`)
   }

@@ -23,7 +23,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
-import type * as FileError from "./FileError.ts"
+import * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type { LearnerState, RunEnv } from "./internal/context.ts"
@@ -100,6 +100,11 @@ export interface RunHandle {
    * journal, results.json), in the order they happened; empty when every file was written.
    */
   readonly fileErrors: () => ReadonlyArray<FileError.FileError>
+  /**
+   * A resumed run: the survivors of the earlier process that were left alone, because nothing
+   * proved they were still the run's (one line each).
+   */
+  readonly spared: ReadonlyArray<string>
   /** Replaces the schedules of the tasks `config` names, from the learner's next iteration on. */
   readonly setNextConfig: (
     learner: Learner.LearnerRef,
@@ -121,14 +126,17 @@ const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
     const text = yield* fs.readFileString(path)
     if (text.length === 0 || text.endsWith("\n")) return
     yield* fs.truncate(path, new TextEncoder().encode(text.slice(0, text.lastIndexOf("\n") + 1)).length)
-  }).pipe(Effect.orDie)
+  }).pipe(Effect.mapError(FileError.fromCause("repair the torn last line of", path)))
 
 /**
  * Kills what an earlier process of a resumed run left running. Every backend is offered every
  * placement and acts on its own (local: process groups on this machine; SSH: its hosts; SLURM: jobs).
  */
 const reapSurvivors = (resume: Resume.ResumePlan, backends: ReadonlyArray<Backend.Service>) =>
-  Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors, resume.previousRunIds), { discard: true })
+  Effect.map(
+    Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors, resume.previousRunIds)),
+    (all) => all.flatMap((r) => r.spared)
+  )
 
 const isoTime = (millis: number) => new Date(millis).toISOString()
 
@@ -160,9 +168,10 @@ export const prepare = (
     const createdAt = yield* Clock.currentTimeMillis
     const plan = Program.describe(program)
     const planHash = yield* sha256(Program.canonicalJson(plan))
+    let spared: ReadonlyArray<string> = []
     if (resume !== undefined) {
       yield* dropTornLine(fs, `${runDir}/events.jsonl`)
-      yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
+      spared = yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
     }
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunDir.writeAtomic(
@@ -504,6 +513,7 @@ export const prepare = (
         interrupted = true
         return interruptLearners()
       }),
+      spared,
       fileErrors: () => {
         const broken = journal.failure()
         return broken === undefined ? [...fileErrors] : [broken, ...fileErrors]

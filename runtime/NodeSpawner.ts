@@ -13,6 +13,7 @@ import * as Spawner from "../backends/Spawner.ts"
 import * as Backend from "../core/Backend.ts"
 import * as FileError from "../core/FileError.ts"
 import * as TaskError from "../core/TaskError.ts"
+import * as ProcessTable from "./ProcessTable.ts"
 
 const openOutput = (output: Spawner.Output): number | "pipe" | "ignore" =>
   output._tag === "File"
@@ -231,6 +232,8 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       resume(
         Effect.succeed({
           pid,
+          // Read now: until it is reaped, the pid cannot be another process's.
+          startStamp: ProcessTable.startStamp(pid),
           exit: Effect.async<Spawner.ProcessExit>((k) => {
             if (exited !== undefined) k(Effect.succeed(exited))
             else {
@@ -269,6 +272,16 @@ const spawn = (spec: Spawner.SpawnSpec) =>
 export const layer: Layer.Layer<Spawner.Spawner> = Layer.succeed(Spawner.Spawner, {
   spawn,
   signalGroup: (pgid, signal) => Effect.sync(() => killGroup(pgid, signal)),
+  signalProcess: (pid, signal) =>
+    Effect.sync(() => {
+      try {
+        process.kill(pid, signal)
+        return true
+      } catch {
+        return false
+      }
+    }),
+  groupMembers: (pgid) => Effect.sync(() => ProcessTable.groupMembers(pgid)),
   groupAlive: (pgid) =>
     Effect.sync(() => {
       try {

@@ -148,23 +148,33 @@ export const status = (marker: string, nonce: string, seq: number): string =>
   ].join("\n")}\n`
 
 /**
- * For a resumed run: SIGKILL to the journaled process groups, and to every task this user's
- * launchers started for one of the earlier runs and that has not ended (found by the `run` file
- * beside its pid, whatever layer started it: a task whose start never reached the journal
- * included). Reports how many groups existed: `reaped=<n>`.
+ * For a resumed run: SIGKILL to every task this user's launchers started for one of the earlier runs
+ * and that has not ended, found by the `run` file beside its pid (whatever layer started it: a task
+ * whose start never reached the journal included). That file is the proof: a journaled process
+ * group is not signalled on its number alone, which another process may have by now. Reports how
+ * many groups it killed (`reaped=<n>`) and the journaled groups still alive that nothing proved
+ * (`spared=<pgids>`).
  */
 export const reap = (marker: string, pgids: ReadonlyArray<number>, runIds: ReadonlyArray<string>): string =>
   `${[
-    "n=0",
-    `for p in ${pgids.map((p) => String(Math.trunc(p))).join(" ")}; do kill -s KILL -- -"$p" 2>/dev/null && n=$((n+1)); done`,
+    'n=0; killed=" "; spared=""',
     `for d in "\${TMPDIR:-/tmp}"/rose-ssh.*/*; do`,
     `  [ -s "$d/run" ] && [ -s "$d/pid" ] && [ ! -e "$d/exit" ] || continue`,
     `  r=$(cat "$d/run")`,
     "  hit=",
     `  for id in ${runIds.map(quote).join(" ")}; do [ "$r" = "$id" ] && hit=1; done`,
-    `  [ -n "$hit" ] && kill -s KILL -- -"$(cat "$d/pid")" 2>/dev/null && n=$((n+1))`,
+    '  [ -n "$hit" ] || continue',
+    `  p=$(cat "$d/pid")`,
+    `  kill -s KILL -- -"$p" 2>/dev/null && n=$((n+1))`,
+    '  killed="$killed$p "',
     "done",
-    `printf '%sreaped=%s\n' ${quote(marker)} "$n"`
+    `for p in ${pgids.map((p) => String(Math.trunc(p))).join(" ")}; do`,
+    '  case "$killed" in *" $p "*) continue ;; esac',
+    // alive and not only zombies (kill -0 counts those)
+    `  ps -e -o pgid= -o stat= 2>/dev/null | awk -v g="$p" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }' && spared="$spared $p"`,
+    "done",
+    `printf '%sreaped=%s\n' ${quote(marker)} "$n"`,
+    `printf '%sspared=%s\n' ${quote(marker)} "$spared"`
   ].join("\n")}\n`
 
 const orphanLines = (nonce: string, seqs: ReadonlyArray<number>) =>

@@ -366,6 +366,7 @@ const runExec = (
         ...task.env,
         ...instance.env?.(attempt),
         ROSE_RUN_DIR: workspace,
+        ROSE_RUN_ID: env.runId,
         ROSE_LEARNER: String(ls.ref.index),
         ROSE_LEARNER_NAME: ls.ref.name,
         ROSE_ITERATION: String(iteration),
@@ -433,9 +434,10 @@ const runWithTimeout = (backend: Backend.Service, invocation: Backend.Invocation
   })
 
 const placementFields = (p: Backend.Placement) => {
-  const out: { pid?: number; pgid?: number; host?: string; jobId?: string } = {}
+  const out: { pid?: number; pgid?: number; startStamp?: string; host?: string; jobId?: string } = {}
   if (p.pid !== undefined) out.pid = p.pid
   if (p.pgid !== undefined) out.pgid = p.pgid
+  if (p.startStamp !== undefined) out.startStamp = p.startStamp
   if (p.host !== undefined) out.host = p.host
   if (p.jobId !== undefined) out.jobId = p.jobId
   return out

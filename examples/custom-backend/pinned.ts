@@ -99,7 +99,7 @@ export const make = (config: PinnedConfig, name = "pinned") =>
                 stderr: { _tag: "File", path: inv.stderrPath }
               }),
               (process) =>
-                inv.onStart({ pid: process.pid, pgid: process.pid }).pipe(
+                inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }).pipe(
                   Effect.zipRight(process.exit),
                   Effect.flatMap((e) =>
                     Effect.map(
@@ -128,18 +128,7 @@ export const make = (config: PinnedConfig, name = "pinned") =>
       workspace: (runDir) => runDir,
       run,
       // Survivors of an earlier run are local process groups: the local backend's reaping applies.
-      reap: (placements) =>
-        Effect.gen(function* () {
-          let killed = 0
-          for (const p of placements) {
-            if (p.pgid === undefined || p.host !== undefined) continue
-            if (yield* spawner.groupAlive(p.pgid)) {
-              yield* spawner.signalGroup(p.pgid, "SIGKILL")
-              killed++
-            }
-          }
-          return killed
-        })
+      reap: (placements, runIds) => LocalBackend.reapGroups(spawner, placements, runIds)
     }
     return service
   })

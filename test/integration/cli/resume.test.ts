@@ -3,6 +3,7 @@
  * resumed from its journal; the survivors die first, finished iterations are not run again, and the
  * results equal an uninterrupted run's.
  */
+import * as ChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { assert, beforeAll, describe, it } from "@effect/vitest"
@@ -100,5 +101,64 @@ describe("rose resume", () => {
     const notARun = await rose(cli, ["resume", "empty"], dir)
     assert.strictEqual(notARun.code, 2)
     assert.include(notARun.stderr, "run.json")
+  })
+
+  it("a damaged journal: resume says so, and signals no process it cannot prove is the task's", async () => {
+    const crashed = NodePath.join(dir, "damaged")
+    const running = start(cli, ["run", "resumable.ts", "--out", "damaged"], dir, { SLOW: "1" })
+    const slow = [0, 1].map((k) => NodePath.join(crashed, `learners/r-${k}/slow.pid`))
+    await waitFor("both learners in their slow task", () => slow.every((p) => NodeFs.existsSync(p)), 60_000)
+    const survivors = slow.map((p) => Number(NodeFs.readFileSync(p, "utf8")))
+    running.child.kill("SIGKILL")
+    await running.done
+
+    // Two processes that are not the run's, in groups of their own: stand-ins for processes that
+    // got the pids of two finished tasks (pids are reused) whose finish lines were lost.
+    const decoys = [0, 1].map(() =>
+      ChildProcess.spawn("sleep", ["300"], { detached: true, stdio: "ignore", env: { PATH: process.env.PATH } })
+    )
+    try {
+      const path = NodePath.join(crashed, "events.jsonl")
+      const lines = NodeFs.readFileSync(path, "utf8").split("\n")
+      const damaged: Array<number> = []
+      for (const [k, decoy] of decoys.entries()) {
+        const at = lines.findIndex((l) => {
+          const e = l === "" ? undefined : JSON.parse(l)
+          return e?.type === "task_started" && e.learner.index === k && e.iteration === 0 && e.task === "training"
+        })
+        const started = JSON.parse(lines[at]!)
+        started.pid = decoy.pid
+        started.pgid = decoy.pid
+        // Learner 1's journal predates start stamps: only the run id in a process's environment proves it.
+        if (k === 1) delete started.startStamp
+        else assert.isString(started.startStamp, "task_started journals when the process started")
+        lines[at] = JSON.stringify(started)
+        const finished = lines.findIndex(
+          (l, i) =>
+            i > at &&
+            l.includes('"type":"task_finished"') &&
+            l.includes(`"index":${k}}`) &&
+            l.includes('"task":"training"')
+        )
+        lines[finished] = `{"v":1,"seq":${started.seq + 1},"ts":"garb`
+        damaged.push(finished + 1)
+      }
+      NodeFs.writeFileSync(path, lines.join("\n"))
+
+      const explain = await rose(cli, ["resume", "damaged", "--explain"], dir)
+      assert.strictEqual(explain.code, 0, explain.stderr)
+      assert.include(explain.stderr, `the journal is damaged: 2 line(s) are not events (lines ${damaged.join(", ")})`)
+
+      const resumed = await rose(cli, ["resume", "damaged"], dir)
+      assert.strictEqual(resumed.code, 0, resumed.stderr)
+      assert.deepStrictEqual(await waitGone(survivors), [], "the provable survivors were killed")
+      for (const decoy of decoys) {
+        assert.isTrue(alive(decoy.pid!), `process ${decoy.pid} is not the run's and was signalled`)
+        assert.include(resumed.stderr, `warning: not signalled: process group ${decoy.pid}`)
+      }
+      assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
+    } finally {
+      for (const decoy of decoys) decoy.kill("SIGKILL")
+    }
   })
 })

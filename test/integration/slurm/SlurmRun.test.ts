@@ -181,7 +181,7 @@ describe("SLURM resume", () => {
             []
           )
         }).pipe(Effect.provide(layerOf({ partition: cluster.partition })), Effect.scoped)
-        assert.strictEqual(reaped, 2)
+        assert.strictEqual(reaped.killed, 2)
         const active = activeJobs().map((j) => j.id)
         assert.notInclude(active, job)
         assert.notInclude(active, foreignAllocation)
@@ -214,7 +214,7 @@ describe("SLURM resume", () => {
           const backend = yield* SlurmBackend.Slurm
           return yield* backend.reap([], [runId])
         }).pipe(Effect.provide(layerOf({ partition: cluster.partition })), Effect.scoped)
-        assert.strictEqual(reaped, 1)
+        assert.strictEqual(reaped.killed, 1)
         const active = activeJobs().map((j) => j.id)
         assert.notInclude(active, queued)
         assert.include(active, other, "a job of another run is left alone")

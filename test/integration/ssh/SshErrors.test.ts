@@ -216,7 +216,7 @@ describe("ssh backend: tasks", () => {
       assert.deepStrictEqual([journaled, unjournaled, other].filter(isAlive), [journaled, unjournaled, other])
       // The resumed run's process: the pgid its journal has, and the earlier run's id.
       const killed = yield* withBackend(direct(), (ssh) => ssh.reap([{ host, pgid: journaled }], ["run-a"]))
-      assert.isAtLeast(killed, 2)
+      assert.isAtLeast(killed.killed, 2)
       const left = yield* Effect.promise(() => waitGone([journaled, unjournaled]))
       assert.notInclude(left, journaled, "killed by its journaled pgid")
       assert.notInclude(left, unjournaled, "killed by its run id (its start never reached the journal)")

@@ -224,13 +224,23 @@ describe("ssh launcher", () => {
       await new Promise((r) => setTimeout(r, 20))
     }
     const [p1, p2] = [1, 2].map((k) => Number(fs.readFileSync(pidFile(k), "utf8")))
+    // A journaled process group whose number another process has by now: no launcher file proves
+    // it, so it is reported and left alone.
+    const decoy = spawn("sleep", ["300"], { detached: true, stdio: "ignore" })
     try {
-      const r = spawnSync("/bin/sh", ["-s"], { input: Script.reap(marker, [], ["run-old"]), encoding: "utf8", env })
+      const r = spawnSync("/bin/sh", ["-s"], {
+        input: Script.reap(marker, [p1!, decoy.pid!], ["run-old"]),
+        encoding: "utf8",
+        env
+      })
       assert.include(r.stdout, `${marker}reaped=1`)
+      assert.include(r.stdout, `${marker}spared= ${decoy.pid}\n`)
       assert.deepStrictEqual(await waitGone([p1!], 5), [], "the earlier run's task was killed")
       assert.isTrue(isAlive(p2!), "another run's task was left alone")
+      assert.isTrue(isAlive(decoy.pid!), "a journaled group nothing proves was left alone")
     } finally {
       for (const l of launchers) l.kill("SIGKILL")
+      decoy.kill("SIGKILL")
       spawnSync("kill", ["-s", "KILL", "--", `-${p1}`, `-${p2}`])
     }
   })

@@ -388,6 +388,7 @@ describe("Runner", () => {
           { ...inv.env },
           {
             ROSE_RUN_DIR: `${dir}/run`,
+            ROSE_RUN_ID: results.runId,
             ROSE_LEARNER: "2",
             ROSE_LEARNER_NAME: "sweep",
             ROSE_ITERATION: "0",
