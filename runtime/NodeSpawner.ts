@@ -232,8 +232,9 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       resume(
         Effect.succeed({
           pid,
-          // Read now: until it is reaped, the pid cannot be another process's.
-          startStamp: ProcessTable.startStamp(pid),
+          // Read now: until it is reaped (not before this callback returns), the pid cannot be
+          // another process's, even when the task has already exited.
+          startStamp: ProcessTable.startStamp(pid, { zombies: true }),
           exit: Effect.async<Spawner.ProcessExit>((k) => {
             if (exited !== undefined) k(Effect.succeed(exited))
             else {

@@ -42,16 +42,19 @@ const psStart = (pid: number): string | undefined => {
 
 /**
  * When a live process started (`<boot id>:<start time in clock ticks>` on Linux), or undefined for
- * a process that is gone or a zombie.
+ * a process that is gone or (unless `zombies`) a zombie. A parent reading its own unreaped child
+ * passes `zombies`: a task that already exited is still the one it spawned, and its stamp is what
+ * the journal needs.
  *
  * @since 0.1.0
  * @category process table
  */
-export const startStamp = (pid: number): string | undefined => {
+export const startStamp = (pid: number, options: { readonly zombies?: boolean } = {}): string | undefined => {
   if (!hasProc) return psStart(pid)
   const fields = statFields(pid)
   // Field 22 is the start time; a zombie has finished whatever it was.
-  if (fields === undefined || fields[0] === "Z" || fields[19] === undefined) return undefined
+  if (fields === undefined || fields[19] === undefined) return undefined
+  if (fields[0] === "Z" && options.zombies !== true) return undefined
   return `${readBootId()}:${fields[19]}`
 }
 
