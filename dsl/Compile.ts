@@ -19,7 +19,7 @@ import * as Program from "../core/Program.ts"
 import * as Task from "../core/Task.ts"
 import type * as TaskConfig from "../core/TaskConfig.ts"
 import * as TaskSchedule from "../core/TaskSchedule.ts"
-import type * as Check from "./Check.ts"
+import type * as CheckedModel from "./CheckedModel.ts"
 import * as Diagnostic from "./Diagnostic.ts"
 import * as Expr from "./Expr.ts"
 import { Dep } from "./internal/analyze.ts"
@@ -83,7 +83,10 @@ export class CallError extends Data.TaggedError("CallError")<{ readonly target: 
 // bindings
 // ---------------------------------------------------------------------------------------------
 
-const inProcess = (b: Extract<Check.BindingModel, { _tag: "Call" }>, load: LoadFunction | undefined): Task.Binding => {
+const inProcess = (
+  b: Extract<CheckedModel.BindingModel, { _tag: "Call" }>,
+  load: LoadFunction | undefined
+): Task.Binding => {
   let loaded: Promise<unknown> | undefined
   const fn: Task.InProcessFunction = (ctx) => {
     if (load === undefined) {
@@ -101,7 +104,7 @@ const inProcess = (b: Extract<Check.BindingModel, { _tag: "Call" }>, load: LoadF
   return { _tag: "InProcess", fn, name: b.target, effect: false }
 }
 
-const binding = (b: Check.BindingModel, load: LoadFunction | undefined): Task.Binding => {
+const binding = (b: CheckedModel.BindingModel, load: LoadFunction | undefined): Task.Binding => {
   switch (b._tag) {
     case "Exec":
       return { _tag: "Exec", command: b.command, template: b.template }
@@ -126,7 +129,7 @@ interface LayerEnv {
   readonly env: (name: string) => string | undefined
 }
 
-const staticSource = (entries: ReadonlyArray<Check.EntryModel>): TaskConfig.TaskConfigInput => {
+const staticSource = (entries: ReadonlyArray<CheckedModel.EntryModel>): TaskConfig.TaskConfigInput => {
   let args: ReadonlyArray<Json.Json> | undefined
   const kwargs: Record<string, Json.Json> = {}
   for (const e of entries) {
@@ -136,7 +139,7 @@ const staticSource = (entries: ReadonlyArray<Check.EntryModel>): TaskConfig.Task
   return args === undefined ? { kwargs } : { args, kwargs }
 }
 
-const adaptiveSource = (entries: ReadonlyArray<Check.EntryModel>, env: LayerEnv): TaskSchedule.Adaptive => {
+const adaptiveSource = (entries: ReadonlyArray<CheckedModel.EntryModel>, env: LayerEnv): TaskSchedule.Adaptive => {
   const texts = entries.map((e) => (e.value === undefined ? printExpr(e.expr) : undefined))
   const evaluate = (i: number, ctx: TaskSchedule.ScheduleContext, symbolic: boolean): TaskConfig.TaskConfigInput => {
     const ectx: Expr.Context = {
@@ -211,7 +214,7 @@ const adaptiveSource = (entries: ReadonlyArray<Check.EntryModel>, env: LayerEnv)
     : TaskSchedule.adaptive((i, ctx) => evaluate(i, ctx, false), { describe })
 }
 
-const layer = (w: Check.WhenModel, source: TaskSchedule.Source): TaskSchedule.Layer => {
+const layer = (w: CheckedModel.WhenModel, source: TaskSchedule.Source): TaskSchedule.Layer => {
   switch (w._tag) {
     case "Always":
       return { _tag: "Always", source }
@@ -224,7 +227,11 @@ const layer = (w: Check.WhenModel, source: TaskSchedule.Source): TaskSchedule.La
   }
 }
 
-const schedule = (task: string, layers: ReadonlyArray<Check.LayerModel>, env: LayerEnv): TaskSchedule.TaskSchedule =>
+const schedule = (
+  task: string,
+  layers: ReadonlyArray<CheckedModel.LayerModel>,
+  env: LayerEnv
+): TaskSchedule.TaskSchedule =>
   TaskSchedule.make(
     layers.map((l) =>
       layer(
@@ -239,7 +246,11 @@ const schedule = (task: string, layers: ReadonlyArray<Check.LayerModel>, env: La
 // learners and the program
 // ---------------------------------------------------------------------------------------------
 
-const learnerInput = (model: Check.Model, l: Check.LearnerModel, options: Options): Learner.LearnerInput => {
+const learnerInput = (
+  model: CheckedModel.Model,
+  l: CheckedModel.LearnerModel,
+  options: Options
+): Learner.LearnerInput => {
   const tasks = l.tasks.flatMap((t) =>
     t.binding === undefined
       ? []
@@ -308,7 +319,7 @@ const learnerInput = (model: Check.Model, l: Check.LearnerModel, options: Option
  * @category compiling
  */
 export const compile = (
-  model: Check.Model,
+  model: CheckedModel.Model,
   options: Options = {}
 ): Either.Either<Program.Program, ReadonlyArray<Diagnostic.Diagnostic>> => {
   const program = Program.make({
