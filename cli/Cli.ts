@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import type * as Json from "../core/Json.ts"
 import * as Learner from "../core/Learner.ts"
 import * as Plan from "../core/Plan.ts"
+import * as RunManifest from "../core/RunManifest.ts"
 import * as Version from "../core/Version.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
 import * as DslFormat from "../dsl/Format.ts"
@@ -355,16 +356,17 @@ const resumeCommand = Command.make(
   (o) =>
     Effect.gen(function* () {
       const dir = NodePath.resolve(o.runDir)
-      const source = yield* Effect.try({
-        try: () =>
-          (
-            JSON.parse(NodeFs.readFileSync(NodePath.join(dir, "run.json"), "utf8")) as {
-              source?: { file?: string | null }
-            }
-          ).source?.file ?? undefined,
-        catch: () => new CliExit({ code: 2, message: `${o.runDir}: no readable run.json here; is it a run directory?` })
-      })
-      if (source === undefined || source === null) {
+      const manifest = yield* RunManifest.load(dir).pipe(
+        Effect.mapError(
+          (e) =>
+            new CliExit({
+              code: 2,
+              message: e.missing ? `${o.runDir}: no readable run.json here; is it a run directory?` : e.message
+            })
+        )
+      )
+      const source = manifest.source.file
+      if (source === null) {
         return yield* fail(
           2,
           `${o.runDir}: the run does not say which file it came from; use rose run FILE --resume ${o.runDir}`

@@ -7,9 +7,9 @@
  * @since 0.1.0
  */
 import type * as Event from "../core/Event.ts"
-import * as Json from "../core/Json.ts"
 import * as Learner from "../core/Learner.ts"
 import type * as Program from "../core/Program.ts"
+import type * as RunManifest from "../core/RunManifest.ts"
 import * as Format from "./Format.ts"
 
 /**
@@ -158,31 +158,22 @@ export const blocksOfProgram = (program: Program.Program): ReadonlyArray<BlockIn
   }))
 
 /**
- * The learner blocks of a `run.json` plan (as `Program.describe` wrote it); unreadable entries are
- * skipped.
+ * The learner blocks of a `run.json` plan.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const blocksOfPlan = (plan: unknown): ReadonlyArray<BlockInfo> => {
-  if (!Json.isObject(plan) || !Array.isArray(plan.learners)) return []
-  const out: Array<BlockInfo> = []
-  for (const l of plan.learners as ReadonlyArray<unknown>) {
-    if (!Json.isObject(l) || typeof l.name !== "string") continue
-    const c = l.criterion
-    out.push({
-      name: l.name,
-      kind: typeof l.kind === "string" ? l.kind : "active",
-      parallel: typeof l.parallel === "number" ? l.parallel : 1,
-      maxIter: typeof l.maxIter === "number" ? l.maxIter : undefined,
-      criterion:
-        Json.isObject(c) && typeof c.metric === "string" && typeof c.threshold === "number"
-          ? { metric: c.metric, operator: typeof c.operator === "string" ? c.operator : "", threshold: c.threshold }
-          : undefined
-    })
-  }
-  return out
-}
+export const blocksOfPlan = (plan: RunManifest.Plan): ReadonlyArray<BlockInfo> =>
+  plan.learners.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    parallel: l.parallel,
+    maxIter: l.maxIter ?? undefined,
+    criterion:
+      l.criterion === null
+        ? undefined
+        : { metric: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold }
+  }))
 
 const learnerOf = (p: Progress, ref: Learner.LearnerRef): LearnerView =>
   p.byLabel.get(Learner.label(ref)) ?? addLearner(p, ref, undefined)
