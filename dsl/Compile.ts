@@ -12,7 +12,9 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Exit from "effect/Exit"
 import type * as Json from "../core/Json.ts"
 import * as Learner from "../core/Learner.ts"
 import * as Program from "../core/Program.ts"
@@ -27,12 +29,13 @@ import { printExpr } from "./internal/print.ts"
 
 /**
  * Loads the export of a module for `call "./tasks.ts#train"`: the runtime provides it (the DSL
- * imports no runtime). `absolutePath` is resolved against the `.rose` file's folder.
+ * imports no runtime). `absolutePath` is resolved against the `.rose` file's folder. The effect runs
+ * inside the run, when the task first runs; its failure fails the task.
  *
  * @since 0.1.0
  * @category models
  */
-export type LoadFunction = (absolutePath: string, exportName: string) => Promise<unknown>
+export type LoadFunction = (absolutePath: string, exportName: string) => Effect.Effect<unknown, unknown>
 
 /**
  * @since 0.1.0
@@ -83,25 +86,51 @@ export class CallError extends Data.TaggedError("CallError")<{ readonly target: 
 // bindings
 // ---------------------------------------------------------------------------------------------
 
+/** The outcome of `effect`, worked out by its first caller and shared by every later one. */
+const memoized = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  const lock = Effect.unsafeMakeSemaphore(1)
+  let outcome: Exit.Exit<A, E> | undefined
+  return lock.withPermits(1)(
+    Effect.suspend(
+      () =>
+        outcome ??
+        Effect.flatten(
+          Effect.tap(Effect.exit(effect), (exit) => {
+            outcome = exit
+          })
+        )
+    )
+  )
+}
+
+/**
+ * Calls a task function as the runner calls one: what it throws or rejects with fails the task, a
+ * promise is awaited, and its context's `signal` aborts when the task is interrupted.
+ */
+const callTaskFunction = (f: Task.InProcessFunction, ctx: Task.TaskContext): Effect.Effect<unknown, unknown> =>
+  Effect.tryPromise({
+    try: (signal) => Promise.resolve(f({ ...ctx, signal })),
+    catch: (e) => e
+  })
+
+// The module is loaded when the task first runs (compiling imports nothing), once for every learner.
 const inProcess = (
   b: Extract<CheckedModel.BindingModel, { _tag: "Call" }>,
   load: LoadFunction | undefined
 ): Task.Binding => {
-  let loaded: Promise<unknown> | undefined
-  const fn: Task.InProcessFunction = (ctx) => {
-    if (load === undefined) {
-      return Promise.reject(new CallError({ target: b.target, reason: "no module loader was given to the compiler" }))
-    }
-    loaded ??= load(b.module, b.exportName)
-    return loaded.then((f) =>
+  const exported: Effect.Effect<unknown, unknown> =
+    load === undefined
+      ? Effect.fail(new CallError({ target: b.target, reason: "no module loader was given to the compiler" }))
+      : memoized(load(b.module, b.exportName))
+  const fn = (ctx: Task.TaskContext): Effect.Effect<unknown, unknown> =>
+    Effect.flatMap(exported, (f) =>
       typeof f === "function"
-        ? (f as Task.InProcessFunction)(ctx)
-        : Promise.reject(
+        ? callTaskFunction(f as Task.InProcessFunction, ctx)
+        : Effect.fail(
             new CallError({ target: b.target, reason: `the export "${b.exportName}" of ${b.module} is not a function` })
           )
     )
-  }
-  return { _tag: "InProcess", fn, name: b.target, effect: false }
+  return { _tag: "InProcess", fn, name: b.target, effect: true }
 }
 
 const binding = (b: CheckedModel.BindingModel, load: LoadFunction | undefined): Task.Binding => {
