@@ -15,71 +15,74 @@ import { type Ctx, err, scope, stringOffsetSpan } from "./checkContext.ts"
 
 const callTarget = /^(.+)#([A-Za-z_$][A-Za-z0-9_$]*)$/
 
-export function ruleBinding(ctx: Ctx, b: Ast.Binding, maxIter: number | null): BindingModel | undefined {
-  const r = fold(b.value, scope(ctx, { allowed: Dep.MaxIter, where: `an ${b.kind} binding`, maxIter }))
-  if (r.value === undefined) return undefined
-  const v = r.value
-  if (b.kind === "exec") {
+export function ruleBinding(ctx: Ctx, binding: Ast.Binding, maxIter: number | null): BindingModel | undefined {
+  const folded = fold(binding.value, scope(ctx, { allowed: Dep.MaxIter, where: `an ${binding.kind} binding`, maxIter }))
+  if (folded.value === undefined) return undefined
+  const value = folded.value
+  if (binding.kind === "exec") {
     let command: string | ReadonlyArray<string>
-    if (typeof v === "string") command = v
-    else if (Array.isArray(v)) {
-      const bad = v.findIndex((x) => typeof x !== "string")
+    if (typeof value === "string") command = value
+    else if (Array.isArray(value)) {
+      const bad = value.findIndex((element) => typeof element !== "string")
       if (bad >= 0) {
-        const at = b.value._tag === "Array" ? (b.value.elements[bad]?.span ?? b.value.span) : b.value.span
+        const at =
+          binding.value._tag === "Array"
+            ? (binding.value.elements[bad]?.span ?? binding.value.span)
+            : binding.value.span
         err(
           ctx,
           Diagnostic.Codes.InvalidCommand,
-          `exec takes an array of strings; element ${bad + 1} is ${Expr.typeName(Expr.typeOf(v[bad]!))} (quote it)`,
+          `exec takes an array of strings; element ${bad + 1} is ${Expr.typeName(Expr.typeOf(value[bad]!))} (quote it)`,
           at
         )
         return undefined
       }
-      command = v as ReadonlyArray<string>
+      command = value as ReadonlyArray<string>
     } else {
       err(
         ctx,
         Diagnostic.Codes.InvalidCommand,
-        `exec takes a command string or an array of strings, got ${Expr.typeName(Expr.typeOf(v))}`,
-        b.value.span
+        `exec takes a command string or an array of strings, got ${Expr.typeName(Expr.typeOf(value))}`,
+        binding.value.span
       )
       return undefined
     }
-    const t = CommandLine.compile(command, ctx.here)
-    if (Either.isLeft(t)) {
-      const whole = typeof command !== "string" || t.left.message === "the command is empty"
-      const span = whole ? b.value.span : stringOffsetSpan(b.value, t.left.offset, 1)
-      err(ctx, Diagnostic.Codes.InvalidCommand, `invalid command: ${t.left.message}`, span)
+    const compiled = CommandLine.compile(command, ctx.here)
+    if (Either.isLeft(compiled)) {
+      const whole = typeof command !== "string" || compiled.left.message === "the command is empty"
+      const span = whole ? binding.value.span : stringOffsetSpan(binding.value, compiled.left.offset, 1)
+      err(ctx, Diagnostic.Codes.InvalidCommand, `invalid command: ${compiled.left.message}`, span)
       return undefined
     }
-    return { _tag: "Exec", command, template: t.right }
+    return { _tag: "Exec", command, template: compiled.right }
   }
-  if (typeof v !== "string") {
+  if (typeof value !== "string") {
     err(
       ctx,
-      b.kind === "call" ? Diagnostic.Codes.InvalidCallTarget : Diagnostic.Codes.InvalidCommand,
-      `${b.kind} takes a string, got ${Expr.typeName(Expr.typeOf(v))}`,
-      b.value.span
+      binding.kind === "call" ? Diagnostic.Codes.InvalidCallTarget : Diagnostic.Codes.InvalidCommand,
+      `${binding.kind} takes a string, got ${Expr.typeName(Expr.typeOf(value))}`,
+      binding.value.span
     )
     return undefined
   }
-  if (b.kind === "shell") {
-    if (v.trim() === "") {
-      err(ctx, Diagnostic.Codes.InvalidCommand, "the shell script is empty", b.value.span)
+  if (binding.kind === "shell") {
+    if (value.trim() === "") {
+      err(ctx, Diagnostic.Codes.InvalidCommand, "the shell script is empty", binding.value.span)
       return undefined
     }
-    return { _tag: "Shell", script: v }
+    return { _tag: "Shell", script: value }
   }
-  const m = callTarget.exec(v)
-  if (m === null) {
+  const match = callTarget.exec(value)
+  if (match === null) {
     err(
       ctx,
       Diagnostic.Codes.InvalidCallTarget,
-      `call takes "module#function", e.g. call "./tasks.ts#train", got ${JSON.stringify(v)}`,
-      b.value.span
+      `call takes "module#function", e.g. call "./tasks.ts#train", got ${JSON.stringify(value)}`,
+      binding.value.span
     )
     return undefined
   }
-  const mod = m[1]!
-  const module = CommandLine.isRelativePath(mod) ? CommandLine.resolvePath(ctx.here, mod) : mod
-  return { _tag: "Call", target: v, module, exportName: m[2]! }
+  const modulePath = match[1]!
+  const module = CommandLine.isRelativePath(modulePath) ? CommandLine.resolvePath(ctx.here, modulePath) : modulePath
+  return { _tag: "Call", target: value, module, exportName: match[2]! }
 }

@@ -16,7 +16,7 @@ import { type Ctx, err } from "./checkContext.ts"
 export function configEntries(
   ctx: Ctx,
   body: Ast.ObjectLit,
-  s: Scope
+  valueScope: Scope
 ): { readonly entries: ReadonlyArray<EntryModel>; readonly ok: boolean } {
   const entries: Array<EntryModel> = []
   let ok = true
@@ -46,19 +46,19 @@ export function configEntries(
       continue
     }
     seen.set(id, entry.key)
-    const r = fold(entry.value, s)
-    if (!r.info.ok) ok = false
-    if (isArgs && r.info.ok && !(r.info.type & Expr.Type.Array)) {
+    const folded = fold(entry.value, valueScope)
+    if (!folded.info.ok) ok = false
+    if (isArgs && folded.info.ok && !(folded.info.type & Expr.Type.Array)) {
       err(
         ctx,
         Diagnostic.Codes.InvalidArgs,
-        `args must be an array, got ${Expr.typeName(r.info.type)}`,
+        `args must be an array, got ${Expr.typeName(folded.info.type)}`,
         entry.value.span
       )
       ok = false
       continue
     }
-    entries.push({ key: entry.key.name, isArgs, expr: entry.value, value: r.value, deps: r.info.deps })
+    entries.push({ key: entry.key.name, isArgs, expr: entry.value, value: folded.value, deps: folded.info.deps })
   }
   return { entries, ok }
 }

@@ -21,29 +21,29 @@ export function rulePlaceholders(
   configs: LearnerModel["configs"]
 ): void {
   if (ctx.broken) return
-  for (const t of tasks) {
-    if (t.binding?._tag !== "Exec") continue
-    const holes = CommandLine.holes(t.binding.template)
+  for (const task of tasks) {
+    if (task.binding?._tag !== "Exec") continue
+    const holes = CommandLine.holes(task.binding.template)
     if (holes.length === 0) continue
     const known = new Set<string>(CommandLine.builtins)
-    for (const k of Learner.injectedKwargs(kind, t.name, options)) known.add(k)
-    for (const k of Object.keys(t.defaults?.kwargs ?? {})) known.add(TaskConfig.identity(k))
+    for (const key of Learner.injectedKwargs(kind, task.name, options)) known.add(key)
+    for (const key of Object.keys(task.defaults?.kwargs ?? {})) known.add(TaskConfig.identity(key))
     for (const perTask of configs.values()) {
-      for (const layer of perTask.get(t.name) ?? []) {
-        for (const e of layer.entries) if (!e.isArgs) known.add(TaskConfig.identity(e.key))
+      for (const layer of perTask.get(task.name) ?? []) {
+        for (const entry of layer.entries) if (!entry.isArgs) known.add(TaskConfig.identity(entry.key))
       }
     }
     const reported = new Set<string>()
-    for (const h of holes) {
-      if (known.has(h) || reported.has(h)) continue
-      reported.add(h)
-      const v = t.node.binding!.value
-      const offset = v._tag === "String" ? v.value.indexOf(`{${h}}`) : -1
+    for (const hole of holes) {
+      if (known.has(hole) || reported.has(hole)) continue
+      reported.add(hole)
+      const expression = task.node.binding!.value
+      const offset = expression._tag === "String" ? expression.value.indexOf(`{${hole}}`) : -1
       err(
         ctx,
         Diagnostic.Codes.UnknownPlaceholder,
-        `unknown placeholder {${h}}: not a kwarg of task "${t.name}" (in with { … } or a learner section) nor a built-in (${CommandLine.builtins.join(", ")})${didYouMean(h, known)}`,
-        offset < 0 ? v.span : stringOffsetSpan(v, offset, h.length + 2)
+        `unknown placeholder {${hole}}: not a kwarg of task "${task.name}" (in with { … } or a learner section) nor a built-in (${CommandLine.builtins.join(", ")})${didYouMean(hole, known)}`,
+        offset < 0 ? expression.span : stringOffsetSpan(expression, offset, hole.length + 2)
       )
     }
   }

@@ -36,7 +36,7 @@ export function checkSections(
   const sectionAt = new Map<number, Ast.LearnerSection>()
   for (const item of block.items) {
     if (item._tag !== "LearnerSection") continue
-    const k = constInt(
+    const index = constInt(
       ctx,
       item.index,
       scope(ctx, { allowed: 0, where: "a learner index" }),
@@ -45,23 +45,23 @@ export function checkSections(
       0,
       settings.parallelKnown ? settings.parallel - 1 : Number.POSITIVE_INFINITY
     )
-    if (k === undefined) {
+    if (index === undefined) {
       checkEntries(ctx, item, settings, taskNames, undefined)
       continue
     }
-    const first = sectionAt.get(k)
+    const first = sectionAt.get(index)
     if (first !== undefined) {
       err(
         ctx,
         Diagnostic.Codes.DuplicateLearnerIndex,
-        `learner ${k} is already configured at line ${first.span.start.line}; put its entries in one section`,
+        `learner ${index} is already configured at line ${first.span.start.line}; put its entries in one section`,
         item.index.span
       )
-      checkEntries(ctx, item, settings, taskNames, k)
+      checkEntries(ctx, item, settings, taskNames, index)
       continue
     }
-    sectionAt.set(k, item)
-    configs.set(k, checkEntries(ctx, item, settings, taskNames, k))
+    sectionAt.set(index, item)
+    configs.set(index, checkEntries(ctx, item, settings, taskNames, index))
   }
   return configs
 }
@@ -75,7 +75,7 @@ function checkEntries(
 ): Map<string, Array<LayerModel>> {
   const out = new Map<string, Array<LayerModel>>()
   const seen = new Map<string, Ast.ConfigEntry>()
-  const s = scope(ctx, {
+  const valueScope = scope(ctx, {
     allowed: Dep.Iteration | Dep.Prev | Dep.Learner | Dep.MaxIter,
     where: "a configuration",
     tasks: taskNames,
@@ -102,7 +102,7 @@ function checkEntries(
         break
       case "At":
       case "From": {
-        const it = constInt(
+        const iteration = constInt(
           ctx,
           entry.when.iteration,
           scope(ctx, { allowed: 0, where: "an iteration key" }),
@@ -110,11 +110,11 @@ function checkEntries(
           `the iteration of '${entry.when._tag.toLowerCase()}'`,
           0
         )
-        if (it !== undefined) when = { _tag: entry.when._tag, iteration: it }
+        if (iteration !== undefined) when = { _tag: entry.when._tag, iteration }
         break
       }
     }
-    const body = entry.body === undefined ? undefined : configEntries(ctx, entry.body, s)
+    const body = entry.body === undefined ? undefined : configEntries(ctx, entry.body, valueScope)
     if (when === undefined || body === undefined) continue
     const key = `${task}\u0000${whenKey(when)}`
     const first = seen.get(key)

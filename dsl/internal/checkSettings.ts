@@ -70,29 +70,29 @@ function ruleDuplicateSettings(ctx: Ctx, block: Ast.LearnerBlock): Set<Ast.Learn
   return duplicates
 }
 
-function ruleStopWhen(ctx: Ctx, s: Ast.StopWhen): Settings["stop"] {
+function ruleStopWhen(ctx: Ctx, stopWhen: Ast.StopWhen): Settings["stop"] {
   const blockScope = scope(ctx, { allowed: 0, where: "a stop criterion" })
-  const t = fold(s.threshold, blockScope)
+  const folded = fold(stopWhen.threshold, blockScope)
   let threshold: number | undefined
-  if (t.info.ok && t.value !== undefined) {
-    if (typeof t.value === "number" && Number.isFinite(t.value)) threshold = t.value
+  if (folded.info.ok && folded.value !== undefined) {
+    if (typeof folded.value === "number" && Number.isFinite(folded.value)) threshold = folded.value
     else
       err(
         ctx,
         Diagnostic.Codes.InvalidThreshold,
-        `the threshold must be a number, got ${shown(t.value)}`,
-        s.threshold.span
+        `the threshold must be a number, got ${shown(folded.value)}`,
+        stopWhen.threshold.span
       )
   }
-  if (s.metric === undefined) return undefined
-  const metric = s.metric.text
+  if (stopWhen.metric === undefined) return undefined
+  const metric = stopWhen.metric.text
   const known = Metric.lookup(metric) !== undefined
-  if (s.operator === undefined && !known) {
+  if (stopWhen.operator === undefined && !known) {
     err(
       ctx,
       Diagnostic.Codes.UnknownMetric,
       `unknown metric "${metric}": give an operator (stop when ${metric} < 0.1) or use a known metric${didYouMean(metric, Metric.names)}`,
-      s.metric.span
+      stopWhen.metric.span
     )
     return undefined
   }
@@ -103,45 +103,50 @@ function ruleStopWhen(ctx: Ctx, s: Ast.StopWhen): Settings["stop"] {
         Diagnostic.warning(
           Diagnostic.Codes.UnlistedMetric,
           `"${metric}" is not in the metric table${hint}`,
-          s.metric.span
+          stopWhen.metric.span
         )
       )
     }
   }
   if (threshold === undefined) return undefined
-  return { metric, operator: s.operator?.text as Metric.Operator | undefined, threshold }
+  return { metric, operator: stopWhen.operator?.text as Metric.Operator | undefined, threshold }
 }
 
-function ruleOption(ctx: Ctx, block: Ast.LearnerBlock, o: Ast.Option, options: Record<string, Json.Json>): void {
+function ruleOption(ctx: Ctx, block: Ast.LearnerBlock, option: Ast.Option, options: Record<string, Json.Json>): void {
   const table = kindOptions[block.kind]
-  const check = table[o.name.text]
-  if (check === undefined && o.value._tag === "Object") {
+  const problemOf = table[option.name.text]
+  if (problemOf === undefined && option.value._tag === "Object") {
     err(
       ctx,
       Diagnostic.Codes.UnknownLearnerOption,
-      `a configuration entry goes inside a learner section: learner 0 { ${o.name.text} { … } }`,
-      o.name.span
+      `a configuration entry goes inside a learner section: learner 0 { ${option.name.text} { … } }`,
+      option.name.span
     )
     return
   }
-  if (check === undefined) {
+  if (problemOf === undefined) {
     const known = Object.keys(table)
     err(
       ctx,
       Diagnostic.Codes.UnknownLearnerOption,
-      `unknown ${block.kind} learner setting "${o.name.text}"${known.length > 0 ? ` (options: ${known.join(", ")})` : ""}${didYouMean(o.name.text, [...learnerKeywords, ...known])}`,
-      o.name.span
+      `unknown ${block.kind} learner setting "${option.name.text}"${known.length > 0 ? ` (options: ${known.join(", ")})` : ""}${didYouMean(option.name.text, [...learnerKeywords, ...known])}`,
+      option.name.span
     )
     return
   }
-  const r = fold(o.value, scope(ctx, { allowed: 0, where: `the option ${o.name.text}` }))
-  if (r.value === undefined) return
-  const problem = check(r.value)
+  const folded = fold(option.value, scope(ctx, { allowed: 0, where: `the option ${option.name.text}` }))
+  if (folded.value === undefined) return
+  const problem = problemOf(folded.value)
   if (problem !== undefined) {
-    err(ctx, Diagnostic.Codes.InvalidLearnerOption, `${o.name.text} ${problem}, got ${shown(r.value)}`, o.value.span)
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidLearnerOption,
+      `${option.name.text} ${problem}, got ${shown(folded.value)}`,
+      option.value.span
+    )
     return
   }
-  options[o.name.text] = r.value
+  options[option.name.text] = folded.value
 }
 
 export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
@@ -164,7 +169,7 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
     switch (item._tag) {
       case "Parallel": {
         settings.parallelNode = item
-        const n = constInt(
+        const count = constInt(
           ctx,
           item.value,
           constant("parallel"),
@@ -173,15 +178,15 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
           1,
           100_000
         )
-        if (n !== undefined) settings.parallel = n
+        if (count !== undefined) settings.parallel = count
         else settings.parallelKnown = false
         break
       }
       case "MaxIter": {
         settings.maxIterNode = item
-        const n = constInt(ctx, item.value, constant("max_iter"), Diagnostic.Codes.InvalidMaxIter, "max_iter", 0)
-        if (n === undefined) settings.maxIterKnown = false
-        else if (n > 0) settings.maxIter = n
+        const count = constInt(ctx, item.value, constant("max_iter"), Diagnostic.Codes.InvalidMaxIter, "max_iter", 0)
+        if (count === undefined) settings.maxIterKnown = false
+        else if (count > 0) settings.maxIter = count
         break
       }
       case "StopWhen":
@@ -189,15 +194,15 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
         settings.stop = ruleStopWhen(ctx, item)
         break
       case "OnError": {
-        const v = item.value
-        if (v === undefined) break
-        if (v.text === "continue" || v.text === "abort") settings.onError = v.text
+        const value = item.value
+        if (value === undefined) break
+        if (value.text === "continue" || value.text === "abort") settings.onError = value.text
         else {
           err(
             ctx,
             Diagnostic.Codes.InvalidOnError,
-            `on_error is continue or abort, got "${v.text}"${didYouMean(v.text, ["continue", "abort"])}`,
-            v.span
+            `on_error is continue or abort, got "${value.text}"${didYouMean(value.text, ["continue", "abort"])}`,
+            value.span
           )
         }
         break

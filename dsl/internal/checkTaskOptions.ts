@@ -17,40 +17,46 @@ import { didYouMean } from "./suggest.ts"
 
 const resourceKeys = ["cores", "gpus", "memory", "time"]
 
-function ruleResources(ctx: Ctx, o: Ast.ObjectLit, s: Scope): Task.Resources {
+function ruleResources(ctx: Ctx, config: Ast.ObjectLit, valueScope: Scope): Task.Resources {
   const out: { cores?: number; gpus?: number; memory?: string; time?: string } = {}
   const seen = new Set<string>()
-  for (const e of o.entries) {
-    const k = e.key.name
-    if (!resourceKeys.includes(k)) {
+  for (const entry of config.entries) {
+    const key = entry.key.name
+    if (!resourceKeys.includes(key)) {
       err(
         ctx,
         Diagnostic.Codes.InvalidResource,
-        `unknown resource "${k}" (resources: ${resourceKeys.join(", ")})${didYouMean(k, resourceKeys)}`,
-        e.key.span
+        `unknown resource "${key}" (resources: ${resourceKeys.join(", ")})${didYouMean(key, resourceKeys)}`,
+        entry.key.span
       )
       continue
     }
-    if (seen.has(k)) {
-      err(ctx, Diagnostic.Codes.DuplicateKey, `duplicate key "${k}"`, e.key.span)
+    if (seen.has(key)) {
+      err(ctx, Diagnostic.Codes.DuplicateKey, `duplicate key "${key}"`, entry.key.span)
       continue
     }
-    seen.add(k)
-    const r = fold(e.value, s)
-    if (r.value === undefined) continue
-    const v = r.value
-    if (k === "cores" || k === "gpus") {
-      const min = k === "cores" ? 1 : 0
-      if (isInt(v) && v >= min) out[k] = v
-      else err(ctx, Diagnostic.Codes.InvalidResource, `${k} must be an integer ≥ ${min}, got ${shown(v)}`, e.value.span)
-    } else if (typeof v === "string" && v.trim() !== "") out[k as "memory" | "time"] = v
+    seen.add(key)
+    const folded = fold(entry.value, valueScope)
+    if (folded.value === undefined) continue
+    const value = folded.value
+    if (key === "cores" || key === "gpus") {
+      const min = key === "cores" ? 1 : 0
+      if (isInt(value) && value >= min) out[key] = value
+      else
+        err(
+          ctx,
+          Diagnostic.Codes.InvalidResource,
+          `${key} must be an integer ≥ ${min}, got ${shown(value)}`,
+          entry.value.span
+        )
+    } else if (typeof value === "string" && value.trim() !== "") out[key as "memory" | "time"] = value
     else {
-      const example = k === "memory" ? '"4G"' : '"00:10:00"'
+      const example = key === "memory" ? '"4G"' : '"00:10:00"'
       err(
         ctx,
         Diagnostic.Codes.InvalidResource,
-        `${k} must be a string such as ${example}, got ${shown(v)}`,
-        e.value.span
+        `${key} must be a string such as ${example}, got ${shown(value)}`,
+        entry.value.span
       )
     }
   }
@@ -59,33 +65,34 @@ function ruleResources(ctx: Ctx, o: Ast.ObjectLit, s: Scope): Task.Resources {
 
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-function ruleEnv(ctx: Ctx, o: Ast.ObjectLit, s: Scope): { readonly [name: string]: string } {
+function ruleEnv(ctx: Ctx, config: Ast.ObjectLit, valueScope: Scope): { readonly [name: string]: string } {
   const out: Record<string, string> = {}
-  for (const e of o.entries) {
-    const k = e.key.name
-    if (!envName.test(k)) {
+  for (const entry of config.entries) {
+    const key = entry.key.name
+    if (!envName.test(key)) {
       err(
         ctx,
         Diagnostic.Codes.InvalidEnv,
-        `"${k}" is not an environment variable name (letters, digits, _)`,
-        e.key.span
+        `"${key}" is not an environment variable name (letters, digits, _)`,
+        entry.key.span
       )
       continue
     }
-    if (Object.hasOwn(out, k)) {
-      err(ctx, Diagnostic.Codes.DuplicateKey, `duplicate key "${k}"`, e.key.span)
+    if (Object.hasOwn(out, key)) {
+      err(ctx, Diagnostic.Codes.DuplicateKey, `duplicate key "${key}"`, entry.key.span)
       continue
     }
-    const r = fold(e.value, s)
-    if (r.value === undefined) continue
-    const v = r.value
-    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = Expr.show(v)
+    const folded = fold(entry.value, valueScope)
+    if (folded.value === undefined) continue
+    const value = folded.value
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      out[key] = Expr.show(value)
     else
       err(
         ctx,
         Diagnostic.Codes.InvalidEnv,
-        `the value of ${k} must be a string, got ${Expr.typeName(Expr.typeOf(v))}`,
-        e.value.span
+        `the value of ${key} must be a string, got ${Expr.typeName(Expr.typeOf(value))}`,
+        entry.value.span
       )
   }
   return out
@@ -93,7 +100,7 @@ function ruleEnv(ctx: Ctx, o: Ast.ObjectLit, s: Scope): { readonly [name: string
 
 export function ruleTaskOptions(
   ctx: Ctx,
-  b: Ast.TaskBinding,
+  binding: Ast.TaskBinding,
   maxIter: number | null
 ): Omit<TaskModel, "name" | "node" | "binding"> {
   const seen = new Map<string, Ast.TaskOption>()
@@ -103,62 +110,62 @@ export function ruleTaskOptions(
   let resources: Task.Resources = {}
   let backend: string | undefined
   let env: { readonly [name: string]: string } = {}
-  const s = (where: string) => scope(ctx, { allowed: Dep.MaxIter, where, maxIter })
-  for (const o of b.options) {
-    const first = seen.get(o._tag)
+  const scopeOf = (where: string) => scope(ctx, { allowed: Dep.MaxIter, where, maxIter })
+  for (const option of binding.options) {
+    const first = seen.get(option._tag)
     if (first !== undefined) {
       err(
         ctx,
         Diagnostic.Codes.DuplicateTaskOption,
-        `${o._tag.toLowerCase()} is already given at line ${first.span.start.line}`,
-        o.span
+        `${option._tag.toLowerCase()} is already given at line ${first.span.start.line}`,
+        option.span
       )
       continue
     }
-    seen.set(o._tag, o)
-    switch (o._tag) {
+    seen.set(option._tag, option)
+    switch (option._tag) {
       case "With": {
-        if (o.config === undefined) break
-        const r = configEntries(
+        if (option.config === undefined) break
+        const checked = configEntries(
           ctx,
-          o.config,
-          s("with { … } (task defaults are constants; put values that change in learner sections)")
+          option.config,
+          scopeOf("with { … } (task defaults are constants; put values that change in learner sections)")
         )
         defaults ??= { kwargs: {} }
-        for (const e of r.entries) {
-          if (e.value === undefined) continue
-          if (e.isArgs) {
+        for (const entry of checked.entries) {
+          if (entry.value === undefined) continue
+          if (entry.isArgs) {
             if (defaults.args !== undefined)
-              err(ctx, Diagnostic.Codes.DuplicateKey, "args is also given by the args option", o.span)
-            else defaults.args = e.value as ReadonlyArray<Json.Json>
-          } else defaults.kwargs[e.key] = e.value
+              err(ctx, Diagnostic.Codes.DuplicateKey, "args is also given by the args option", option.span)
+            else defaults.args = entry.value as ReadonlyArray<Json.Json>
+          } else defaults.kwargs[entry.key] = entry.value
         }
         break
       }
       case "Args": {
-        if (o.value === undefined) break
-        const r = fold(o.value, s("args"))
-        if (r.value === undefined) break
+        if (option.value === undefined) break
+        const folded = fold(option.value, scopeOf("args"))
+        if (folded.value === undefined) break
         defaults ??= { kwargs: {} }
         if (defaults.args !== undefined)
-          err(ctx, Diagnostic.Codes.DuplicateKey, "args is also given in with { … }", o.span)
-        else defaults.args = r.value as ReadonlyArray<Json.Json>
+          err(ctx, Diagnostic.Codes.DuplicateKey, "args is also given in with { … }", option.span)
+        else defaults.args = folded.value as ReadonlyArray<Json.Json>
         break
       }
       case "Resources":
-        if (o.config !== undefined) resources = ruleResources(ctx, o.config, s("resources"))
+        if (option.config !== undefined) resources = ruleResources(ctx, option.config, scopeOf("resources"))
         break
       case "Retry": {
-        const times = constInt(ctx, o.times, s("retry"), Diagnostic.Codes.InvalidRetry, "retry", 0, 1000)
+        const times = constInt(ctx, option.times, scopeOf("retry"), Diagnostic.Codes.InvalidRetry, "retry", 0, 1000)
         let on: Task.RetryOn = "infrastructure"
-        if (o.on !== undefined && o.on.text !== "") {
-          if (o.on.text === "exit" || o.on.text === "infrastructure") on = o.on.text
+        if (option.on !== undefined && option.on.text !== "") {
+          if (option.on.text === "exit" || option.on.text === "infrastructure") on = option.on.text
           else {
             err(
               ctx,
               Diagnostic.Codes.InvalidRetry,
-              `retry … on takes exit or infrastructure, got "${o.on.text}"${didYouMean(o.on.text, ["exit", "infrastructure"])}`,
-              o.on.span
+              `retry … on takes exit or infrastructure, got "${option.on.text}"${didYouMean(option.on.text, ["exit", "infrastructure"])}`,
+              option.on.span
             )
           }
         }
@@ -166,30 +173,35 @@ export function ruleTaskOptions(
         break
       }
       case "Timeout": {
-        const d = o.duration
-        if (d === undefined || Number.isNaN(d.millis)) break
-        if (d.millis <= 0)
-          err(ctx, Diagnostic.Codes.InvalidTimeout, `a timeout must be longer than 0, got ${d.raw}`, d.span)
-        else timeoutMillis = d.millis
+        const duration = option.duration
+        if (duration === undefined || Number.isNaN(duration.millis)) break
+        if (duration.millis <= 0)
+          err(
+            ctx,
+            Diagnostic.Codes.InvalidTimeout,
+            `a timeout must be longer than 0, got ${duration.raw}`,
+            duration.span
+          )
+        else timeoutMillis = duration.millis
         break
       }
       case "Backend": {
-        if (o.name === undefined) break
-        const n = o.name.value
-        if (!ctx.broken && !ctx.backendNames.has(n)) {
+        if (option.name === undefined) break
+        const name = option.name.value
+        if (!ctx.broken && !ctx.backendNames.has(name)) {
           const declared = [...ctx.backendNames]
           err(
             ctx,
             Diagnostic.Codes.UnknownBackendName,
-            `unknown backend "${n}" (${declared.length === 0 ? 'no backend is declared: add backend KIND "name" { … }' : `declared: ${declared.join(", ")}`})${didYouMean(n, declared)}`,
-            o.name.span
+            `unknown backend "${name}" (${declared.length === 0 ? 'no backend is declared: add backend KIND "name" { … }' : `declared: ${declared.join(", ")}`})${didYouMean(name, declared)}`,
+            option.name.span
           )
         }
-        backend = n
+        backend = name
         break
       }
       case "Env":
-        if (o.config !== undefined) env = ruleEnv(ctx, o.config, s("env"))
+        if (option.config !== undefined) env = ruleEnv(ctx, option.config, scopeOf("env"))
         break
     }
   }

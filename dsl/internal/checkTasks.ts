@@ -22,13 +22,13 @@ export function checkTasks(ctx: Ctx, block: Ast.LearnerBlock, settings: Settings
   for (const item of block.items) {
     if (item._tag !== "TaskBinding") continue
     const name = Ast.taskName(item.task)
-    const q = item.task.qualifier
-    if (q !== undefined && !qualifierPattern.test(q.value)) {
+    const qualifier = item.task.qualifier
+    if (qualifier !== undefined && !qualifierPattern.test(qualifier.value)) {
       err(
         ctx,
         Diagnostic.Codes.InvalidTaskQualifier,
-        `a task qualifier uses letters, digits, '_', '.' and '-' (it names files), got ${q.raw}`,
-        q.span
+        `a task qualifier uses letters, digits, '_', '.' and '-' (it names files), got ${qualifier.raw}`,
+        qualifier.span
       )
     }
     const first = seen.get(name)
@@ -76,18 +76,18 @@ export function ruleRequiredTasks(
     )
   }
   if (settings.stopNode === undefined) {
-    const c = tasks.find((t) => t.name === "criterion")
-    if (c !== undefined) {
+    const criterion = tasks.find((t) => t.name === "criterion")
+    if (criterion !== undefined) {
       err(
         ctx,
         Diagnostic.Codes.CriterionTaskWithoutStop,
         "a criterion task needs a stop criterion to compare with: stop when METRIC < THRESHOLD",
-        c.node.task.span
+        criterion.node.task.span
       )
     }
   }
-  for (const p of Learner.combinedOptionProblems(block.kind, settings.options, names)) {
-    err(ctx, Diagnostic.Codes.InvalidLearnerOption, p, at)
+  for (const problem of Learner.combinedOptionProblems(block.kind, settings.options, names)) {
+    err(ctx, Diagnostic.Codes.InvalidLearnerOption, problem, at)
   }
   const uqStop = block.kind === "uq" && settings.options.uq_metric !== undefined
   if (settings.maxIter === undefined && settings.maxIterKnown && settings.stopNode === undefined && !uqStop) {
