@@ -125,11 +125,11 @@ export const buildModel = (input: Input): Model => {
       case "run_started":
         startedAt = at
         if (learners.size === 0) {
-          for (const b of e.learners) {
-            for (let k = 0; k < b.parallel; k++) {
-              const learner = add(b.name, k)
-              learner.kind = b.kind
-              learner.maxIter = b.maxIter ?? undefined
+          for (const block of e.learners) {
+            for (let index = 0; index < block.parallel; index++) {
+              const learner = add(block.name, index)
+              learner.kind = block.kind
+              learner.maxIter = block.maxIter ?? undefined
             }
           }
         }
@@ -237,7 +237,7 @@ export const buildModel = (input: Input): Model => {
   }
   const end = endedAt ?? lastTs
   const taskNames: Array<string> = []
-  for (const s of spans) if (!taskNames.includes(s.task)) taskNames.push(s.task)
+  for (const span of spans) if (!taskNames.includes(span.task)) taskNames.push(span.task)
   return {
     runId: input.run?.runId ?? results?.runId ?? input.events[0]?.runId ?? "unknown",
     status: status ?? (input.events.length > 0 ? "running or ended abruptly" : "not started"),
