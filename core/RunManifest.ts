@@ -182,14 +182,15 @@ export const load = (runDir: string): Effect.Effect<RunManifest, RunManifestErro
 }
 
 /**
- * The text of a `run.json`. A plan the schema does not describe is a defect: `Program.describe` and
- * this schema disagree, and the test suite runs into it at once.
+ * The text of a `run.json`. The fields are checked in their JSON form (an `undefined` dropped, a
+ * `NaN` as `null`), which is what a reader will see. A plan the schema does not describe is a
+ * defect: `Program.describe` and this schema disagree, and the test suite runs into it at once.
  *
  * @since 0.1.0
  * @category encoding
  */
 export const encode = (fields: Fields): Effect.Effect<string> =>
-  Schema.encodeUnknown(RunManifest)(fields, { onExcessProperty: "error" }).pipe(
+  Schema.encodeUnknown(RunManifest)(JSON.parse(JSON.stringify(fields)), { onExcessProperty: "error" }).pipe(
     Effect.map((encoded) => `${JSON.stringify(encoded, null, 2)}\n`),
     Effect.orDieWith((e) => new Error(`run.json does not match its schema: ${schemaError(fileName, e).message}`))
   )

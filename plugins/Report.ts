@@ -156,7 +156,8 @@ ${sourceText === undefined ? "" : `<h2>Source</h2><details class="card"><summary
 const decodeResults = Schema.decodeUnknownEither(Results.Results)
 
 /**
- * Parses the files of a run directory (any of them may be missing, except the journal or run.json).
+ * Parses the journal and the results of a run directory, beside its decoded `run.json` (any of
+ * them may be missing).
  *
  * @since 0.1.0
  * @category parsing

@@ -16,7 +16,7 @@ import type * as RunManifest from "../../core/RunManifest.ts"
  * @category models
  */
 export interface Input {
-  /** `run.json`, if readable. */
+  /** `run.json`, when the run directory has one. */
   readonly run: RunManifest.RunManifest | undefined
   /** `events.jsonl`'s events. */
   readonly events: ReadonlyArray<Event.Event>

@@ -71,6 +71,15 @@ describe("RunManifest", () => {
     })
   )
 
+  it.effect("writes values as JSON holds them: an undefined option is left out, as JSON.stringify leaves it", () =>
+    Effect.gen(function* () {
+      const plan = Program.describe(program()) as { learners: Array<{ options: Record<string, unknown> }> }
+      plan.learners[0]!.options.unset = undefined
+      const text = yield* RunManifest.encode(fieldsOf(plan as never))
+      assert.notProperty(JSON.parse(text).plan.learners[0].options, "unset")
+    })
+  )
+
   it.effect("a plan with a field the schema does not describe is a defect, not a quietly shorter file", () =>
     Effect.gen(function* () {
       const plan = Program.describe(program()) as { learners: Array<Record<string, unknown>> }
