@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import type * as Json from "../core/Json.ts"
 import * as Learner from "../core/Learner.ts"
 import * as Plan from "../core/Plan.ts"
+import * as RunManifest from "../core/RunManifest.ts"
 import * as Version from "../core/Version.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
 import * as DslFormat from "../dsl/Format.ts"
@@ -85,25 +86,27 @@ const runCommand = Command.make(
     plugin: pluginOption,
     tracker: trackerOption
   },
-  (o) =>
+  (config) =>
     Effect.gen(function* () {
-      const resume = Option.getOrUndefined(o.resume)
-      if (resume !== undefined && Option.isSome(o.out))
+      const resume = Option.getOrUndefined(config.resume)
+      if (resume !== undefined && Option.isSome(config.out))
         return yield* fail(2, "--resume continues its own run directory; it cannot be combined with --out")
-      if (resume === undefined && o.force) return yield* fail(2, "--force only makes sense with --resume")
+      if (resume === undefined && config.force) return yield* fail(2, "--force only makes sense with --resume")
       const Run = yield* loadRun
       return yield* Run.run({
-        file: o.file,
-        backend: Option.getOrUndefined(o.backend),
-        out: Option.getOrUndefined(o.out),
-        dryRun: o.dryRun,
-        maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
-        json: o.json,
-        fsync: o.fsync,
-        plugins: o.plugin,
-        trackers: o.tracker,
+        file: config.file,
+        backend: Option.getOrUndefined(config.backend),
+        out: Option.getOrUndefined(config.out),
+        dryRun: config.dryRun,
+        maxConcurrency: Option.getOrUndefined(config.maxConcurrency),
+        json: config.json,
+        fsync: config.fsync,
+        plugins: config.plugin,
+        trackers: config.tracker,
         resume:
-          resume === undefined ? undefined : { runDir: NodePath.resolve(resume), force: o.force, explainOnly: false }
+          resume === undefined
+            ? undefined
+            : { runDir: NodePath.resolve(resume), force: config.force, explainOnly: false }
       })
     }).pipe(Effect.scoped)
 ).pipe(
@@ -144,27 +147,27 @@ const checkOne = (path: string, color: boolean, plugins: ReadonlyArray<string>) 
 const checkCommand = Command.make(
   "check",
   { files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)), format, plugin: pluginOption },
-  (o) =>
+  (config) =>
     Effect.gen(function* () {
       const out = Term.stdout()
       const err = Term.stderr()
-      const results = yield* Effect.forEach(o.files, (f) => checkOne(f, err.color, o.plugin))
-      const failed = results.some((r) => r.problem !== undefined || Diagnostic.hasErrors(r.diagnostics))
-      if (o.format === "json") {
-        const json = results.map((r) => ({
-          file: r.path,
-          ok: r.problem === undefined && !Diagnostic.hasErrors(r.diagnostics),
-          diagnostics: r.diagnostics.map((d) => Diagnostic.toJson(d, r.path)),
-          ...(r.problem === undefined ? {} : { error: r.problem })
+      const results = yield* Effect.forEach(config.files, (file) => checkOne(file, err.color, config.plugin))
+      const failed = results.some((result) => result.problem !== undefined || Diagnostic.hasErrors(result.diagnostics))
+      if (config.format === "json") {
+        const json = results.map((result) => ({
+          file: result.path,
+          ok: result.problem === undefined && !Diagnostic.hasErrors(result.diagnostics),
+          diagnostics: result.diagnostics.map((diagnostic) => Diagnostic.toJson(diagnostic, result.path)),
+          ...(result.problem === undefined ? {} : { error: result.problem })
         }))
         out.write(`${JSON.stringify(json, null, 2)}\n`)
       } else {
-        for (const r of results) {
-          if (r.problem !== undefined) err.write(`${r.problem}\n`)
-          else if (r.diagnostics.length > 0) {
-            err.write(`${Input.formatDiagnostics(r.diagnostics, r.text, r.path, err.color)}\n`)
-            if (!Diagnostic.hasErrors(r.diagnostics)) out.write(`${r.path}: ok (with warnings)\n`)
-          } else out.write(`${r.path}: ok\n`)
+        for (const result of results) {
+          if (result.problem !== undefined) err.write(`${result.problem}\n`)
+          else if (result.diagnostics.length > 0) {
+            err.write(`${Input.formatDiagnostics(result.diagnostics, result.text, result.path, err.color)}\n`)
+            if (!Diagnostic.hasErrors(result.diagnostics)) out.write(`${result.path}: ok (with warnings)\n`)
+          } else out.write(`${result.path}: ok\n`)
         }
       }
       if (failed) return yield* new CliExit({ code: 2, message: undefined })
@@ -173,33 +176,35 @@ const checkCommand = Command.make(
 
 const planText = (plan: Plan.Plan, color: boolean): string => {
   const blocks: Array<string> = []
-  for (const l of plan.learners) {
-    const rows = plan.rows.filter((r) => r.learner.name === l.learner.name && r.learner.index === l.learner.index)
+  for (const learner of plan.learners) {
+    const rows = plan.rows.filter(
+      (row) => row.learner.name === learner.learner.name && row.learner.index === learner.learner.index
+    )
     const head = [
-      Term.paint(color, "bold", Learner.label(l.learner)),
-      `${l.kind}`,
-      l.maxIter === undefined ? "until the criterion is met" : `max_iter ${l.maxIter}`,
-      l.criterion === undefined
+      Term.paint(color, "bold", Learner.label(learner.learner)),
+      `${learner.kind}`,
+      learner.maxIter === undefined ? "until the criterion is met" : `max_iter ${learner.maxIter}`,
+      learner.criterion === undefined
         ? ""
-        : `stop when ${l.criterion.metric} ${l.criterion.operator} ${l.criterion.threshold}`
+        : `stop when ${learner.criterion.metric} ${learner.criterion.operator} ${learner.criterion.threshold}`
     ]
       .filter((s) => s !== "")
       .join(" · ")
     const body = table(
       ["iteration", "task", "command"],
-      rows.map((r, i) => {
-        const first = i === 0 || rows[i - 1]!.iteration !== r.iteration
-        let command = r.command
-        if (r.argv === undefined && (r.binding === "CommandFunction" || r.binding === "InProcess")) {
-          command += `  kwargs ${JSON.stringify(r.kwargs)}${r.args.length > 0 ? ` args ${JSON.stringify(r.args)}` : ""}`
+      rows.map((row, i) => {
+        const first = i === 0 || rows[i - 1]!.iteration !== row.iteration
+        let command = row.command
+        if (row.argv === undefined && (row.binding === "CommandFunction" || row.binding === "InProcess")) {
+          command += `  kwargs ${JSON.stringify(row.kwargs)}${row.args.length > 0 ? ` args ${JSON.stringify(row.args)}` : ""}`
         }
-        if (r.problem !== undefined) command += `  (problem: ${r.problem})`
-        return [first ? String(r.iteration) : "", r.task, command]
+        if (row.problem !== undefined) command += `  (problem: ${row.problem})`
+        return [first ? String(row.iteration) : "", row.task, command]
       }),
       { right: [0], color }
     )
-    const more = l.truncated
-      ? `\n  … ${l.maxIter === undefined ? "and so on until the criterion is met" : `${l.maxIter - l.shown} more iterations`} (--iterations N shows more)`
+    const more = learner.truncated
+      ? `\n  … ${learner.maxIter === undefined ? "and so on until the criterion is met" : `${learner.maxIter - learner.shown} more iterations`} (--iterations N shows more)`
       : ""
     blocks.push(`${head}\n${body}${more}`)
   }
@@ -217,17 +222,19 @@ const planCommand = Command.make(
     format,
     plugin: pluginOption
   },
-  (o) =>
+  (config) =>
     Effect.gen(function* () {
       const out = Term.stdout()
       const err = Term.stderr()
-      const iterations = Option.getOrUndefined(o.iterations)
+      const iterations = Option.getOrUndefined(config.iterations)
       if (iterations !== undefined && iterations < 1) return yield* fail(2, "--iterations must be at least 1")
-      const loaded = yield* Input.load(o.file, { color: err.color, plugins: o.plugin }).pipe(
+      const loaded = yield* Input.load(config.file, { color: err.color, plugins: config.plugin }).pipe(
         Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
       )
       const plan = Plan.make(loaded.program, { iterations })
-      out.write(o.format === "json" ? `${JSON.stringify(Plan.toJson(plan), null, 2)}\n` : planText(plan, out.color))
+      out.write(
+        config.format === "json" ? `${JSON.stringify(Plan.toJson(plan), null, 2)}\n` : planText(plan, out.color)
+      )
     })
 ).pipe(
   Command.withDescription(
@@ -241,13 +248,13 @@ const fmtCommand = Command.make(
     files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)),
     check: Options.boolean("check").pipe(Options.withDescription("change nothing; exit 1 if a file is not formatted"))
   },
-  (o) =>
+  (config) =>
     Effect.gen(function* () {
       const out = Term.stdout()
       const err = Term.stderr()
       let invalid = false
       let unformatted = false
-      for (const path of o.files) {
+      for (const path of config.files) {
         if (!Input.isRoseFile(path)) {
           err.write(`${path}: rose fmt formats .rose files\n`)
           invalid = true
@@ -267,7 +274,7 @@ const fmtCommand = Command.make(
         }
         if (formatted.right === read.right.text) {
           out.write(`${path}: already formatted\n`)
-        } else if (o.check) {
+        } else if (config.check) {
           out.write(`${path}: not formatted\n`)
           unformatted = true
         } else {
@@ -286,36 +293,36 @@ const runDir = Args.directory({ name: "RUN_DIR", exists: "either" }).pipe(
   Args.withDescription("a run directory (runs/<id>/ or the --out of a run)")
 )
 
-const reportCommand = Command.make("report", { runDir }, (o) =>
+const reportCommand = Command.make("report", { runDir }, (config) =>
   Effect.gen(function* () {
-    const dir = NodePath.resolve(o.runDir)
+    const dir = NodePath.resolve(config.runDir)
     const Report = yield* loadReport
     const path = yield* Report.write(dir).pipe(Effect.mapError((e) => new CliExit({ code: 2, message: e.message })))
     Term.stdout().write(`${path}\n`)
   })
 ).pipe(Command.withDescription("Write (again) the run's report.html from its run.json, events.jsonl and results.json."))
 
-const statusCommand = Command.make("status", { runDir, json: Options.boolean("json") }, (o) =>
+const statusCommand = Command.make("status", { runDir, json: Options.boolean("json") }, (config) =>
   Effect.gen(function* () {
-    const dir = NodePath.resolve(o.runDir)
+    const dir = NodePath.resolve(config.runDir)
     const snapshot = Status.readSync(dir)
     if (snapshot === undefined) {
       return yield* fail(
         2,
-        `${o.runDir}: no journal (events.jsonl) here; ${NodeFs.existsSync(dir) ? "is it a run directory?" : "no such directory"}`
+        `${config.runDir}: no journal (events.jsonl) here; ${NodeFs.existsSync(dir) ? "is it a run directory?" : "no such directory"}`
       )
     }
     const out = Term.stdout()
-    if (o.json) {
-      const p = snapshot.progress
+    if (config.json) {
+      const progress = snapshot.progress
       const json: Json.JsonObject = {
-        runId: p.runId ?? null,
+        runId: progress.runId ?? null,
         runDir: dir,
-        finished: p.finished === undefined ? null : { ...p.finished },
-        rosePid: p.rosePid ?? null,
-        roseAlive: p.rosePid === undefined ? false : Status.alive(p.rosePid),
+        finished: progress.finished === undefined ? null : { ...progress.finished },
+        rosePid: progress.rosePid ?? null,
+        roseAlive: progress.rosePid === undefined ? false : Status.alive(progress.rosePid),
         tornLine: snapshot.tornLine !== undefined,
-        learners: p.learners.map((l) => ({
+        learners: progress.learners.map((l) => ({
           name: l.ref.name,
           index: l.ref.index,
           status: l.status,
@@ -323,7 +330,7 @@ const statusCommand = Command.make("status", { runDir, json: Options.boolean("js
           history: [...l.history],
           task: l.task === undefined ? null : l.task.task
         })),
-        running: runningJson(p)
+        running: runningJson(progress)
       }
       out.write(`${JSON.stringify(json, null, 2)}\n`)
       return
@@ -352,42 +359,43 @@ const resumeCommand = Command.make(
     plugin: pluginOption,
     tracker: trackerOption
   },
-  (o) =>
+  (config) =>
     Effect.gen(function* () {
-      const dir = NodePath.resolve(o.runDir)
-      const source = yield* Effect.try({
-        try: () =>
-          (
-            JSON.parse(NodeFs.readFileSync(NodePath.join(dir, "run.json"), "utf8")) as {
-              source?: { file?: string | null }
-            }
-          ).source?.file ?? undefined,
-        catch: () => new CliExit({ code: 2, message: `${o.runDir}: no readable run.json here; is it a run directory?` })
-      })
-      if (source === undefined || source === null) {
+      const dir = NodePath.resolve(config.runDir)
+      const manifest = yield* RunManifest.load(dir).pipe(
+        Effect.mapError(
+          (e) =>
+            new CliExit({
+              code: 2,
+              message: e.missing ? `${config.runDir}: no readable run.json here; is it a run directory?` : e.message
+            })
+        )
+      )
+      const source = manifest.source.file
+      if (source === null) {
         return yield* fail(
           2,
-          `${o.runDir}: the run does not say which file it came from; use rose run FILE --resume ${o.runDir}`
+          `${config.runDir}: the run does not say which file it came from; use rose run FILE --resume ${config.runDir}`
         )
       }
       if (!NodeFs.existsSync(source)) {
         return yield* fail(
           2,
-          `${o.runDir}: its program ${source} no longer exists; restore it, or use rose run FILE --resume ${o.runDir}`
+          `${config.runDir}: its program ${source} no longer exists; restore it, or use rose run FILE --resume ${config.runDir}`
         )
       }
       const Run = yield* loadRun
       return yield* Run.run({
         file: source,
-        backend: Option.getOrUndefined(o.backend),
+        backend: Option.getOrUndefined(config.backend),
         out: undefined,
         dryRun: false,
-        maxConcurrency: Option.getOrUndefined(o.maxConcurrency),
-        json: o.json,
-        fsync: o.fsync,
-        plugins: o.plugin,
-        trackers: o.tracker,
-        resume: { runDir: dir, force: o.force, explainOnly: o.explain }
+        maxConcurrency: Option.getOrUndefined(config.maxConcurrency),
+        json: config.json,
+        fsync: config.fsync,
+        plugins: config.plugin,
+        trackers: config.tracker,
+        resume: { runDir: dir, force: config.force, explainOnly: config.explain }
       })
     }).pipe(Effect.scoped)
 ).pipe(

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Program from "../core/Program.ts"
+import * as Compile from "../dsl/Compile.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
 import * as Dsl from "../dsl/Dsl.ts"
 import * as Builtin from "../plugins/Builtin.ts"
@@ -149,11 +150,15 @@ export const dslOptions = (file: string, absolute: string) => ({
   here: NodePath.dirname(absolute),
   exists: (path: string) => NodeFs.existsSync(NodePath.resolve(NodePath.dirname(absolute), path)),
   env: (name: string) => process.env[name],
-  loadFunction: async (modulePath: string, exportName: string) => {
-    const ns = await Effect.runPromise(ModuleLoader.load(modulePath).pipe(Effect.mapError((e) => new Error(e.message))))
-    if (!(exportName in ns)) throw new Error(`${modulePath} has no export named ${exportName}`)
-    return ns[exportName]
-  }
+  // Runs inside the run, when a `call` task first runs: the module loads in the learner's fiber.
+  loadFunction: (modulePath: string, exportName: string) =>
+    ModuleLoader.load(modulePath).pipe(
+      Effect.filterOrFail(
+        (ns) => exportName in ns,
+        () => new Compile.CallError({ target: `${modulePath}#${exportName}`, reason: "the module has no such export" })
+      ),
+      Effect.map((ns) => ns[exportName])
+    )
 })
 
 /**

@@ -7,9 +7,9 @@
  * @since 0.1.0
  */
 import type * as Event from "../core/Event.ts"
-import * as Json from "../core/Json.ts"
 import * as Learner from "../core/Learner.ts"
 import type * as Program from "../core/Program.ts"
+import type * as RunManifest from "../core/RunManifest.ts"
 import * as Format from "./Format.ts"
 
 /**
@@ -158,31 +158,22 @@ export const blocksOfProgram = (program: Program.Program): ReadonlyArray<BlockIn
   }))
 
 /**
- * The learner blocks of a `run.json` plan (as `Program.describe` wrote it); unreadable entries are
- * skipped.
+ * The learner blocks of a `run.json` plan.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const blocksOfPlan = (plan: unknown): ReadonlyArray<BlockInfo> => {
-  if (!Json.isObject(plan) || !Array.isArray(plan.learners)) return []
-  const out: Array<BlockInfo> = []
-  for (const l of plan.learners as ReadonlyArray<unknown>) {
-    if (!Json.isObject(l) || typeof l.name !== "string") continue
-    const c = l.criterion
-    out.push({
-      name: l.name,
-      kind: typeof l.kind === "string" ? l.kind : "active",
-      parallel: typeof l.parallel === "number" ? l.parallel : 1,
-      maxIter: typeof l.maxIter === "number" ? l.maxIter : undefined,
-      criterion:
-        Json.isObject(c) && typeof c.metric === "string" && typeof c.threshold === "number"
-          ? { metric: c.metric, operator: typeof c.operator === "string" ? c.operator : "", threshold: c.threshold }
-          : undefined
-    })
-  }
-  return out
-}
+export const blocksOfPlan = (plan: RunManifest.Plan): ReadonlyArray<BlockInfo> =>
+  plan.learners.map((l) => ({
+    name: l.name,
+    kind: l.kind,
+    parallel: l.parallel,
+    maxIter: l.maxIter ?? undefined,
+    criterion:
+      l.criterion === null
+        ? undefined
+        : { metric: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold }
+  }))
 
 const learnerOf = (p: Progress, ref: Learner.LearnerRef): LearnerView =>
   p.byLabel.get(Learner.label(ref)) ?? addLearner(p, ref, undefined)
@@ -210,20 +201,24 @@ const where = (e: {
  * @since 0.1.0
  * @category combinators
  */
-export const apply = (p: Progress, event: Event.Event): void => {
-  p.events++
+export const apply = (progress: Progress, event: Event.Event): void => {
+  progress.events++
   const at = Date.parse(event.ts)
-  p.lastEventAt = at
-  if (p.runId === undefined) p.runId = event.runId
+  progress.lastEventAt = at
+  if (progress.runId === undefined) progress.runId = event.runId
   switch (event._tag) {
     case "run_started": {
-      p.runDir = event.runDir
-      p.rosePid = event.pid
-      p.startedAt = at
-      if (p.learners.length === 0) {
-        for (const l of event.learners) {
-          for (let index = 0; index < l.parallel; index++) {
-            addLearner(p, { name: l.name, index }, { ...l, maxIter: l.maxIter ?? undefined, criterion: undefined })
+      progress.runDir = event.runDir
+      progress.rosePid = event.pid
+      progress.startedAt = at
+      if (progress.learners.length === 0) {
+        for (const learner of event.learners) {
+          for (let index = 0; index < learner.parallel; index++) {
+            addLearner(
+              progress,
+              { name: learner.name, index },
+              { ...learner, maxIter: learner.maxIter ?? undefined, criterion: undefined }
+            )
           }
         }
       }
@@ -231,15 +226,18 @@ export const apply = (p: Progress, event: Event.Event): void => {
     }
     case "task_queued": {
       const view = { learner: event.learner, iteration: event.iteration, task: event.task, attempt: event.attempt }
-      p.queued.set(keyOf(event.learner, event.iteration, event.task, event.attempt), { ...view, startedAt: undefined })
-      const l = learnerOf(p, event.learner)
-      if (l.status === "waiting") l.status = "running"
-      l.current = event.iteration
+      progress.queued.set(keyOf(event.learner, event.iteration, event.task, event.attempt), {
+        ...view,
+        startedAt: undefined
+      })
+      const learner = learnerOf(progress, event.learner)
+      if (learner.status === "waiting") learner.status = "running"
+      learner.current = event.iteration
       return
     }
     case "task_started": {
       const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
-      p.queued.delete(key)
+      progress.queued.delete(key)
       const view: TaskView = {
         learner: event.learner,
         iteration: event.iteration,
@@ -248,50 +246,55 @@ export const apply = (p: Progress, event: Event.Event): void => {
         startedAt: at,
         ...where(event)
       }
-      p.running.set(key, view)
-      const l = learnerOf(p, event.learner)
-      if (l.status === "waiting") l.status = "running"
-      l.current = event.iteration
-      l.task = view
+      progress.running.set(key, view)
+      const learner = learnerOf(progress, event.learner)
+      if (learner.status === "waiting") learner.status = "running"
+      learner.current = event.iteration
+      learner.task = view
       return
     }
     case "task_finished":
     case "task_failed": {
       const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
-      p.queued.delete(key)
-      p.running.delete(key)
-      const l = learnerOf(p, event.learner)
-      if (l.task !== undefined && keyOf(l.task.learner, l.task.iteration, l.task.task, l.task.attempt) === key) {
-        l.task = undefined
+      progress.queued.delete(key)
+      progress.running.delete(key)
+      const learner = learnerOf(progress, event.learner)
+      if (
+        learner.task !== undefined &&
+        keyOf(learner.task.learner, learner.task.iteration, learner.task.task, learner.task.attempt) === key
+      ) {
+        learner.task = undefined
       }
-      if (event._tag === "task_failed") l.failure = `${event.task}: ${Format.failure(event.error)}`
+      if (event._tag === "task_failed") learner.failure = `${event.task}: ${Format.failure(event.error)}`
       return
     }
     case "task_retried":
       return
     case "iteration_completed": {
-      const l = learnerOf(p, event.learner)
-      l.iterations = Math.max(l.iterations, event.iteration + 1)
-      if (event.metricValue !== null) l.history.push(event.metricValue)
-      l.current = event.iteration + 1
-      if (l.status === "waiting") l.status = "running"
+      const learner = learnerOf(progress, event.learner)
+      learner.iterations = Math.max(learner.iterations, event.iteration + 1)
+      if (event.metricValue !== null) learner.history.push(event.metricValue)
+      learner.current = event.iteration + 1
+      if (learner.status === "waiting") learner.status = "running"
       return
     }
     case "learner_stopped": {
-      const l = learnerOf(p, event.learner)
-      l.status = stopStatus(event.reason)
-      l.iterations = Math.max(l.iterations, event.iterations)
-      l.current = undefined
-      l.task = undefined
+      const learner = learnerOf(progress, event.learner)
+      learner.status = stopStatus(event.reason)
+      learner.iterations = Math.max(learner.iterations, event.iterations)
+      learner.current = undefined
+      learner.task = undefined
       if (event.failure !== undefined) {
-        l.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
-      } else if (event.reason !== "error") l.failure = undefined
-      for (const [key, t] of p.running) if (Learner.label(t.learner) === l.label) p.running.delete(key)
-      for (const [key, t] of p.queued) if (Learner.label(t.learner) === l.label) p.queued.delete(key)
+        learner.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
+      } else if (event.reason !== "error") learner.failure = undefined
+      for (const [key, t] of progress.running)
+        if (Learner.label(t.learner) === learner.label) progress.running.delete(key)
+      for (const [key, t] of progress.queued)
+        if (Learner.label(t.learner) === learner.label) progress.queued.delete(key)
       return
     }
     case "run_finished":
-      p.finished = { status: event.status, durationMs: event.durationMs }
+      progress.finished = { status: event.status, durationMs: event.durationMs }
       return
   }
 }

@@ -6,9 +6,11 @@
  * @since 0.1.0
  */
 import * as NodeFs from "node:fs"
+import * as Either from "effect/Either"
 import * as Event from "../core/Event.ts"
-import * as Json from "../core/Json.ts"
+import * as FileError from "../core/FileError.ts"
 import * as Learner from "../core/Learner.ts"
+import * as RunManifest from "../core/RunManifest.ts"
 import * as Display from "./Display.ts"
 import * as Format from "./Format.ts"
 import * as Progress from "./Progress.ts"
@@ -23,9 +25,24 @@ import * as Term from "./Term.ts"
  */
 export interface Snapshot {
   readonly progress: Progress.Progress
+  /** Why `run.json` was not used (it is damaged): the learners are then the journal's alone. */
+  readonly manifestProblem: string | undefined
   readonly tornLine: string | undefined
   readonly invalid: number
   readonly hasResults: boolean
+}
+
+const readManifestSync = (runDir: string): Either.Either<RunManifest.RunManifest, RunManifest.RunManifestError> => {
+  const path = `${runDir}/${RunManifest.fileName}`
+  let text: string
+  try {
+    text = NodeFs.readFileSync(path, "utf8")
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === "ENOENT"
+    const reason = missing ? "does not exist" : `cannot be read: ${FileError.reasonOf(e)}`
+    return Either.left(new RunManifest.RunManifestError({ path, field: undefined, reason, missing }))
+  }
+  return RunManifest.decode(text, path)
 }
 
 /**
@@ -41,16 +58,14 @@ export const readSync = (runDir: string): Snapshot | undefined => {
   } catch {
     return undefined
   }
-  let plan: unknown
-  try {
-    const run = Json.parse(NodeFs.readFileSync(`${runDir}/run.json`, "utf8"))
-    if (run.ok && Json.isObject(run.value)) plan = run.value.plan
-  } catch {
-    plan = undefined
-  }
+  const manifest = readManifestSync(runDir)
   const journal = Event.parseJournal(text)
   return {
-    progress: Progress.fromEvents(Progress.blocksOfPlan(plan), journal.events),
+    progress: Progress.fromEvents(
+      Either.isRight(manifest) ? Progress.blocksOfPlan(manifest.right.plan) : [],
+      journal.events
+    ),
+    manifestProblem: Either.isLeft(manifest) && !manifest.left.missing ? manifest.left.message : undefined,
     tornLine: journal.tornLine,
     invalid: journal.invalid,
     hasResults: NodeFs.existsSync(`${runDir}/results.json`)
@@ -163,6 +178,10 @@ export const render = (
     lines.push(...unfinishedLines(open))
     const hint = killHint(open)
     if (!(finished === undefined && roseAlive) && hint !== undefined) lines.push(`to kill them: ${hint}`)
+  }
+  if (snapshot.manifestProblem !== undefined) {
+    lines.push("")
+    lines.push(`note: ${snapshot.manifestProblem}; the learners shown are the journal's`)
   }
   if (snapshot.tornLine !== undefined) {
     lines.push("")

@@ -16,6 +16,7 @@ import { sha256 } from "./internal/hash.ts"
 import type * as Json from "./Json.ts"
 import * as Learner from "./Learner.ts"
 import * as Program from "./Program.ts"
+import * as RunManifest from "./RunManifest.ts"
 
 /**
  * @since 0.1.0
@@ -94,16 +95,15 @@ export const load = (
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const fail = (reason: string) => Effect.fail(new ResumeError({ runDir, reason }))
-    const runJson = yield* fs
-      .readFileString(`${runDir}/run.json`)
-      .pipe(Effect.catchAll(() => fail("it has no run.json (is it a run directory?)")))
+    const run = yield* RunManifest.load(runDir).pipe(
+      Effect.mapError(
+        (e) =>
+          new ResumeError({ runDir, reason: e.missing ? "it has no run.json (is it a run directory?)" : e.message })
+      )
+    )
     const journal = yield* fs
       .readFileString(`${runDir}/events.jsonl`)
       .pipe(Effect.catchAll(() => fail("it has no events.jsonl")))
-    const run = yield* Effect.try({
-      try: () => JSON.parse(runJson) as { runId?: string; planHash?: string },
-      catch: () => new ResumeError({ runDir, reason: "run.json is not valid JSON" })
-    })
     const planHash = yield* sha256(Program.canonicalJson(Program.describe(program)))
     if (run.planHash !== planHash && options.force !== true) {
       return yield* fail(
@@ -136,7 +136,7 @@ export const load = (
     }
     const open = new Map<string, Backend.Placement>()
     let previousPid: number | undefined
-    let previousRunId = run.runId ?? ""
+    let previousRunId = run.runId
     const runIds: Array<string> = []
     for (const e of parsed.events) {
       switch (e._tag) {

@@ -37,6 +37,7 @@ import * as Program from "./Program.ts"
 import * as Results from "./Results.ts"
 import type * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
+import * as RunManifest from "./RunManifest.ts"
 import * as Version from "./Version.ts"
 
 /**
@@ -174,24 +175,17 @@ export const prepare = (
       spared = yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
     }
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
-    yield* RunDir.writeAtomic(
-      `${runDir}/run.json`,
-      `${JSON.stringify(
-        {
-          runId,
-          createdAt: isoTime(createdAt),
-          versions: { rose: Version.version, runtime: host.runtime },
-          host: host.hostname,
-          cwd: host.cwd,
-          planHash,
-          ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
-          plan,
-          source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
-        },
-        null,
-        2
-      )}\n`
-    )
+    yield* RunManifest.write(runDir, {
+      runId,
+      createdAt: isoTime(createdAt),
+      versions: { rose: Version.version, runtime: host.runtime },
+      host: host.hostname,
+      cwd: host.cwd,
+      planHash,
+      ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
+      plan,
+      source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
+    })
 
     const journal = yield* Journal.make(`${runDir}/events.jsonl`, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()

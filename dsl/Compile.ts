@@ -12,14 +12,16 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Exit from "effect/Exit"
 import type * as Json from "../core/Json.ts"
 import * as Learner from "../core/Learner.ts"
 import * as Program from "../core/Program.ts"
 import * as Task from "../core/Task.ts"
 import type * as TaskConfig from "../core/TaskConfig.ts"
 import * as TaskSchedule from "../core/TaskSchedule.ts"
-import type * as Check from "./Check.ts"
+import type * as CheckedModel from "./CheckedModel.ts"
 import * as Diagnostic from "./Diagnostic.ts"
 import * as Expr from "./Expr.ts"
 import { Dep } from "./internal/analyze.ts"
@@ -27,12 +29,13 @@ import { printExpr } from "./internal/print.ts"
 
 /**
  * Loads the export of a module for `call "./tasks.ts#train"`: the runtime provides it (the DSL
- * imports no runtime). `absolutePath` is resolved against the `.rose` file's folder.
+ * imports no runtime). `absolutePath` is resolved against the `.rose` file's folder. The effect runs
+ * inside the run, when the task first runs; its failure fails the task.
  *
  * @since 0.1.0
  * @category models
  */
-export type LoadFunction = (absolutePath: string, exportName: string) => Promise<unknown>
+export type LoadFunction = (absolutePath: string, exportName: string) => Effect.Effect<unknown, unknown>
 
 /**
  * @since 0.1.0
@@ -83,25 +86,54 @@ export class CallError extends Data.TaggedError("CallError")<{ readonly target: 
 // bindings
 // ---------------------------------------------------------------------------------------------
 
-const inProcess = (b: Extract<Check.BindingModel, { _tag: "Call" }>, load: LoadFunction | undefined): Task.Binding => {
-  let loaded: Promise<unknown> | undefined
-  const fn: Task.InProcessFunction = (ctx) => {
-    if (load === undefined) {
-      return Promise.reject(new CallError({ target: b.target, reason: "no module loader was given to the compiler" }))
-    }
-    loaded ??= load(b.module, b.exportName)
-    return loaded.then((f) =>
+/** The outcome of `effect`, worked out by its first caller and shared by every later one. */
+const memoized = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  const lock = Effect.unsafeMakeSemaphore(1)
+  let outcome: Exit.Exit<A, E> | undefined
+  return lock.withPermits(1)(
+    Effect.suspend(
+      () =>
+        outcome ??
+        Effect.flatten(
+          Effect.tap(Effect.exit(effect), (exit) => {
+            outcome = exit
+          })
+        )
+    )
+  )
+}
+
+/**
+ * Calls a task function as the runner calls one: what it throws or rejects with fails the task, a
+ * promise is awaited, and its context's `signal` aborts when the task is interrupted.
+ */
+const callTaskFunction = (f: Task.InProcessFunction, ctx: Task.TaskContext): Effect.Effect<unknown, unknown> =>
+  Effect.tryPromise({
+    try: (signal) => Promise.resolve(f({ ...ctx, signal })),
+    catch: (e) => e
+  })
+
+// The module is loaded when the task first runs (compiling imports nothing), once for every learner.
+const inProcess = (
+  b: Extract<CheckedModel.BindingModel, { _tag: "Call" }>,
+  load: LoadFunction | undefined
+): Task.Binding => {
+  const exported: Effect.Effect<unknown, unknown> =
+    load === undefined
+      ? Effect.fail(new CallError({ target: b.target, reason: "no module loader was given to the compiler" }))
+      : memoized(load(b.module, b.exportName))
+  const fn = (ctx: Task.TaskContext): Effect.Effect<unknown, unknown> =>
+    Effect.flatMap(exported, (f) =>
       typeof f === "function"
-        ? (f as Task.InProcessFunction)(ctx)
-        : Promise.reject(
+        ? callTaskFunction(f as Task.InProcessFunction, ctx)
+        : Effect.fail(
             new CallError({ target: b.target, reason: `the export "${b.exportName}" of ${b.module} is not a function` })
           )
     )
-  }
-  return { _tag: "InProcess", fn, name: b.target, effect: false }
+  return { _tag: "InProcess", fn, name: b.target, effect: true }
 }
 
-const binding = (b: Check.BindingModel, load: LoadFunction | undefined): Task.Binding => {
+const binding = (b: CheckedModel.BindingModel, load: LoadFunction | undefined): Task.Binding => {
   switch (b._tag) {
     case "Exec":
       return { _tag: "Exec", command: b.command, template: b.template }
@@ -126,7 +158,7 @@ interface LayerEnv {
   readonly env: (name: string) => string | undefined
 }
 
-const staticSource = (entries: ReadonlyArray<Check.EntryModel>): TaskConfig.TaskConfigInput => {
+const staticSource = (entries: ReadonlyArray<CheckedModel.EntryModel>): TaskConfig.TaskConfigInput => {
   let args: ReadonlyArray<Json.Json> | undefined
   const kwargs: Record<string, Json.Json> = {}
   for (const e of entries) {
@@ -136,7 +168,7 @@ const staticSource = (entries: ReadonlyArray<Check.EntryModel>): TaskConfig.Task
   return args === undefined ? { kwargs } : { args, kwargs }
 }
 
-const adaptiveSource = (entries: ReadonlyArray<Check.EntryModel>, env: LayerEnv): TaskSchedule.Adaptive => {
+const adaptiveSource = (entries: ReadonlyArray<CheckedModel.EntryModel>, env: LayerEnv): TaskSchedule.Adaptive => {
   const texts = entries.map((e) => (e.value === undefined ? printExpr(e.expr) : undefined))
   const evaluate = (i: number, ctx: TaskSchedule.ScheduleContext, symbolic: boolean): TaskConfig.TaskConfigInput => {
     const ectx: Expr.Context = {
@@ -211,7 +243,7 @@ const adaptiveSource = (entries: ReadonlyArray<Check.EntryModel>, env: LayerEnv)
     : TaskSchedule.adaptive((i, ctx) => evaluate(i, ctx, false), { describe })
 }
 
-const layer = (w: Check.WhenModel, source: TaskSchedule.Source): TaskSchedule.Layer => {
+const layer = (w: CheckedModel.WhenModel, source: TaskSchedule.Source): TaskSchedule.Layer => {
   switch (w._tag) {
     case "Always":
       return { _tag: "Always", source }
@@ -224,7 +256,11 @@ const layer = (w: Check.WhenModel, source: TaskSchedule.Source): TaskSchedule.La
   }
 }
 
-const schedule = (task: string, layers: ReadonlyArray<Check.LayerModel>, env: LayerEnv): TaskSchedule.TaskSchedule =>
+const schedule = (
+  task: string,
+  layers: ReadonlyArray<CheckedModel.LayerModel>,
+  env: LayerEnv
+): TaskSchedule.TaskSchedule =>
   TaskSchedule.make(
     layers.map((l) =>
       layer(
@@ -239,7 +275,11 @@ const schedule = (task: string, layers: ReadonlyArray<Check.LayerModel>, env: La
 // learners and the program
 // ---------------------------------------------------------------------------------------------
 
-const learnerInput = (model: Check.Model, l: Check.LearnerModel, options: Options): Learner.LearnerInput => {
+const learnerInput = (
+  model: CheckedModel.Model,
+  l: CheckedModel.LearnerModel,
+  options: Options
+): Learner.LearnerInput => {
   const tasks = l.tasks.flatMap((t) =>
     t.binding === undefined
       ? []
@@ -308,7 +348,7 @@ const learnerInput = (model: Check.Model, l: Check.LearnerModel, options: Option
  * @category compiling
  */
 export const compile = (
-  model: Check.Model,
+  model: CheckedModel.Model,
   options: Options = {}
 ): Either.Either<Program.Program, ReadonlyArray<Diagnostic.Diagnostic>> => {
   const program = Program.make({

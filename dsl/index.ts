@@ -7,6 +7,7 @@
  */
 export * as Ast from "./Ast.ts"
 export * as Check from "./Check.ts"
+export * as CheckedModel from "./CheckedModel.ts"
 export * as Compile from "./Compile.ts"
 export * as CstToAst from "./CstToAst.ts"
 export * as Diagnostic from "./Diagnostic.ts"

@@ -66,24 +66,28 @@ export class PluginError extends Data.TaggedError("PluginError")<{
 export const make = (plugins: ReadonlyArray<Plugin.Plugin>): Either.Either<Service, PluginError> => {
   const backends = new Map<string, Entry<Plugin.BackendKind>>()
   const trackers = new Map<string, Entry<Plugin.TrackerKind>>()
-  for (const p of plugins) {
-    for (const [kind, b] of Object.entries(p.backends ?? {})) {
+  for (const plugin of plugins) {
+    for (const [kind, backend] of Object.entries(plugin.backends ?? {})) {
       const seen = backends.get(kind)
       if (seen !== undefined) {
         return Either.left(
-          new PluginError({ reason: `plugins "${seen.plugin}" and "${p.name}" both define backend kind "${kind}"` })
+          new PluginError({
+            reason: `plugins "${seen.plugin}" and "${plugin.name}" both define backend kind "${kind}"`
+          })
         )
       }
-      backends.set(kind, { plugin: p.name, kind: b })
+      backends.set(kind, { plugin: plugin.name, kind: backend })
     }
-    for (const [kind, t] of Object.entries(p.trackers ?? {})) {
+    for (const [kind, tracker] of Object.entries(plugin.trackers ?? {})) {
       const seen = trackers.get(kind)
       if (seen !== undefined) {
         return Either.left(
-          new PluginError({ reason: `plugins "${seen.plugin}" and "${p.name}" both define tracker kind "${kind}"` })
+          new PluginError({
+            reason: `plugins "${seen.plugin}" and "${plugin.name}" both define tracker kind "${kind}"`
+          })
         )
       }
-      trackers.set(kind, { plugin: p.name, kind: t })
+      trackers.set(kind, { plugin: plugin.name, kind: tracker })
     }
   }
   return Either.right({ backends, trackers, plugins })

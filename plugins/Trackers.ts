@@ -174,8 +174,8 @@ export const attach = (
             break
         }
         if (item !== undefined) {
-          const it = item
-          yield* Effect.forEach(lanes, (l) => l.offer(it), { discard: true })
+          const current = item
+          yield* Effect.forEach(lanes, (l) => l.offer(current), { discard: true })
         }
         if (event._tag === "run_finished") return
       }

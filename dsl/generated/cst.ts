@@ -2,6 +2,124 @@
  * (UPDATE_CST=1 npx vitest run --project unit test/unit/dsl/Grammar.test.ts regenerates it). */
 import type { CstNode, ICstVisitor, IToken } from "chevrotain";
 
+export interface ExpressionCstNode extends CstNode {
+  name: "expression";
+  children: ExpressionCstChildren;
+}
+
+export type ExpressionCstChildren = {
+  operand: (OperandCstNode)[];
+  BinaryOp?: IToken[];
+};
+
+export interface OperandCstNode extends CstNode {
+  name: "operand";
+  children: OperandCstChildren;
+}
+
+export type OperandCstChildren = {
+  Minus?: IToken[];
+  Plus?: IToken[];
+  Kw_not?: IToken[];
+  inner?: OperandCstNode[];
+  Kw_if?: IToken[];
+  condition?: ExpressionCstNode[];
+  Kw_then?: IToken[];
+  consequent?: ExpressionCstNode[];
+  Kw_else?: IToken[];
+  alternative?: ExpressionCstNode[];
+  NumberToken?: IToken[];
+  StringLiteral?: IToken[];
+  Kw_true?: IToken[];
+  Kw_false?: IToken[];
+  Kw_null?: IToken[];
+  Kw_learner?: IToken[];
+  Kw_max_iter?: IToken[];
+  Identifier?: IToken[];
+  Kw_env?: IToken[];
+  callArgs?: CallArgsCstNode[];
+  parenExpr?: ParenExprCstNode[];
+  arrayLit?: ArrayLitCstNode[];
+  objectLit?: ObjectLitCstNode[];
+  accessor?: AccessorCstNode[];
+  StarStar?: IToken[];
+  exponent?: OperandCstNode[];
+};
+
+export interface AccessorCstNode extends CstNode {
+  name: "accessor";
+  children: AccessorCstChildren;
+}
+
+export type AccessorCstChildren = {
+  Dot?: IToken[];
+  Identifier?: IToken[];
+  Keyword?: IToken[];
+  LBracket?: IToken[];
+  expression?: ExpressionCstNode[];
+  RBracket?: IToken[];
+};
+
+export interface CallArgsCstNode extends CstNode {
+  name: "callArgs";
+  children: CallArgsCstChildren;
+}
+
+export type CallArgsCstChildren = {
+  LParen: IToken[];
+  expression?: (ExpressionCstNode)[];
+  Comma?: IToken[];
+  RParen: IToken[];
+};
+
+export interface ParenExprCstNode extends CstNode {
+  name: "parenExpr";
+  children: ParenExprCstChildren;
+}
+
+export type ParenExprCstChildren = {
+  LParen: IToken[];
+  expression: ExpressionCstNode[];
+  RParen: IToken[];
+};
+
+export interface ArrayLitCstNode extends CstNode {
+  name: "arrayLit";
+  children: ArrayLitCstChildren;
+}
+
+export type ArrayLitCstChildren = {
+  LBracket: IToken[];
+  expression?: (ExpressionCstNode)[];
+  Comma?: (IToken)[];
+  RBracket: IToken[];
+};
+
+export interface ObjectLitCstNode extends CstNode {
+  name: "objectLit";
+  children: ObjectLitCstChildren;
+}
+
+export type ObjectLitCstChildren = {
+  LCurly: IToken[];
+  objectEntry?: ObjectEntryCstNode[];
+  Comma?: IToken[];
+  RCurly: IToken[];
+};
+
+export interface ObjectEntryCstNode extends CstNode {
+  name: "objectEntry";
+  children: ObjectEntryCstChildren;
+}
+
+export type ObjectEntryCstChildren = {
+  Identifier?: IToken[];
+  StringLiteral?: IToken[];
+  Keyword?: IToken[];
+  Colon: IToken[];
+  expression: ExpressionCstNode[];
+};
+
 export interface ProgramCstNode extends CstNode {
   name: "program";
   children: ProgramCstChildren;
@@ -253,125 +371,15 @@ export type OptionStmtCstChildren = {
   expression: ExpressionCstNode[];
 };
 
-export interface ExpressionCstNode extends CstNode {
-  name: "expression";
-  children: ExpressionCstChildren;
-}
-
-export type ExpressionCstChildren = {
-  operand: (OperandCstNode)[];
-  BinaryOp?: IToken[];
-};
-
-export interface OperandCstNode extends CstNode {
-  name: "operand";
-  children: OperandCstChildren;
-}
-
-export type OperandCstChildren = {
-  Minus?: IToken[];
-  Plus?: IToken[];
-  Kw_not?: IToken[];
-  inner?: OperandCstNode[];
-  Kw_if?: IToken[];
-  condition?: ExpressionCstNode[];
-  Kw_then?: IToken[];
-  consequent?: ExpressionCstNode[];
-  Kw_else?: IToken[];
-  alternative?: ExpressionCstNode[];
-  NumberToken?: IToken[];
-  StringLiteral?: IToken[];
-  Kw_true?: IToken[];
-  Kw_false?: IToken[];
-  Kw_null?: IToken[];
-  Kw_learner?: IToken[];
-  Kw_max_iter?: IToken[];
-  Identifier?: IToken[];
-  Kw_env?: IToken[];
-  callArgs?: CallArgsCstNode[];
-  parenExpr?: ParenExprCstNode[];
-  arrayLit?: ArrayLitCstNode[];
-  objectLit?: ObjectLitCstNode[];
-  accessor?: AccessorCstNode[];
-  StarStar?: IToken[];
-  exponent?: OperandCstNode[];
-};
-
-export interface AccessorCstNode extends CstNode {
-  name: "accessor";
-  children: AccessorCstChildren;
-}
-
-export type AccessorCstChildren = {
-  Dot?: IToken[];
-  Identifier?: IToken[];
-  Keyword?: IToken[];
-  LBracket?: IToken[];
-  expression?: ExpressionCstNode[];
-  RBracket?: IToken[];
-};
-
-export interface CallArgsCstNode extends CstNode {
-  name: "callArgs";
-  children: CallArgsCstChildren;
-}
-
-export type CallArgsCstChildren = {
-  LParen: IToken[];
-  expression?: (ExpressionCstNode)[];
-  Comma?: IToken[];
-  RParen: IToken[];
-};
-
-export interface ParenExprCstNode extends CstNode {
-  name: "parenExpr";
-  children: ParenExprCstChildren;
-}
-
-export type ParenExprCstChildren = {
-  LParen: IToken[];
-  expression: ExpressionCstNode[];
-  RParen: IToken[];
-};
-
-export interface ArrayLitCstNode extends CstNode {
-  name: "arrayLit";
-  children: ArrayLitCstChildren;
-}
-
-export type ArrayLitCstChildren = {
-  LBracket: IToken[];
-  expression?: (ExpressionCstNode)[];
-  Comma?: (IToken)[];
-  RBracket: IToken[];
-};
-
-export interface ObjectLitCstNode extends CstNode {
-  name: "objectLit";
-  children: ObjectLitCstChildren;
-}
-
-export type ObjectLitCstChildren = {
-  LCurly: IToken[];
-  objectEntry?: ObjectEntryCstNode[];
-  Comma?: IToken[];
-  RCurly: IToken[];
-};
-
-export interface ObjectEntryCstNode extends CstNode {
-  name: "objectEntry";
-  children: ObjectEntryCstChildren;
-}
-
-export type ObjectEntryCstChildren = {
-  Identifier?: IToken[];
-  StringLiteral?: IToken[];
-  Keyword?: IToken[];
-  Colon: IToken[];
-  expression: ExpressionCstNode[];
-};
-
 export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
+  expression(children: ExpressionCstChildren, param?: IN): OUT;
+  operand(children: OperandCstChildren, param?: IN): OUT;
+  accessor(children: AccessorCstChildren, param?: IN): OUT;
+  callArgs(children: CallArgsCstChildren, param?: IN): OUT;
+  parenExpr(children: ParenExprCstChildren, param?: IN): OUT;
+  arrayLit(children: ArrayLitCstChildren, param?: IN): OUT;
+  objectLit(children: ObjectLitCstChildren, param?: IN): OUT;
+  objectEntry(children: ObjectEntryCstChildren, param?: IN): OUT;
   program(children: ProgramCstChildren, param?: IN): OUT;
   topItem(children: TopItemCstChildren, param?: IN): OUT;
   backendDecl(children: BackendDeclCstChildren, param?: IN): OUT;
@@ -393,12 +401,4 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   binding(children: BindingCstChildren, param?: IN): OUT;
   taskOption(children: TaskOptionCstChildren, param?: IN): OUT;
   optionStmt(children: OptionStmtCstChildren, param?: IN): OUT;
-  expression(children: ExpressionCstChildren, param?: IN): OUT;
-  operand(children: OperandCstChildren, param?: IN): OUT;
-  accessor(children: AccessorCstChildren, param?: IN): OUT;
-  callArgs(children: CallArgsCstChildren, param?: IN): OUT;
-  parenExpr(children: ParenExprCstChildren, param?: IN): OUT;
-  arrayLit(children: ArrayLitCstChildren, param?: IN): OUT;
-  objectLit(children: ObjectLitCstChildren, param?: IN): OUT;
-  objectEntry(children: ObjectEntryCstChildren, param?: IN): OUT;
 }

@@ -70,3 +70,18 @@ export const constInt = (
   }
   return r.value
 }
+
+/**
+ * The span of `length` characters at `offset` in a string literal's value; the whole literal when
+ * its columns do not map to its value (escapes, several lines, not a literal).
+ */
+export const stringOffsetSpan = (s: Ast.Expr, offset: number, length: number): Span.Span => {
+  if (s._tag !== "String" || s.raw.includes("\\") || s.span.start.line !== s.span.end.line) return s.span
+  const start = {
+    offset: s.span.start.offset + 1 + offset,
+    line: s.span.start.line,
+    column: s.span.start.column + 1 + offset
+  }
+  const len = Math.max(1, Math.min(length, s.value.length - offset))
+  return { start, end: { offset: start.offset + len, line: start.line, column: start.column + len } }
+}

@@ -21,56 +21,72 @@ const reserved = new Set([...Expr.variables, ...Expr.functions.keys()])
 
 export function checkLets(ctx: Ctx, file: Ast.File): void {
   const decls = file.items.filter((i): i is Ast.LetDecl => i._tag === "LetDecl")
-  const later = new Set(decls.flatMap((d) => (d.name === undefined ? [] : [d.name.text])))
-  for (const d of decls) {
-    if (d.name === undefined) continue
-    const n = d.name.text
-    later.delete(n)
-    const r = fold(d.value, scope(ctx, { allowed: 0, where: "a let (lets are constants)", laterLets: new Set(later) }))
-    if (reserved.has(n)) {
-      err(ctx, Diagnostic.Codes.DuplicateLet, `"${n}" is a built-in name; choose another name for the let`, d.name.span)
+  const later = new Set(decls.flatMap((decl) => (decl.name === undefined ? [] : [decl.name.text])))
+  for (const decl of decls) {
+    if (decl.name === undefined) continue
+    const name = decl.name.text
+    later.delete(name)
+    const folded = fold(
+      decl.value,
+      scope(ctx, { allowed: 0, where: "a let (lets are constants)", laterLets: new Set(later) })
+    )
+    if (reserved.has(name)) {
+      err(
+        ctx,
+        Diagnostic.Codes.DuplicateLet,
+        `"${name}" is a built-in name; choose another name for the let`,
+        decl.name.span
+      )
       continue
     }
-    if (ctx.lets.has(n)) {
-      err(ctx, Diagnostic.Codes.DuplicateLet, `"${n}" is already defined by an earlier let`, d.name.span)
+    if (ctx.lets.has(name)) {
+      err(ctx, Diagnostic.Codes.DuplicateLet, `"${name}" is already defined by an earlier let`, decl.name.span)
       continue
     }
-    ctx.lets.set(n, { type: r.value === undefined ? r.info.type : Expr.typeOf(r.value), value: r.value })
+    ctx.lets.set(name, {
+      type: folded.value === undefined ? folded.info.type : Expr.typeOf(folded.value),
+      value: folded.value
+    })
   }
 }
 
 export function checkBackends(ctx: Ctx, file: Ast.File): ReadonlyArray<Program.BackendChoice> {
   const out: Array<Program.BackendChoice> = []
   const seen = new Map<string, Ast.BackendDecl>()
-  for (const d of file.items) {
-    if (d._tag !== "BackendDecl" || d.kind === undefined) continue
-    const kind = d.kind.text
+  for (const decl of file.items) {
+    if (decl._tag !== "BackendDecl" || decl.kind === undefined) continue
+    const kind = decl.kind.text
     if (!ctx.backendKinds.includes(kind)) {
       err(
         ctx,
         Diagnostic.Codes.UnknownBackendKind,
         `unknown backend kind "${kind}" (known: ${ctx.backendKinds.join(", ")})${didYouMean(kind, ctx.backendKinds)}`,
-        d.kind.span
+        decl.kind.span
       )
     }
-    const name = d.name?.value ?? kind
+    const name = decl.name?.value ?? kind
     const first = seen.get(name)
     if (first !== undefined) {
       err(
         ctx,
         Diagnostic.Codes.DuplicateBackend,
         `a backend named "${name}" is already declared at line ${first.span.start.line}; give this one a name: backend ${kind} "other"`,
-        d.name?.span ?? d.kind.span
+        decl.name?.span ?? decl.kind.span
       )
       continue
     }
-    seen.set(name, d)
+    seen.set(name, decl)
     ctx.backendNames.add(name)
     let config: Json.JsonObject = {}
-    if (d.config !== undefined) {
-      const r = fold(d.config, scope(ctx, { allowed: 0, where: "a backend's configuration" }))
-      if (r.value !== undefined && typeof r.value === "object" && r.value !== null && !Array.isArray(r.value)) {
-        config = r.value as Json.JsonObject
+    if (decl.config !== undefined) {
+      const folded = fold(decl.config, scope(ctx, { allowed: 0, where: "a backend's configuration" }))
+      if (
+        folded.value !== undefined &&
+        typeof folded.value === "object" &&
+        folded.value !== null &&
+        !Array.isArray(folded.value)
+      ) {
+        config = folded.value as Json.JsonObject
       }
     }
     // Where the backend was declared: a configuration the plugin's schema refuses is reported there.
@@ -80,7 +96,7 @@ export function checkBackends(ctx: Ctx, file: Ast.File): ReadonlyArray<Program.B
       config,
       ...(ctx.file === undefined
         ? {}
-        : { origin: { file: ctx.file, line: d.span.start.line, column: d.span.start.column } })
+        : { origin: { file: ctx.file, line: decl.span.start.line, column: decl.span.start.column } })
     })
   }
   return out
@@ -88,13 +104,13 @@ export function checkBackends(ctx: Ctx, file: Ast.File): ReadonlyArray<Program.B
 
 export function checkPlugins(ctx: Ctx, file: Ast.File): ReadonlyArray<string> {
   const out: Array<string> = []
-  for (const d of file.items) {
-    if (d._tag !== "PluginDecl" || d.path === undefined) continue
-    const p = d.path.value
-    const resolved = CommandLine.isRelativePath(p) ? CommandLine.resolvePath(ctx.here, p) : p
-    const isPath = CommandLine.isRelativePath(p) || p.startsWith("/")
+  for (const decl of file.items) {
+    if (decl._tag !== "PluginDecl" || decl.path === undefined) continue
+    const path = decl.path.value
+    const resolved = CommandLine.isRelativePath(path) ? CommandLine.resolvePath(ctx.here, path) : path
+    const isPath = CommandLine.isRelativePath(path) || path.startsWith("/")
     if (isPath && ctx.exists !== undefined && !ctx.exists(resolved)) {
-      err(ctx, Diagnostic.Codes.PluginNotFound, `plugin file not found: ${resolved}`, d.path.span)
+      err(ctx, Diagnostic.Codes.PluginNotFound, `plugin file not found: ${resolved}`, decl.path.span)
     }
     out.push(resolved)
   }

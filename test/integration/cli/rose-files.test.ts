@@ -61,6 +61,22 @@ active "x" {
 }
 `
   )
+  write(
+    "tasks.mjs",
+    `export const select = (ctx) => ({ picked: ctx.iteration })
+export const metric = async (ctx) => (ctx.iteration >= 1 ? 0.05 : 0.5)
+`
+  )
+  const callRose = (select: string) => `active "c" {
+  max_iter 3
+  training     = exec "true"
+  active_learn = call "./tasks.mjs#${select}"
+  criterion    = call "./tasks.mjs#metric"
+  stop when mse < 0.1
+}
+`
+  write("call.rose", callRose("select"))
+  write("call-missing.rose", callRose("nope"))
   write("messy.rose", 'active "m" {\nmax_iter 2\n    training = exec "t"\n active_learn   =   exec "a"\n}\n')
 })
 
@@ -84,6 +100,26 @@ describe("rose on .rose files", () => {
     assert.strictEqual(NodeFs.readFileSync(`${out}/learners/real-0/iter-0/training.out`, "utf8"), "trained\n")
     const run = JSON.parse(NodeFs.readFileSync(`${out}/run.json`, "utf8"))
     assert.strictEqual(run.source.text, NodeFs.readFileSync(NodePath.join(dir, "real.rose"), "utf8"))
+  })
+
+  it("a call binding runs the module's export in-process, loaded when the task first runs", async () => {
+    const out = NodePath.join(dir, "run-call")
+    const r = await rose(cli, ["run", "call.rose", "--out", out], dir)
+    assert.strictEqual(r.code, 0, r.stderr)
+    const results = JSON.parse(NodeFs.readFileSync(`${out}/results.json`, "utf8"))
+    const [learner] = results.learners
+    assert.deepStrictEqual(
+      [learner.stopReason, learner.iterations, learner.metric.history],
+      ["criterion_met", 2, [0.5, 0.05]]
+    )
+    assert.deepStrictEqual(learner.state.active_learn, { picked: 1 })
+    const failedOut = NodePath.join(dir, "run-call-missing")
+    const missing = await rose(cli, ["run", "call-missing.rose", "--out", failedOut], dir)
+    assert.strictEqual(missing.code, 1, missing.stderr)
+    const failed = JSON.parse(NodeFs.readFileSync(`${failedOut}/results.json`, "utf8")).learners[0]
+    assert.strictEqual(failed.stopReason, "error")
+    assert.include(failed.failure.message, "tasks.mjs#nope")
+    assert.include(failed.failure.message, "the module has no such export")
   })
 
   it("a backend dry-run block scripts metrics and failures; adaptive configs are evaluated", async () => {

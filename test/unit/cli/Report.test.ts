@@ -4,18 +4,10 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Event from "../../../core/Event.ts"
 import * as Report from "../../../plugins/Report.ts"
-import { planOf, resultsOf, smallRun } from "./fixtures.ts"
+import { manifestOf, resultsOf, smallRun } from "./fixtures.ts"
 
 const input = (overrides: Partial<Report.Input> = {}): Report.Input => ({
-  run: {
-    runId: "run-1",
-    createdAt: "2026-11-28T12:00:00.500Z",
-    versions: { rose: "0.1.0", runtime: "node 20" },
-    host: "box",
-    planHash: "f00d",
-    plan: planOf as never,
-    source: { file: "/proj/sweep.rose", hash: "beef", text: 'active "sweep" { }\n# <script>alert(1)</script>' }
-  },
+  run: manifestOf,
   events: smallRun().events,
   results: resultsOf,
   tornLine: false,
@@ -112,6 +104,14 @@ describe("Report", () => {
       assert.include(html, "<title>rose run run-1</title>")
       const missing = yield* Effect.flip(Report.write(`${dir}/nope`))
       assert.include(missing.message, "no such directory")
+      yield* fs.writeFileString(`${dir}/run.json`, JSON.stringify({ ...manifestOf, runId: 7 }))
+      const damaged = yield* Effect.flip(Report.write(dir))
+      assert.strictEqual(
+        damaged.message,
+        `cannot make the report of ${dir}: ${dir}/run.json: field runId: Expected string, actual 7`
+      )
+      yield* fs.remove(`${dir}/run.json`)
+      assert.strictEqual(yield* Report.write(dir), `${dir}/report.html`, "a run without run.json has a report")
     }).pipe(Effect.provide(NodeContext.layer))
   )
 })

@@ -5,11 +5,11 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Status from "../../../cli/Status.ts"
 import * as Summary from "../../../cli/Summary.ts"
 import * as Event from "../../../core/Event.ts"
-import { planOf, resultsOf, smallRun } from "./fixtures.ts"
+import { manifestOf, resultsOf, smallRun } from "./fixtures.ts"
 
 const runDir = (events: ReadonlyArray<Event.Event>, extra = "") => {
   const dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "rose-status-"))
-  NodeFs.writeFileSync(`${dir}/run.json`, JSON.stringify({ runId: "run-1", plan: planOf }))
+  NodeFs.writeFileSync(`${dir}/run.json`, JSON.stringify(manifestOf))
   NodeFs.writeFileSync(`${dir}/events.jsonl`, `${events.map(Event.toJsonLine).join("\n")}\n${extra}`)
   return dir
 }
@@ -45,6 +45,15 @@ describe("Status", () => {
     assert.include(gone, "not running: the rose process (pid 4242) is gone")
     assert.include(gone, "may still be running")
     assert.include(gone, "to kill them: kill -KILL -100 -101")
+  })
+
+  it("names the field of a damaged run.json, and still tells the learners from the journal", () => {
+    const dir = runDir(smallRun().events)
+    NodeFs.writeFileSync(`${dir}/run.json`, JSON.stringify({ ...manifestOf, plan: { learners: "?" } }))
+    const snapshot = Status.readSync(dir)!
+    const text = Status.render(dir, snapshot, { now: Date.now(), color: false, isAlive: () => false })
+    assert.include(text, `note: ${dir}/run.json: field plan.learners:`)
+    assert.match(text, /sweep\[0\] +converged/)
   })
 
   it("has nothing to say about a folder without a journal", () => {

@@ -1,6 +1,7 @@
 /** Journal fixtures: the events of small runs, as the runner writes them. */
 import type * as Event from "../../../core/Event.ts"
 import type * as Results from "../../../core/Results.ts"
+import type * as RunManifest from "../../../core/RunManifest.ts"
 
 const t0 = Date.parse("2026-11-28T12:00:00.000Z")
 
@@ -117,16 +118,34 @@ export const smallRun = (options: { readonly finished?: boolean } = {}) => {
   return j
 }
 
-export const planOf = {
+export const planOf: RunManifest.Plan = {
   learners: [
     {
       kind: "active",
       name: "sweep",
       parallel: 2,
       maxIter: 5,
-      criterion: { metric: "mse", operator: "<", threshold: 0.1 }
+      criterion: { metric: "mse", operator: "<", threshold: 0.1 },
+      onError: "continue",
+      tasks: { training: { binding: { exec: "node train.mjs" } } },
+      configs: [],
+      options: {}
     }
-  ]
+  ],
+  backends: [],
+  plugins: []
+}
+
+/** A `run.json` as the runner writes it. */
+export const manifestOf: RunManifest.RunManifest = {
+  runId: "run-1",
+  createdAt: "2026-11-28T12:00:00.500Z",
+  versions: { rose: "0.1.0", runtime: "node 20" },
+  host: "box",
+  cwd: "/proj",
+  planHash: "f00d",
+  plan: planOf,
+  source: { file: "/proj/sweep.rose", hash: "beef", text: 'active "sweep" { }\n# <script>alert(1)</script>' }
 }
 
 export const resultsOf: Results.Results = {

@@ -3,6 +3,7 @@ import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import type * as Program from "../../../core/Program.ts"
 import type * as Task from "../../../core/Task.ts"
 import * as TaskConfig from "../../../core/TaskConfig.ts"
@@ -119,31 +120,73 @@ describe("Compile: the program", () => {
     ])
   })
 
+  // A call binding's function returns an Effect: the runner runs it in the learner's fiber.
+  const runCall = (b: Task.Binding, ctx: Partial<Task.TaskContext>) => {
+    if (b._tag !== "InProcess" || !b.effect) return Promise.reject(new Error("not an Effect binding"))
+    return Effect.runPromise(b.fn(ctx as Task.TaskContext) as Effect.Effect<unknown, unknown>)
+  }
+
   it("binds call targets to an in-process function that loads the module lazily through the loader", async () => {
     const calls: Array<string> = []
     const loaded = compile(text, {
-      loadFunction: async (path, name) => {
-        calls.push(`${path}#${name}`)
-        return (ctx: Task.TaskContext) => `picked ${ctx.iteration}`
-      }
+      loadFunction: (path, name) =>
+        Effect.sync(() => {
+          calls.push(`${path}#${name}`)
+          return (ctx: Task.TaskContext) => Promise.resolve(`picked ${ctx.iteration}`)
+        })
     })
     const b = loaded.learners[0]!.tasks.get("active_learn")!.binding
     assert.strictEqual(b._tag, "InProcess")
     assert.deepStrictEqual(calls, [], "nothing is loaded when compiling")
-    if (b._tag !== "InProcess") return
-    const ctx = { iteration: 4 } as Task.TaskContext
-    assert.strictEqual(await b.fn(ctx), "picked 4")
-    assert.strictEqual(await b.fn(ctx), "picked 4")
+    assert.strictEqual(await runCall(b, { iteration: 4 }), "picked 4")
+    assert.strictEqual(await runCall(b, { iteration: 4 }), "picked 4")
     assert.deepStrictEqual(calls, ["/proj/tasks.ts#select"], "loaded once")
+  })
+
+  it("loads once when learners call at the same time, and shares a failed load", async () => {
+    let loads = 0
+    const loaded = compile(text, {
+      loadFunction: () =>
+        Effect.suspend(() => {
+          loads++
+          return Effect.fail(new Error("boom"))
+        }).pipe(Effect.delay("10 millis"))
+    })
+    const b = loaded.learners[0]!.tasks.get("active_learn")!.binding
+    const outcomes = await Promise.allSettled([runCall(b, {}), runCall(b, {}), runCall(b, {})])
+    assert.deepStrictEqual(
+      outcomes.map((o) => o.status),
+      ["rejected", "rejected", "rejected"]
+    )
+    assert.strictEqual(loads, 1)
+  })
+
+  it("aborts the function's signal when its task is interrupted", async () => {
+    let seen: AbortSignal | undefined
+    const loaded = compile(text, {
+      loadFunction: () =>
+        Effect.succeed((ctx: Task.TaskContext) => {
+          seen = ctx.signal
+          return new Promise(() => {})
+        })
+    })
+    const b = loaded.learners[0]!.tasks.get("active_learn")!.binding
+    if (b._tag !== "InProcess") return assert.fail("not in-process")
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.fork(b.fn({ iteration: 0 } as Task.TaskContext) as Effect.Effect<unknown, unknown>)
+        yield* Effect.sleep("10 millis")
+        assert.isFalse(seen?.aborted)
+        yield* Fiber.interrupt(fiber)
+      })
+    )
+    assert.isTrue(seen?.aborted)
   })
 
   it("rejects a call when no loader was given", async () => {
     const b = sweep.tasks.get("active_learn")!.binding
-    if (b._tag !== "InProcess") return assert.fail("not in-process")
-    const e = await Promise.resolve(b.fn({} as Task.TaskContext)).then(
-      () => undefined,
-      (u: unknown) => u
-    )
+    if (b._tag !== "InProcess" || !b.effect) return assert.fail("not an Effect binding")
+    const e = await Effect.runPromise(Effect.flip(b.fn({} as Task.TaskContext) as Effect.Effect<unknown, unknown>))
     assert.instanceOf(e, Compile.CallError)
   })
 })
