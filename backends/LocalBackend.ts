@@ -15,8 +15,8 @@ import * as Option from "effect/Option"
 import * as Backend from "../core/Backend.ts"
 import * as Host from "../core/Host.ts"
 import * as Slots from "../core/Slots.ts"
+import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
-import * as Spawner from "./Spawner.ts"
 
 /**
  * @since 0.1.0

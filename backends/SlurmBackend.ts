@@ -46,12 +46,12 @@ import * as Schema from "effect/Schema"
 import * as Backend from "../core/Backend.ts"
 import * as Host from "../core/Host.ts"
 import * as Slots from "../core/Slots.ts"
+import * as Spawner from "../core/Spawner.ts"
 import type * as Task from "../core/Task.ts"
 import * as TaskError from "../core/TaskError.ts"
 import * as Parse from "./internal/slurmParse.ts"
 import * as Poller from "./internal/slurmPoller.ts"
 import * as Script from "./internal/slurmScript.ts"
-import * as Spawner from "./Spawner.ts"
 
 // ---------------------------------------------------------------------------------------------
 // configuration

@@ -39,11 +39,11 @@ import * as Host from "../core/Host.ts"
 import type * as Learner from "../core/Learner.ts"
 import * as RunDir from "../core/RunDir.ts"
 import * as Slots from "../core/Slots.ts"
+import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
 import * as Args from "./internal/sshArgs.ts"
 import * as Script from "./internal/sshScript.ts"
 import * as LocalBackend from "./LocalBackend.ts"
-import * as Spawner from "./Spawner.ts"
 
 // ---------------------------------------------------------------------------------------------
 // configuration

@@ -8,9 +8,9 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
-import type * as Backend from "../core/Backend.ts"
-import type * as FileError from "../core/FileError.ts"
-import type * as TaskError from "../core/TaskError.ts"
+import type * as Backend from "./Backend.ts"
+import type * as FileError from "./FileError.ts"
+import type * as TaskError from "./TaskError.ts"
 
 /**
  * Where one output stream goes.
