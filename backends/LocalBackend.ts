@@ -9,9 +9,8 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
 import * as Host from "../core/Host.ts"
 import * as Slots from "../core/Slots.ts"
@@ -32,26 +31,17 @@ export interface Config {
 }
 
 /**
- * Stops a process group: SIGTERM, a grace period for the main process to exit, then SIGKILL.
- * Runs inside finalizers, which are uninterruptible, so the wait is made interruptible explicitly or
- * its timeout could never fire.
+ * Stops a process group: SIGTERM, a grace period, then SIGKILL (`Spawner.terminate`).
  *
  * @since 0.1.0
  * @category combinators
  */
-export const terminate = (process: Spawner.Process, graceMillis: number): Effect.Effect<void> =>
-  process.signalGroup("SIGTERM").pipe(
-    Effect.zipRight(
-      Effect.interruptible(process.exit).pipe(Effect.timeout(Duration.millis(graceMillis)), Effect.option)
-    ),
-    Effect.flatMap((exited) =>
-      Option.isSome(exited) ? Effect.void : process.signalGroup("SIGKILL").pipe(Effect.zipRight(process.exit))
-    ),
-    Effect.zipRight(process.signalGroup("SIGKILL"))
-  )
+export const terminate: (process: Spawner.Process, graceMillis: number) => Effect.Effect<void> = Spawner.terminate
 
 /**
- * Runs a spawned process to its exit, killing its group when interrupted and after it exits.
+ * Runs a spawned process to its exit, killing its group when interrupted (SIGTERM, a grace
+ * period, SIGKILL) and after it exits. A process from `Spawner.spawn` gets the same from its scope
+ * when its spec gives `graceMillis`; this serves a spawn that does not.
  *
  * @since 0.1.0
  * @category combinators
@@ -60,9 +50,11 @@ export const supervise = <A, E, R>(
   spawn: Effect.Effect<Spawner.Process, E, R>,
   use: (process: Spawner.Process) => Effect.Effect<A, E, R>,
   graceMillis: number
-): Effect.Effect<A, E, R> =>
-  Effect.acquireUseRelease(spawn, use, (process, exit) =>
-    Exit.isInterrupted(exit) ? terminate(process, graceMillis) : process.signalGroup("SIGKILL")
+): Effect.Effect<A, E, Exclude<R, Scope.Scope>> =>
+  Effect.scoped(
+    Effect.acquireRelease(spawn, (process, exit) => Spawner.release(process, graceMillis, exit)).pipe(
+      Effect.flatMap(use)
+    )
   )
 
 /**
@@ -89,37 +81,39 @@ export const make = (config: Config = {}) =>
         )
       }
       return slots.withSlots(cores)(
-        supervise(
-          spawner.spawn({
-            command: inv.command,
-            cwd: inv.cwd,
-            env: inv.env,
-            stdout: { _tag: "File", path: inv.stdoutPath },
-            stderr: { _tag: "File", path: inv.stderrPath },
-            tails: Backend.tailBytes
-          }),
-          (process) =>
-            // The pid is journaled at once, before anything else of this fiber: a rose killed from
-            // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
-            // short task's exit sooner, widened that window enough for the resume test to catch it.)
-            Effect.zipRight(
-              inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
-              Effect.flatMap(process.exit, (e) =>
-                Effect.map(
-                  Clock.currentTimeMillis,
-                  (endedAt): Backend.Outcome => ({
-                    exitCode: e.exitCode,
-                    signal: e.signal,
-                    pid: process.pid,
-                    pgid: process.pid,
-                    endedAt,
-                    stdoutTail: e.stdoutTail,
-                    stderrTail: e.stderrTail
-                  })
+        Effect.scoped(
+          Effect.flatMap(
+            spawner.spawn({
+              command: inv.command,
+              cwd: inv.cwd,
+              env: inv.env,
+              stdout: { _tag: "File", path: inv.stdoutPath },
+              stderr: { _tag: "File", path: inv.stderrPath },
+              tails: Backend.tailBytes,
+              graceMillis: grace
+            }),
+            (process) =>
+              // The pid is journaled at once, before anything else of this fiber: a rose killed from
+              // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
+              // short task's exit sooner, widened that window enough for the resume test to catch it.)
+              Effect.zipRight(
+                inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
+                Effect.flatMap(process.exit, (e) =>
+                  Effect.map(
+                    Clock.currentTimeMillis,
+                    (endedAt): Backend.Outcome => ({
+                      exitCode: e.exitCode,
+                      signal: e.signal,
+                      pid: process.pid,
+                      pgid: process.pid,
+                      endedAt,
+                      stdoutTail: e.stdoutTail,
+                      stderrTail: e.stderrTail
+                    })
+                  )
                 )
               )
-            ),
-          grace
+          )
         )
       )
     }

@@ -38,7 +38,6 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
@@ -307,33 +306,43 @@ export const make = (config: Config = {}) =>
     const unavailable = (reason: string, retryable: boolean) =>
       new TaskError.BackendUnavailable({ backend: name, reason, retryable })
 
-    /** Runs a SLURM command to its exit, bounded; a command that overruns is killed. */
+    /** Bounds a SLURM command; one that overruns is killed. */
+    const bounded = <A, E>(argv: ReadonlyArray<string>, run: Effect.Effect<A, E>, timeoutMillis: number) =>
+      run.pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(timeoutMillis),
+          onTimeout: () => unavailable(`${argv[0]} did not answer within ${seconds(timeoutMillis)}`, true)
+        })
+      )
+
+    const notRun = (argv: ReadonlyArray<string>) => (e: Spawner.SpawnError) =>
+      e._tag === "CommandNotFound"
+        ? unavailable(`${argv[0]} is not installed here or not on PATH (is this a SLURM submit host?)`, false)
+        : unavailable(`cannot run ${argv[0]}: ${e.reason}`, true)
+
+    /** Runs a SLURM command to its exit, bounded. */
     const command = (argv: ReadonlyArray<string>, timeoutMillis = submitTimeout) =>
-      Effect.acquireUseRelease(
+      bounded(
+        argv,
+        spawner.capture({ argv, cwd: "/" }).pipe(
+          Effect.mapError(notRun(argv)),
+          Effect.map((e): CommandResult => ({ exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr }))
+        ),
+        timeoutMillis
+      )
+
+    /** The stdout of a SLURM command that succeeded, bounded. */
+    const output = (argv: ReadonlyArray<string>, timeoutMillis = submitTimeout) =>
+      bounded(
+        argv,
         spawner
-          .spawn({
-            command: { _tag: "Argv", argv },
-            cwd: "/",
-            env: {},
-            stdout: { _tag: "Capture" },
-            stderr: { _tag: "Capture" }
-          })
+          .string({ argv, cwd: "/" })
           .pipe(
             Effect.mapError((e) =>
-              e._tag === "CommandNotFound"
-                ? unavailable(`${argv[0]} is not installed here or not on PATH (is this a SLURM submit host?)`, false)
-                : unavailable(`cannot run ${argv[0]}: ${e.reason}`, true)
+              e._tag === "CommandFailed" ? unavailable(`${argv[0]} failed: ${e.message}`, true) : notRun(argv)(e)
             )
           ),
-        (p) =>
-          Effect.interruptible(p.exit).pipe(
-            Effect.timeoutFail({
-              duration: Duration.millis(timeoutMillis),
-              onTimeout: () => unavailable(`${argv[0]} did not answer within ${seconds(timeoutMillis)}`, true)
-            }),
-            Effect.map((e): CommandResult => ({ exitCode: e.exitCode, stdout: e.stdout, stderr: e.stderr }))
-          ),
-        (p, exit) => (Exit.isSuccess(exit) ? Effect.void : p.signalGroup("SIGKILL"))
+        timeoutMillis
       )
 
     // The cluster's KillWait bounds the wrapper's grace period (SLURM SIGKILLs the wrapper after
@@ -677,10 +686,10 @@ export const make = (config: Config = {}) =>
     /** A step's id by its (unique) name, when its start record is not there yet. */
     const findStep = (alloc: string, stepName: string) =>
       Effect.map(
-        Effect.either(command(["squeue", "--noheader", "--steps", `--jobs=${alloc}`, "--format=%i|%j"])),
+        Effect.either(output(["squeue", "--noheader", "--steps", `--jobs=${alloc}`, "--format=%i|%j"])),
         (r) => {
           if (Either.isLeft(r)) return undefined
-          for (const line of r.right.stdout.split("\n")) {
+          for (const line of r.right.split("\n")) {
             const [id, stepName2] = line.trim().split("|")
             if (stepName2 === stepName && id !== undefined) return id.split(".")[1]
           }
@@ -718,89 +727,91 @@ export const make = (config: Config = {}) =>
           rec?.stepId === undefined ? alloc.jobId : `${alloc.jobId}.${rec.stepId}`
         const readStart = Effect.map(read(files.start), (t) => (t === undefined ? undefined : Parse.parseStart(t)))
         return stepSlots.withSlots(cores)(
-          Effect.acquireUseRelease(
-            spawner
-              .spawn({
-                command: { _tag: "Argv", argv },
-                cwd: "/",
-                env: {},
-                stdout: { _tag: "Capture" },
-                stderr: { _tag: "Capture" }
+          Effect.scoped(
+            Effect.gen(function* () {
+              const { proc, watch } = yield* Effect.acquireRelease(
+                spawner
+                  .spawn({
+                    command: { _tag: "Argv", argv },
+                    cwd: "/",
+                    env: {},
+                    stdout: { _tag: "Capture" },
+                    stderr: { _tag: "Capture" }
+                  })
+                  .pipe(
+                    Effect.mapError((e) =>
+                      e._tag === "CommandNotFound"
+                        ? unavailable("srun is not installed here or not on PATH", false)
+                        : unavailable(`cannot run srun: ${e.reason}`, true)
+                    ),
+                    Effect.flatMap((proc) =>
+                      Effect.map(
+                        poller.add(files.start, { jobId: undefined, startFile: files.start, exitFile: undefined }),
+                        (watch) => ({ proc, watch })
+                      )
+                    )
+                  ),
+                // Runs before the scope kills srun's own group.
+                ({ proc, watch }) =>
+                  Effect.gen(function* () {
+                    yield* poller.remove(files.start)
+                    if (state.exited) return
+                    // SIGTERM through SLURM first, so the wrapper kills the task's whole group (an
+                    // `srun` that gets SIGTERM itself cancels its step with SIGKILL, which leaves
+                    // double-forked processes behind); then SIGKILL; then the launcher.
+                    const rec = state.rec ?? (yield* Poller.startRecord(watch)) ?? (yield* readStart)
+                    const stepId = rec?.stepId ?? (yield* findStep(alloc.jobId, stepName))
+                    const waitExit = (ms: number) =>
+                      Effect.interruptible(proc.exit).pipe(Effect.timeout(Duration.millis(ms)), Effect.option)
+                    if (stepId !== undefined) {
+                      yield* scancel(["--signal=TERM", `${alloc.jobId}.${stepId}`])
+                      if (Option.isNone(yield* waitExit(graceSeconds * 1000 + 3000))) {
+                        yield* scancel([`${alloc.jobId}.${stepId}`])
+                        yield* waitExit(killWaitSeconds * 1000 + 5000)
+                      }
+                    } else {
+                      yield* proc.signalGroup("SIGTERM")
+                      yield* waitExit(graceSeconds * 1000 + 3000)
+                    }
+                    yield* proc.signalGroup("SIGKILL")
+                    yield* reapLocal(rec ?? (yield* readStart))
+                  })
+              )
+              const first = yield* Effect.race(
+                Effect.map(Deferred.await(watch.started), (o) => Either.left(Option.getOrUndefined(o))),
+                Effect.map(proc.exit, Either.right)
+              )
+              let exit: Spawner.ProcessExit
+              if (Either.isLeft(first)) {
+                state.rec = first.left
+                if (state.rec !== undefined) yield* inv.onStart(placementOf(stepJobId(state.rec), state.rec))
+                exit = yield* proc.exit
+              } else {
+                exit = first.right
+                state.rec = yield* readStart
+                if (state.rec !== undefined) yield* inv.onStart(placementOf(stepJobId(state.rec), state.rec))
+              }
+              state.exited = true
+              const endedAt = yield* Clock.currentTimeMillis
+              const jobId = stepJobId(state.rec)
+              const failure = Parse.classifySubmitError(exit.stderr)
+              const known = failure._tag !== "Other"
+              // The exit status may take a moment to show on a shared file system.
+              let record: Parse.ExitRecord | undefined
+              const deadline = endedAt + (known ? 0 : (config.exitWaitMillis ?? defaults.exitWaitMillis))
+              while (true) {
+                const text = yield* read(files.exit)
+                record = text === undefined ? undefined : Parse.parseExit(text)
+                if (record !== undefined || (yield* Clock.currentTimeMillis) >= deadline) break
+                yield* Effect.sleep(Duration.millis(Math.min(pollMillis, 200)))
+              }
+              if (record !== undefined) return yield* fromExit(inv, jobId, state.rec, record, endedAt)
+              if (known) return yield* submitError(inv, "srun", { ...exit })
+              return yield* new TaskError.JobLost({
+                jobId,
+                reason: `the step ended without an exit status (srun ${exit.exitCode === null ? `killed by ${exit.signal}` : `exited ${exit.exitCode}`}${exit.stderr.trim().length > 0 ? `: ${Parse.errorLines(exit.stderr)}` : ""})`
               })
-              .pipe(
-                Effect.mapError((e) =>
-                  e._tag === "CommandNotFound"
-                    ? unavailable("srun is not installed here or not on PATH", false)
-                    : unavailable(`cannot run srun: ${e.reason}`, true)
-                ),
-                Effect.flatMap((proc) =>
-                  Effect.map(
-                    poller.add(files.start, { jobId: undefined, startFile: files.start, exitFile: undefined }),
-                    (watch) => ({ proc, watch })
-                  )
-                )
-              ),
-            ({ proc, watch }) =>
-              Effect.gen(function* () {
-                const first = yield* Effect.race(
-                  Effect.map(Deferred.await(watch.started), (o) => Either.left(Option.getOrUndefined(o))),
-                  Effect.map(proc.exit, Either.right)
-                )
-                let exit: Spawner.ProcessExit
-                if (Either.isLeft(first)) {
-                  state.rec = first.left
-                  if (state.rec !== undefined) yield* inv.onStart(placementOf(stepJobId(state.rec), state.rec))
-                  exit = yield* proc.exit
-                } else {
-                  exit = first.right
-                  state.rec = yield* readStart
-                  if (state.rec !== undefined) yield* inv.onStart(placementOf(stepJobId(state.rec), state.rec))
-                }
-                state.exited = true
-                const endedAt = yield* Clock.currentTimeMillis
-                const jobId = stepJobId(state.rec)
-                const failure = Parse.classifySubmitError(exit.stderr)
-                const known = failure._tag !== "Other"
-                // The exit status may take a moment to show on a shared file system.
-                let record: Parse.ExitRecord | undefined
-                const deadline = endedAt + (known ? 0 : (config.exitWaitMillis ?? defaults.exitWaitMillis))
-                while (true) {
-                  const text = yield* read(files.exit)
-                  record = text === undefined ? undefined : Parse.parseExit(text)
-                  if (record !== undefined || (yield* Clock.currentTimeMillis) >= deadline) break
-                  yield* Effect.sleep(Duration.millis(Math.min(pollMillis, 200)))
-                }
-                if (record !== undefined) return yield* fromExit(inv, jobId, state.rec, record, endedAt)
-                if (known) return yield* submitError(inv, "srun", { ...exit })
-                return yield* new TaskError.JobLost({
-                  jobId,
-                  reason: `the step ended without an exit status (srun ${exit.exitCode === null ? `killed by ${exit.signal}` : `exited ${exit.exitCode}`}${exit.stderr.trim().length > 0 ? `: ${Parse.errorLines(exit.stderr)}` : ""})`
-                })
-              }),
-            ({ proc, watch }) =>
-              Effect.gen(function* () {
-                yield* poller.remove(files.start)
-                if (state.exited) return
-                // SIGTERM through SLURM first, so the wrapper kills the task's whole group (an
-                // `srun` that gets SIGTERM itself cancels its step with SIGKILL, which leaves
-                // double-forked processes behind); then SIGKILL; then the launcher.
-                const rec = state.rec ?? (yield* Poller.startRecord(watch)) ?? (yield* readStart)
-                const stepId = rec?.stepId ?? (yield* findStep(alloc.jobId, stepName))
-                const waitExit = (ms: number) =>
-                  Effect.interruptible(proc.exit).pipe(Effect.timeout(Duration.millis(ms)), Effect.option)
-                if (stepId !== undefined) {
-                  yield* scancel(["--signal=TERM", `${alloc.jobId}.${stepId}`])
-                  if (Option.isNone(yield* waitExit(graceSeconds * 1000 + 3000))) {
-                    yield* scancel([`${alloc.jobId}.${stepId}`])
-                    yield* waitExit(killWaitSeconds * 1000 + 5000)
-                  }
-                } else {
-                  yield* proc.signalGroup("SIGTERM")
-                  yield* waitExit(graceSeconds * 1000 + 3000)
-                }
-                yield* proc.signalGroup("SIGKILL")
-                yield* reapLocal(rec ?? (yield* readStart))
-              })
+            })
           )
         )
       })
@@ -825,10 +836,10 @@ export const make = (config: Config = {}) =>
     const jobsOfRuns = (runIds: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         if (runIds.length === 0) return []
-        const r = yield* Effect.either(command(["squeue", "--noheader", "--format=%i %j"]))
-        if (Either.isLeft(r) || r.right.exitCode !== 0) return []
+        const r = yield* Effect.either(output(["squeue", "--noheader", "--format=%i %j"]))
+        if (Either.isLeft(r)) return []
         const prefixes = runIds.map((id) => `${Script.jobName(["rose", id])}-`)
-        return r.right.stdout.split("\n").flatMap((line) => {
+        return r.right.split("\n").flatMap((line) => {
           const [id, name] = line.trim().split(/\s+/)
           return id !== undefined && name !== undefined && prefixes.some((p) => name.startsWith(p)) ? [id] : []
         })

@@ -32,7 +32,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
 import * as FileError from "../core/FileError.ts"
 import * as Host from "../core/Host.ts"
@@ -43,7 +43,6 @@ import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
 import * as Args from "./internal/sshArgs.ts"
 import * as Script from "./internal/sshScript.ts"
-import * as LocalBackend from "./LocalBackend.ts"
 
 // ---------------------------------------------------------------------------------------------
 // configuration
@@ -364,7 +363,7 @@ interface HostState {
   readonly socket: string
   readonly slots: Slots.Slots
   readonly lock: Effect.Semaphore
-  master: Spawner.Process | undefined
+  master: Master | undefined
   watcher: Fiber.RuntimeFiber<void> | undefined
   connected: boolean
   failures: number
@@ -372,6 +371,12 @@ interface HostState {
   lastError: string
   /** Tasks whose kill could not be delivered (the connection was down): killed on reconnect or release. */
   readonly orphans: Set<number>
+}
+
+/** A running control master and the scope that holds it. */
+interface Master {
+  readonly process: Spawner.Process
+  readonly scope: Scope.CloseableScope
 }
 
 /** What a launcher reported. */
@@ -517,26 +522,17 @@ export const make = (
     /** Local run directories by run id, to map remote working directories back for transfers. */
     const runDirs = new Map<string, string>()
 
-    /** Runs a short ssh/sftp command to its end with captured output, killing it if interrupted. */
-    const captured = (argv: ReadonlyArray<string>, stdin: string | undefined, timeoutMillis: number) =>
-      Effect.acquireUseRelease(
-        spawner.spawn({
-          command: { _tag: "Argv", argv },
-          cwd: localHost.cwd,
-          env: {},
-          stdin,
-          stdout: { _tag: "Capture" },
-          stderr: { _tag: "Capture" }
-        }),
-        (p) => Effect.interruptible(p.exit),
-        (p) => p.signalGroup("SIGKILL")
-      ).pipe(
+    /** Runs a short ssh/sftp command to its end with captured output, bounded. */
+    const bounded = <A, E>(argv: ReadonlyArray<string>, run: Effect.Effect<A, E>, timeoutMillis: number) =>
+      run.pipe(
         Effect.timeoutFail({
           duration: Duration.millis(timeoutMillis),
           onTimeout: () =>
             new TaskError.SpawnFailed({ command: argv[0]!, reason: `no answer after ${timeoutMillis / 1000} s` })
         })
       )
+    const captured = (argv: ReadonlyArray<string>, stdin: string | undefined, timeoutMillis: number) =>
+      bounded(argv, spawner.capture({ argv, cwd: localHost.cwd, stdin }), timeoutMillis)
 
     const remote = (h: HostState, script: string, timeoutMillis: number) =>
       captured(Args.command(ssh, h.spec.connection, h.socket, shell), script, timeoutMillis)
@@ -548,14 +544,24 @@ export const make = (
         // A master that died (killed, or its connection dropped) may leave its socket behind; a new
         // master would then run without multiplexing.
         yield* fs.remove(h.socket, { force: true }).pipe(Effect.ignore)
+        // The master outlives this fiber: its scope is the host's until `stopMaster` closes it, or
+        // this start's, closed when the start fails.
+        const scope = yield* Scope.make()
+        yield* connect(h, scope).pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
+      })
+
+    const connect = (h: HostState, scope: Scope.CloseableScope) =>
+      Effect.gen(function* () {
         const spawned = yield* Effect.either(
-          spawner.spawn({
-            command: { _tag: "Argv", argv: Args.watchedMaster(ssh, h.spec.connection, h.socket, localHost.pid) },
-            cwd: localHost.cwd,
-            env: {},
-            stdout: { _tag: "Ignore" },
-            stderr: { _tag: "Capture" }
-          })
+          spawner
+            .spawn({
+              command: { _tag: "Argv", argv: Args.watchedMaster(ssh, h.spec.connection, h.socket, localHost.pid) },
+              cwd: localHost.cwd,
+              env: {},
+              stdout: { _tag: "Ignore" },
+              stderr: { _tag: "Capture" }
+            })
+            .pipe(Scope.extend(scope))
         )
         if (Either.isLeft(spawned)) {
           return yield* Effect.fail({
@@ -569,10 +575,11 @@ export const make = (
         const ready: Effect.Effect<boolean> = Effect.gen(function* () {
           while ((yield* Clock.currentTimeMillis) < deadline) {
             if (yield* fs.exists(h.socket).pipe(Effect.orElseSucceed(() => false))) {
+              const controlArgv = Args.control(ssh, h.spec.connection, h.socket, "check")
               const check = yield* Effect.either(
-                captured(Args.control(ssh, h.spec.connection, h.socket, "check"), undefined, 10_000)
+                bounded(controlArgv, spawner.string({ argv: controlArgv, cwd: localHost.cwd }), 10_000)
               )
-              if (Either.isRight(check) && check.right.exitCode === 0) return true
+              if (Either.isRight(check)) return true
             }
             yield* Effect.sleep(Duration.millis(25))
           }
@@ -589,7 +596,7 @@ export const make = (
           )
         )
         if (outcome._tag !== "ready") {
-          yield* LocalBackend.terminate(master, 500)
+          yield* Spawner.terminate(master, 500)
           const stderr = outcome._tag === "exited" ? outcome.stderr : ""
           const { hint, retryable } =
             outcome._tag === "exited"
@@ -601,7 +608,7 @@ export const make = (
             retryable
           })
         }
-        h.master = master
+        h.master = { process: master, scope }
         h.connected = true
         h.failures = 0
         // Watch the master: when it exits (network, sshd restart), the next task reconnects. A daemon,
@@ -610,7 +617,7 @@ export const make = (
         h.watcher = yield* Effect.forkDaemon(
           Effect.flatMap(master.exit, (e) =>
             Effect.sync(() => {
-              if (h.master !== master) return
+              if (h.master?.process !== master) return
               h.connected = false
               h.lastError = trimText(e.stderr) || `the control master exited (${e.exitCode ?? e.signal})`
             })
@@ -618,13 +625,17 @@ export const make = (
         )
       })
 
+    /** Stops a master: SIGTERM to its group, `graceMillis` for it to exit, then SIGKILL. */
+    const closeMaster = (master: Master, graceMillis: number) =>
+      Spawner.terminate(master.process, graceMillis).pipe(Effect.zipRight(Scope.close(master.scope, Exit.void)))
+
     const stopMaster = (h: HostState) =>
       Effect.gen(function* () {
         const master = h.master
         if (master === undefined) return
         h.connected = false
         yield* Effect.ignore(captured(Args.control(ssh, h.spec.connection, h.socket, "exit"), undefined, 5000))
-        yield* LocalBackend.terminate(master, 2000)
+        yield* closeMaster(master, 2000)
         h.master = undefined
         if (h.watcher !== undefined) yield* Fiber.interrupt(h.watcher)
         h.watcher = undefined
@@ -649,7 +660,7 @@ export const make = (
               if (h.connected) return
               const now = yield* Clock.currentTimeMillis
               if (h.retryAt > now) yield* Effect.sleep(Duration.millis(h.retryAt - now))
-              if (h.master !== undefined) yield* LocalBackend.terminate(h.master, 500)
+              if (h.master !== undefined) yield* closeMaster(h.master, 500)
               h.master = undefined
               const started = yield* Effect.either(startMaster(h))
               if (Either.isLeft(started)) {
@@ -890,28 +901,30 @@ export const make = (
             })
           })
 
-        const result = yield* Effect.acquireUseRelease(
-          spawner.spawn({
-            command: { _tag: "Argv", argv: Args.command(ssh, h.spec.connection, h.socket, shell) },
-            cwd: localHost.cwd,
-            env: {},
-            stdin: script,
-            keepStdinOpen: true,
-            stdout: { _tag: "File", path: inv.stdoutPath, records: { marker, onRecord } },
-            stderr: { _tag: "File", path: inv.stderrPath, records: { marker, onRecord } }
-          }),
-          (client) =>
-            Effect.gen(function* () {
-              yield* Effect.race(
-                Effect.interruptible(Deferred.await(pidKnown)),
-                Effect.interruptible(Effect.map(client.exit, () => 0))
-              )
-              yield* reportStart
-              const exit = yield* client.exit
-              yield* reportStart
-              return yield* outcome(exit)
-            }),
-          (client, exit) => (Exit.isInterrupted(exit) ? cancel(h, n, client, ready) : client.signalGroup("SIGKILL"))
+        const result = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const client = yield* Effect.acquireRelease(
+              spawner.spawn({
+                command: { _tag: "Argv", argv: Args.command(ssh, h.spec.connection, h.socket, shell) },
+                cwd: localHost.cwd,
+                env: {},
+                stdin: script,
+                keepStdinOpen: true,
+                stdout: { _tag: "File", path: inv.stdoutPath, records: { marker, onRecord } },
+                stderr: { _tag: "File", path: inv.stderrPath, records: { marker, onRecord } }
+              }),
+              // Runs before the scope kills the client's group.
+              (client, exit) => (Exit.isInterrupted(exit) ? cancel(h, n, client, ready) : Effect.void)
+            )
+            yield* Effect.race(
+              Effect.interruptible(Deferred.await(pidKnown)),
+              Effect.interruptible(Effect.map(client.exit, () => 0))
+            )
+            yield* reportStart
+            const exit = yield* client.exit
+            yield* reportStart
+            return yield* outcome(exit)
+          })
         )
         if (downloads.length > 0) {
           const fetched = yield* Effect.either(download(h, inv, downloads))
@@ -975,7 +988,7 @@ export const make = (
           destination: h.spec.connection.destination,
           root: h.spec.root,
           slots: h.slots.capacity,
-          masterPid: h.connected ? h.master?.pid : undefined,
+          masterPid: h.connected ? h.master?.process.pid : undefined,
           connected: h.connected,
           busy: h.slots.inUse()
         })),

@@ -1,13 +1,22 @@
 /**
  * The `Spawner` service starts one OS process in its own process group with its output sent
- * straight to files, and can signal that group. It is the runtime's job (see `runtime/`):
- * `@effect/platform`'s `Command` pipes output through streams, which measured about twice the cost of
- * a spawn with file descriptors here (DESIGN §2).
+ * straight to files, and can signal that group. It is a runtime contract, like `Signals` and
+ * `Host`: `runtime/` implements it. `@effect/platform`'s `Command` pipes output through streams,
+ * which measured about twice the cost of a spawn with file descriptors here.
+ *
+ * A process is a scoped resource, as with `CommandExecutor.start`: `spawn` needs a `Scope`, and
+ * closing the scope kills the process group, so no caller writes that cleanup by hand. Short
+ * commands (`squeue`, `ssh -O check`) go through `capture` and `string`, which run one to its end.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import type * as Backend from "./Backend.ts"
 import type * as FileError from "./FileError.ts"
 import type * as TaskError from "./TaskError.ts"
@@ -64,6 +73,26 @@ export interface SpawnSpec {
    * stderr's last `stderr` bytes when the exit was not 0 (cut to start at a line).
    */
   readonly tails?: { readonly stdout: number; readonly stderr: number } | undefined
+  /**
+   * When the scope closes by interruption while the process runs: its group gets SIGTERM and this
+   * long to exit before SIGKILL. Without it, the group gets SIGKILL at once.
+   */
+  readonly graceMillis?: number | undefined
+}
+
+/**
+ * A short command run to its end with its output captured (`capture`, `string`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ShortCommand {
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string
+  /** Added to this process's environment. */
+  readonly env?: { readonly [name: string]: string } | undefined
+  /** Written to the command's stdin, which is then closed. */
+  readonly stdin?: string | undefined
 }
 
 /**
@@ -109,13 +138,48 @@ export interface Process {
 }
 
 /**
+ * Why a process could not be started.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SpawnError = TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError
+
+/**
+ * A short command that `string` ran ended otherwise than with exit status 0.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CommandFailed extends Data.TaggedError("CommandFailed")<{
+  readonly command: string
+  readonly exitCode: number | null
+  readonly signal: string | null
+  readonly stderr: string
+}> {
+  override get message(): string {
+    const said = this.stderr.trim()
+    return `${this.command} ${this.exitCode === null ? `was killed by ${this.signal}` : `exited with ${this.exitCode}`}${said.length > 0 ? `: ${said}` : ""}`
+  }
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Service {
-  readonly spawn: (
-    spec: SpawnSpec
-  ) => Effect.Effect<Process, TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError>
+  /**
+   * Starts a process that lives as long as the scope. Closing the scope kills its process group:
+   * with SIGKILL at once, or, when the scope closes by interruption and the spec gives
+   * `graceMillis`, with SIGTERM first, up to that long for the process to exit, then SIGKILL and a
+   * wait for the exit. Either way the group gets a last SIGKILL, so nothing the process left in the
+   * background outlives it.
+   */
+  readonly spawn: (spec: SpawnSpec) => Effect.Effect<Process, SpawnError, Scope.Scope>
+  /** Runs a short command to its end with its output captured; interrupting it kills its group. */
+  readonly capture: (command: ShortCommand) => Effect.Effect<ProcessExit, SpawnError>
+  /** The stdout of a short command that exits with status 0; any other end is `CommandFailed`. */
+  readonly string: (command: ShortCommand) => Effect.Effect<string, SpawnError | CommandFailed>
   /** Signals a process group that this process did not start (survivors of a crashed run). */
   readonly signalGroup: (pgid: number, signal: Signal) => Effect.Effect<boolean>
   /** Signals one process that this process did not start. */
@@ -124,6 +188,17 @@ export interface Service {
   readonly groupAlive: (pgid: number) => Effect.Effect<boolean>
   /** The live members of a process group, with what proves whose they are. */
   readonly groupMembers: (pgid: number) => Effect.Effect<ReadonlyArray<Member>>
+}
+
+/**
+ * What a runtime implements; `make` derives the scoped `spawn`, `capture` and `string` from it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Adapter extends Omit<Service, "spawn" | "capture" | "string"> {
+  /** Starts a process, unscoped: whoever calls it must kill its group. */
+  readonly start: (spec: SpawnSpec) => Effect.Effect<Process, SpawnError>
 }
 
 /**
@@ -144,3 +219,78 @@ export interface Member {
  * @category services
  */
 export class Spawner extends Context.Tag("rose/Spawner")<Spawner, Service>() {}
+
+/**
+ * Stops a process group: SIGTERM, a grace period for the main process to exit, then SIGKILL and a
+ * wait for the exit; the group gets a last SIGKILL either way. Runs inside finalizers, which are
+ * uninterruptible, so the wait is made interruptible explicitly or its timeout could never fire.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const terminate = (process: Process, graceMillis: number): Effect.Effect<void> =>
+  process.signalGroup("SIGTERM").pipe(
+    Effect.zipRight(
+      Effect.interruptible(process.exit).pipe(Effect.timeout(Duration.millis(graceMillis)), Effect.option)
+    ),
+    Effect.flatMap((exited) =>
+      Option.isSome(exited) ? Effect.void : process.signalGroup("SIGKILL").pipe(Effect.zipRight(process.exit))
+    ),
+    Effect.zipRight(process.signalGroup("SIGKILL"))
+  )
+
+/**
+ * What closing a process's scope does to it (see `Service.spawn`).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const release = (
+  process: Process,
+  graceMillis: number | undefined,
+  exit: Exit.Exit<unknown, unknown>
+): Effect.Effect<void> =>
+  graceMillis !== undefined && Exit.isInterrupted(exit)
+    ? terminate(process, graceMillis)
+    : process.signalGroup("SIGKILL")
+
+/**
+ * The service from what a runtime implements.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (adapter: Adapter): Service => {
+  const { start, ...signals } = adapter
+  const spawn = (spec: SpawnSpec) =>
+    Effect.acquireRelease(start(spec), (process, exit) => release(process, spec.graceMillis, exit))
+  const capture = (command: ShortCommand) =>
+    Effect.scoped(
+      Effect.flatMap(
+        spawn({
+          command: { _tag: "Argv", argv: command.argv },
+          cwd: command.cwd,
+          env: command.env ?? {},
+          stdin: command.stdin,
+          stdout: { _tag: "Capture" },
+          stderr: { _tag: "Capture" }
+        }),
+        // Interruptible even where it runs inside a finalizer, so that a timeout around it can fire.
+        (process) => Effect.interruptible(process.exit)
+      )
+    )
+  const string = (command: ShortCommand) =>
+    Effect.flatMap(capture(command), (exit) =>
+      exit.exitCode === 0
+        ? Effect.succeed(exit.stdout)
+        : Effect.fail(
+            new CommandFailed({
+              command: command.argv[0] ?? "",
+              exitCode: exit.exitCode,
+              signal: exit.signal,
+              stderr: exit.stderr
+            })
+          )
+    )
+  return { ...signals, spawn, capture, string }
+}

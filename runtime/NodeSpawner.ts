@@ -112,8 +112,9 @@ const killGroup = (pgid: number, signal: Spawner.Signal): boolean => {
   }
 }
 
-const spawn = (spec: Spawner.SpawnSpec) =>
-  Effect.async<Spawner.Process, TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError>((resume) => {
+/** Starts a process, unscoped: `Spawner.make` gives it its scope and the group's kill. */
+const start = (spec: Spawner.SpawnSpec) =>
+  Effect.async<Spawner.Process, Spawner.SpawnError>((resume) => {
     const argv = spec.command._tag === "Argv" ? spec.command.argv : ["/bin/sh", "-c", spec.command.script]
     const file = argv[0]
     if (file === undefined || file.length === 0) {
@@ -269,26 +270,29 @@ const spawn = (spec: Spawner.SpawnSpec) =>
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Spawner.Spawner> = Layer.succeed(Spawner.Spawner, {
-  spawn,
-  signalGroup: (pgid, signal) => Effect.sync(() => killGroup(pgid, signal)),
-  signalProcess: (pid, signal) =>
-    Effect.sync(() => {
-      try {
-        process.kill(pid, signal)
-        return true
-      } catch {
-        return false
-      }
-    }),
-  groupMembers: (pgid) => Effect.sync(() => ProcessTable.groupMembers(pgid)),
-  groupAlive: (pgid) =>
-    Effect.sync(() => {
-      try {
-        process.kill(-pgid, 0)
-        return true
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM"
-      }
-    })
-})
+export const layer: Layer.Layer<Spawner.Spawner> = Layer.succeed(
+  Spawner.Spawner,
+  Spawner.make({
+    start,
+    signalGroup: (pgid, signal) => Effect.sync(() => killGroup(pgid, signal)),
+    signalProcess: (pid, signal) =>
+      Effect.sync(() => {
+        try {
+          process.kill(pid, signal)
+          return true
+        } catch {
+          return false
+        }
+      }),
+    groupMembers: (pgid) => Effect.sync(() => ProcessTable.groupMembers(pgid)),
+    groupAlive: (pgid) =>
+      Effect.sync(() => {
+        try {
+          process.kill(-pgid, 0)
+          return true
+        } catch (e) {
+          return (e as NodeJS.ErrnoException).code === "EPERM"
+        }
+      })
+  })
+)
