@@ -10,25 +10,36 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
 import * as Host from "../core/Host.ts"
 import * as Slots from "../core/Slots.ts"
 import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
+import { millisFromSeconds, type Named, PositiveInt } from "./internal/configSchema.ts"
+
+/**
+ * The configuration: as written in a `.rose` file (`backend local { concurrency: 4, grace: 2 }`,
+ * durations in seconds) on its encoded side, a `Config` on its type side.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ConfigSchema = Schema.Struct({
+  /** Cores' worth of tasks at once; the number of cores by default. */
+  concurrency: Schema.optional(PositiveInt),
+  /** Between SIGTERM and SIGKILL when a task is cancelled (5 s by default). */
+  graceMillis: Schema.optional(millisFromSeconds(Schema.Number.pipe(Schema.nonNegative()))).pipe(
+    Schema.fromKey("grace")
+  )
+})
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Config {
-  /** Cores' worth of tasks at once; the number of cores by default. */
-  readonly concurrency?: number | undefined
-  /** Between SIGTERM and SIGKILL when a task is cancelled. */
-  readonly graceMillis?: number | undefined
-  /** The name tasks use to pick this backend. */
-  readonly name?: string | undefined
-}
+export type Config = typeof ConfigSchema.Type & Named
 
 /**
  * Stops a process group: SIGTERM, a grace period, then SIGKILL (`Spawner.terminate`).

@@ -41,190 +41,26 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import * as Schema from "effect/Schema"
 import * as Backend from "../core/Backend.ts"
 import * as Host from "../core/Host.ts"
 import * as Slots from "../core/Slots.ts"
 import * as Spawner from "../core/Spawner.ts"
 import type * as Task from "../core/Task.ts"
 import * as TaskError from "../core/TaskError.ts"
+import { type AllocationConfig, type Config, defaults, describeAllocation, problemsOf } from "./internal/slurmConfig.ts"
 import * as Parse from "./internal/slurmParse.ts"
 import * as Poller from "./internal/slurmPoller.ts"
 import * as Script from "./internal/slurmScript.ts"
 
-// ---------------------------------------------------------------------------------------------
-// configuration
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The allocation of `mode: "allocation"`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface AllocationConfig {
-  /** CPUs in all: the steps' gate, one CPU per slot. */
-  readonly cores: number
-  /** Nodes to spread them over (SLURM decides when absent). */
-  readonly nodes?: number | undefined
-  readonly gpus?: number | undefined
-  /** SLURM-style size per node, e.g. "16G". */
-  readonly memory?: string | undefined
-  /** The allocation's time limit, e.g. "02:00:00" (the partition's default when absent). */
-  readonly time?: string | undefined
-  /** How long to wait for the allocation to start before giving up (5 minutes by default). */
-  readonly startTimeoutMillis?: number | undefined
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Config {
-  /** The name tasks use to pick this backend. */
-  readonly name?: string | undefined
-  /** One job per task (default), or steps in one allocation. */
-  readonly mode?: "job" | "allocation" | undefined
-  readonly partition?: string | undefined
-  readonly account?: string | undefined
-  /** Extra `sbatch` options, e.g. `"--qos=high"` or `"#SBATCH --constraint=avx2"`. */
-  readonly directives?: ReadonlyArray<string> | undefined
-  /** Added to every task's environment. */
-  readonly env?: { readonly [name: string]: string } | undefined
-  /** Shell lines run before every task on its node (`module load …`). */
-  readonly setup?: ReadonlyArray<string> | undefined
-  /** Job mode: jobs submitted at once (64 by default). Allocation mode: at most this many cores' worth. */
-  readonly concurrency?: number | undefined
-  /** Between two rounds of `squeue` (500 ms by default). */
-  readonly pollMillis?: number | undefined
-  /** How long `sbatch`, `squeue`, `scancel` may take (30 s by default). */
-  readonly submitTimeoutMillis?: number | undefined
-  /** Between SIGTERM and SIGKILL to a cancelled task's group (5 s; kept below the cluster's KillWait). */
-  readonly graceMillis?: number | undefined
-  /** How long a job may be over without its exit file showing up before it counts as lost (10 s). */
-  readonly exitWaitMillis?: number | undefined
-  /** Where the wrapper scripts and their start/exit files go (default: `.slurm/` next to the outputs). */
-  readonly stateDir?: string | undefined
-  readonly allocation?: AllocationConfig | undefined
-}
-
-/**
- * @since 0.1.0
- * @category constants
- */
-export const defaults = {
-  pollMillis: 500,
-  submitTimeoutMillis: 30_000,
-  graceMillis: 5000,
-  exitWaitMillis: 10_000,
-  concurrency: 64,
-  startTimeoutMillis: 300_000
-} as const
-
-const PositiveInt = Schema.Int.pipe(Schema.positive())
-const Seconds = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
-const NonEmpty = Schema.String.pipe(Schema.minLength(1))
-const Scalar = Schema.Union(Schema.String, Schema.Number, Schema.Boolean)
-
-/**
- * The configuration as written in a `.rose` file (`backend slurm "cluster" { partition: "debug", … }`):
- * snake_case, durations in seconds.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ConfigSchema = Schema.Struct({
-  mode: Schema.optional(Schema.Literal("job", "allocation")),
-  partition: Schema.optional(NonEmpty),
-  account: Schema.optional(NonEmpty),
-  directives: Schema.optional(Schema.Array(Schema.String)),
-  env: Schema.optional(Schema.Record({ key: Schema.String, value: Scalar })),
-  setup: Schema.optional(Schema.Array(Schema.String)),
-  concurrency: Schema.optional(PositiveInt),
-  poll: Schema.optional(Seconds.pipe(Schema.positive())),
-  submit_timeout: Schema.optional(Seconds.pipe(Schema.positive())),
-  grace: Schema.optional(Seconds),
-  exit_wait: Schema.optional(Seconds),
-  state_dir: Schema.optional(NonEmpty),
-  allocation: Schema.optional(
-    Schema.Struct({
-      cores: PositiveInt,
-      nodes: Schema.optional(PositiveInt),
-      gpus: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
-      memory: Schema.optional(NonEmpty),
-      time: Schema.optional(NonEmpty),
-      start_timeout: Schema.optional(Seconds.pipe(Schema.positive()))
-    })
-  )
-}).pipe(
-  Schema.filter((c) => {
-    const problems = problemsOf(fromSchema(c))
-    return problems.length === 0 ? true : problems.join("; ")
-  })
-)
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type ConfigInput = typeof ConfigSchema.Type
-
-const millis = (seconds: number | undefined) => (seconds === undefined ? undefined : Math.round(seconds * 1000))
-
-/**
- * The `.rose` form of the configuration as a `Config`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromSchema = (c: ConfigInput, name?: string): Config => ({
-  name,
-  mode: c.mode,
-  partition: c.partition,
-  account: c.account,
-  directives: c.directives,
-  env: c.env === undefined ? undefined : Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, String(v)])),
-  setup: c.setup,
-  concurrency: c.concurrency,
-  pollMillis: millis(c.poll),
-  submitTimeoutMillis: millis(c.submit_timeout),
-  graceMillis: millis(c.grace),
-  exitWaitMillis: millis(c.exit_wait),
-  stateDir: c.state_dir,
-  allocation:
-    c.allocation === undefined
-      ? undefined
-      : {
-          cores: c.allocation.cores,
-          nodes: c.allocation.nodes,
-          gpus: c.allocation.gpus,
-          memory: c.allocation.memory,
-          time: c.allocation.time,
-          startTimeoutMillis: millis(c.allocation.start_timeout)
-        }
-})
-
-/**
- * What is wrong with a configuration, in words (empty when nothing is).
- *
- * @since 0.1.0
- * @category validation
- */
-export const problemsOf = (config: Config): ReadonlyArray<string> => {
-  const problems: Array<string> = []
-  if (config.mode === "allocation" && config.allocation === undefined) {
-    problems.push(`mode "allocation" needs an allocation, e.g. allocation: { cores: 8, time: "01:00:00" }`)
-  }
-  if (config.mode !== "allocation" && config.allocation !== undefined) {
-    problems.push(`an allocation is only used with mode: "allocation"`)
-  }
-  const d = Script.directiveArgs(config.directives ?? [])
-  if (Either.isLeft(d)) problems.push(d.left)
-  for (const name of Object.keys(config.env ?? {})) {
-    if (!Script.isShellName(name)) problems.push(`env: ${JSON.stringify(name)} is not a variable name`)
-  }
-  return problems
-}
+export {
+  type AllocationConfig,
+  type Config,
+  type ConfigInput,
+  ConfigSchema,
+  defaults,
+  fromSchema,
+  problemsOf
+} from "./internal/slurmConfig.ts"
 
 // ---------------------------------------------------------------------------------------------
 // service
@@ -879,15 +715,6 @@ export const make = (config: Config = {}) =>
     }
     return service
   })
-
-const describeAllocation = (r: AllocationConfig): string =>
-  [
-    `cores=${r.cores}`,
-    ...(r.nodes === undefined ? [] : [`nodes=${r.nodes}`]),
-    ...(r.gpus === undefined ? [] : [`gpus=${r.gpus}`]),
-    ...(r.memory === undefined ? [] : [`memory=${r.memory}`]),
-    ...(r.time === undefined ? [] : [`time=${r.time}`])
-  ].join(", ")
 
 /**
  * The SLURM backend as the run's default `Backend` (and as `Slurm`).
