@@ -86,7 +86,7 @@ export interface Service extends Backend.Service {
  * @since 0.1.0
  * @category services
  */
-export class Slurm extends Context.Tag("rose/SlurmBackend")<Slurm, Service>() {}
+export class SlurmBackend extends Context.Tag("rose/SlurmBackend")<SlurmBackend, Service>() {}
 
 interface CommandResult {
   readonly exitCode: number | null
@@ -717,7 +717,7 @@ export const make = (config: Config = {}) =>
   })
 
 /**
- * The SLURM backend as the run's default `Backend` (and as `Slurm`).
+ * The SLURM backend as the run's default `Backend` (and as `SlurmBackend`).
  *
  * @since 0.1.0
  * @category layers
@@ -725,10 +725,10 @@ export const make = (config: Config = {}) =>
 export const layer = (
   config: Config = {}
 ): Layer.Layer<
-  Backend.Backend | Slurm,
+  Backend.Backend | SlurmBackend,
   TaskError.BackendError,
   Spawner.Spawner | Host.Host | FileSystem.FileSystem | Path.Path
 > =>
   Layer.scopedContext(
-    Effect.map(make(config), (service) => Context.make(Backend.Backend, service).pipe(Context.add(Slurm, service)))
+    Effect.map(make(config), (service) => Context.make(Backend.Backend, service).pipe(Context.add(SlurmBackend, service)))
   )
