@@ -1,36 +1,84 @@
 /**
- * The conformance suite every process-running backend passes (DESIGN §6): call `suite` from a
- * `*.test.ts` file with the backend's layer. Tasks run real processes; "no process left" is checked
- * by pid, so backends on other machines need `options.alive` to look there.
+ * The conformance suite every process-running backend passes: call `suite` from a `*.test.ts` file
+ * (run by vitest, with `@effect/vitest`) with the backend's layer. Tasks run real processes; "no
+ * process left" is checked by pid, on this machine unless `options.alive` looks where the backend
+ * runs its tasks.
+ *
+ * ```ts
+ * import { BackendSuite } from "rose-ts/testing"
+ *
+ * BackendSuite.suite("pinned", Pinned.layer({ cpus: [0, 1] }).pipe(Layer.provide(Platform.layer)), {
+ *   root: fs.mkdtempSync(`${os.tmpdir()}/suite-`),
+ *   concurrency: 2,
+ *   killSeconds: 5
+ * })
+ * ```
+ *
+ * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import * as Backend from "../../../core/Backend.ts"
+import * as Backend from "../core/Backend.ts"
+import * as Spawner from "../core/Spawner.ts"
+import type * as Task from "../core/Task.ts"
+import * as NodeSpawner from "../runtime/NodeSpawner.ts"
+import * as ProcessTable from "../runtime/ProcessTable.ts"
 
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SuiteOptions {
-  /** Whether a process (by pid) is still alive where the backend runs tasks. */
-  readonly alive: (pid: number) => Effect.Effect<boolean>
   /** The folder under which invocations get their working directories (must be visible to the tasks). */
   readonly root: string
   /** The concurrency the layer was configured with. */
   readonly concurrency: number
   /** Seconds a cancelled task may take to die (the backend's grace plus transport latency). */
   readonly killSeconds: number
+  /**
+   * Whether a process (by pid) is still alive where the backend runs tasks; by default, whether it
+   * is on this machine (a zombie counts as gone).
+   */
+  readonly alive?: ((pid: number) => Effect.Effect<boolean>) | undefined
   /** Seconds a task may wait before it starts (a scheduler's queue); timeouts allow for it. 0 by default. */
-  readonly startSeconds?: number
+  readonly startSeconds?: number | undefined
   /**
    * How long each task of the concurrency test runs, in ms (300 by default): long enough for tasks
    * started together to overlap, given how long the backend takes to start one.
    */
-  readonly taskMillis?: number
+  readonly taskMillis?: number | undefined
+  /** Resources no task of the backend can get; 4096 cores by default. */
+  readonly tooLarge?: Task.Resources | undefined
+  /**
+   * The backend whose `reap` is tried on this backend's running task, as a resumed run's backend
+   * would be; by default a second instance of the layer.
+   */
+  readonly reaper?: Layer.Layer<Backend.Backend, unknown, never> | undefined
+  /**
+   * Whether the backend proves a task its own by a scheduler's job id, which is never reused, rather
+   * than by the task's process: it then signals no process group by its number, and spares none.
+   */
+  readonly provesByJob?: boolean | undefined
 }
+
+/**
+ * Whether a process is alive on this machine (a zombie, which has exited and waits to be reaped,
+ * counts as gone).
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const aliveHere = (pid: number): Effect.Effect<boolean> =>
+  Effect.sync(() => ProcessTable.startStamp(pid) !== undefined)
 
 let counter = 0
 
@@ -66,8 +114,8 @@ const read = (path: string) => Effect.flatMap(FileSystem.FileSystem, (fs) => fs.
 /** Polls until `check` holds or the time is up. */
 const eventually = <R>(check: Effect.Effect<boolean, never, R>, seconds: number) =>
   Effect.gen(function* () {
-    const deadline = Date.now() + seconds * 1000
-    while (Date.now() < deadline) {
+    const deadline = (yield* Clock.currentTimeMillis) + seconds * 1000
+    while ((yield* Clock.currentTimeMillis) < deadline) {
       if (yield* check) return true
       yield* Effect.sleep(Duration.millis(50))
     }
@@ -82,20 +130,37 @@ const readPids = (path: string) =>
       .map(Number)
   )
 
+/** Waits until a task has written `count` pids to the `pids` file of its working directory. */
+const pidsWritten = (inv: Backend.Invocation, count: number, seconds: number) =>
+  eventually(
+    Effect.map(Effect.either(readPids(`${inv.cwd}/pids`)), (r) => Either.isRight(r) && r.right.length === count),
+    seconds
+  )
+
+/**
+ * Registers the suite's tests for one backend layer.
+ *
+ * @since 0.1.0
+ * @category suites
+ */
 export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown, never>, options: SuiteOptions) => {
+  const services = Layer.merge(NodeContext.layer, NodeSpawner.layer)
+  const alive = options.alive ?? aliveHere
+  const startSeconds = options.startSeconds ?? 0
+
   const withBackend = <A, E>(
-    f: (backend: Backend.Service) => Effect.Effect<A, E, FileSystem.FileSystem | Scope.Scope>
+    f: (backend: Backend.Service) => Effect.Effect<A, E, FileSystem.FileSystem | Spawner.Spawner | Scope.Scope>
   ) =>
     Effect.gen(function* () {
       const backend = yield* Backend.Backend
       return yield* f(backend)
-    }).pipe(Effect.provide(Layer.merge(layer, NodeContext.layer)), Effect.scoped)
+    }).pipe(Effect.provide(Layer.merge(layer, services)), Effect.scoped)
 
   const noneAlive = (pids: ReadonlyArray<number>) =>
     eventually(
       Effect.map(
-        Effect.forEach(pids, (p) => options.alive(p)),
-        (alive) => alive.every((a) => !a)
+        Effect.forEach(pids, (p) => alive(p)),
+        (alives) => alives.every((a) => !a)
       ),
       options.killSeconds
     )
@@ -198,11 +263,7 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
           ].join("; ")
           const inv = yield* invocation(options.root, ["sh", "-c", script])
           const fiber = yield* Effect.fork(backend.run(inv))
-          const ready = yield* eventually(
-            Effect.map(Effect.either(readPids(`${inv.cwd}/pids`)), (r) => Either.isRight(r) && r.right.length === 4),
-            10
-          )
-          assert.isTrue(ready, "the task wrote its pids")
+          assert.isTrue(yield* pidsWritten(inv, 4, 10), "the task wrote its pids")
           const pids = yield* readPids(`${inv.cwd}/pids`)
           yield* Fiber.interrupt(fiber)
           assert.isTrue(yield* noneAlive(pids), `no process left of ${pids.join(" ")}`)
@@ -247,9 +308,7 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
       withBackend((backend) =>
         Effect.gen(function* () {
           const inv = yield* invocation(options.root, ["sh", "-c", "echo $$ > pids; sleep 303"])
-          const r = yield* backend
-            .run(inv)
-            .pipe(Effect.timeout(Duration.seconds(1.5 + (options.startSeconds ?? 0))), Effect.either)
+          const r = yield* backend.run(inv).pipe(Effect.timeout(Duration.seconds(1.5 + startSeconds)), Effect.either)
           assert.isTrue(Either.isLeft(r) && r.left._tag === "TimeoutException")
           assert.isTrue(yield* noneAlive(yield* readPids(`${inv.cwd}/pids`)))
         })
@@ -289,6 +348,79 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
           const tag = Either.isLeft(r) ? r.left._tag : Either.isRight(r) ? `exit ${r.right.exitCode}` : ""
           assert.strictEqual(tag, "CommandNotFound")
           assert.include(Either.isLeft(r) ? r.left.message : "", "no-such-command-rose")
+        })
+      )
+    )
+
+    it.live("refuses a task larger than it can serve, at once and saying why", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const resources = options.tooLarge ?? { cores: 4096 }
+          const inv = yield* invocation(options.root, ["sh", "-c", "echo ran > ran"], { resources })
+          const r = yield* backend.run(inv).pipe(Effect.timeout(Duration.seconds(30 + startSeconds)), Effect.either)
+          const tag = Either.isLeft(r) ? r.left._tag : `exit ${r.right.exitCode}`
+          assert.strictEqual(tag, "ResourceUnsatisfiable", "refused, not run and not hung")
+          if (resources.cores !== undefined) {
+            assert.include(
+              Either.isLeft(r) ? r.left.message : "",
+              String(resources.cores),
+              "the message names the request"
+            )
+          }
+          const ran = yield* Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(`${inv.cwd}/ran`))
+          assert.isFalse(ran, "the task did not run")
+        })
+      )
+    )
+
+    it.live("reap kills a journaled task that still runs, and spares a process it cannot prove is the task's", () =>
+      withBackend((backend) =>
+        Effect.gen(function* () {
+          const spawner = yield* Spawner.Spawner
+          const runId = `suite-reap-${process.pid}-${counter}`
+          const placed = yield* Deferred.make<Backend.Placement>()
+          const inv = yield* invocation(
+            options.root,
+            ["sh", "-c", "echo $$ >> pids; sleep 304 & echo $! >> pids; wait"],
+            {
+              runId,
+              env: { ROSE_RUN_ID: runId },
+              onStart: (placement) => Deferred.succeed(placed, placement)
+            }
+          )
+          // The task of an earlier rose that died: still running, its placement journaled.
+          const fiber = yield* Effect.fork(backend.run(inv))
+          const placement = yield* Deferred.await(placed).pipe(Effect.timeout(Duration.seconds(10 + startSeconds)))
+          assert.isTrue(yield* pidsWritten(inv, 2, 10), "the task wrote its pids")
+          const pids = yield* readPids(`${inv.cwd}/pids`)
+          // A process of nobody's in a group of its own, journaled as if the task's pid had been
+          // given to it since: its start is not the journaled one.
+          const stranger = yield* spawner.spawn({
+            command: { _tag: "Argv", argv: ["sleep", "305"] },
+            cwd: inv.cwd,
+            env: {},
+            stdout: { _tag: "Ignore" },
+            stderr: { _tag: "Ignore" }
+          })
+          const reused: Backend.Placement = {
+            ...placement,
+            pid: stranger.pid,
+            pgid: stranger.pid,
+            startStamp: placement.startStamp === undefined ? undefined : `${placement.startStamp}-earlier`
+          }
+          const reaped = yield* Effect.flatMap(Backend.Backend, (reaper) =>
+            reaper.reap([placement, reused], [runId])
+          ).pipe(Effect.provide(options.reaper ?? layer))
+          assert.isAtLeast(reaped.killed, 1, "the task was killed")
+          assert.isTrue(yield* noneAlive(pids), `no process left of ${pids.join(" ")}`)
+          assert.isTrue(yield* aliveHere(stranger.pid), "the stranger was not signalled")
+          if (options.provesByJob !== true) {
+            assert.isTrue(
+              reaped.spared.some((line) => line.includes(String(stranger.pid))),
+              `the stranger is reported spared: ${JSON.stringify(reaped.spared)}`
+            )
+          }
+          yield* Fiber.interrupt(fiber)
         })
       )
     )
