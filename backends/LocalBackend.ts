@@ -82,12 +82,12 @@ export const make = (config: Config = {}) =>
     const grace = config.graceMillis ?? 5000
     const slots = Slots.make(concurrency)
     const name = config.name ?? "local"
-    const run = (inv: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
-      const cores = inv.resources.cores ?? 1
+    const run = (invocation: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
+      const cores = invocation.resources.cores ?? 1
       if (cores > slots.capacity) {
         return Effect.fail(
           new TaskError.ResourceUnsatisfiable({
-            reason: `task "${inv.task}" asks for ${cores} cores; backend ${name} has ${slots.capacity}`
+            reason: `task "${invocation.task}" asks for ${cores} cores; backend ${name} has ${slots.capacity}`
           })
         )
       }
@@ -95,11 +95,11 @@ export const make = (config: Config = {}) =>
         Effect.scoped(
           Effect.flatMap(
             spawner.spawn({
-              command: inv.command,
-              cwd: inv.cwd,
-              env: inv.env,
-              stdout: { _tag: "File", path: inv.stdoutPath },
-              stderr: { _tag: "File", path: inv.stderrPath },
+              command: invocation.command,
+              cwd: invocation.cwd,
+              env: invocation.env,
+              stdout: { _tag: "File", path: invocation.stdoutPath },
+              stderr: { _tag: "File", path: invocation.stderrPath },
               tails: Backend.tailBytes,
               graceMillis: grace
             }),
@@ -108,18 +108,18 @@ export const make = (config: Config = {}) =>
               // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
               // short task's exit sooner, widened that window enough for the resume test to catch it.)
               Effect.zipRight(
-                inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
-                Effect.flatMap(process.exit, (e) =>
+                invocation.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
+                Effect.flatMap(process.exit, (exit) =>
                   Effect.map(
                     Clock.currentTimeMillis,
                     (endedAt): Backend.Outcome => ({
-                      exitCode: e.exitCode,
-                      signal: e.signal,
+                      exitCode: exit.exitCode,
+                      signal: exit.signal,
                       pid: process.pid,
                       pgid: process.pid,
                       endedAt,
-                      stdoutTail: e.stdoutTail,
-                      stderrTail: e.stderrTail
+                      stdoutTail: exit.stdoutTail,
+                      stderrTail: exit.stderrTail
                     })
                   )
                 )
@@ -162,33 +162,33 @@ export const reapGroups = (
     const groups: Array<number> = []
     const loners: Array<number> = []
     const spared: Array<string> = []
-    for (const p of placements) {
-      if (p.pgid === undefined || p.host !== undefined || p.jobId !== undefined) continue
-      const members = yield* spawner.groupMembers(p.pgid)
+    for (const placement of placements) {
+      if (placement.pgid === undefined || placement.host !== undefined || placement.jobId !== undefined) continue
+      const members = yield* spawner.groupMembers(placement.pgid)
       if (members.length === 0) continue
-      const leader = members.find((m) => m.pid === p.pgid)
+      const leader = members.find((member) => member.pid === placement.pgid)
       if (leader !== undefined) {
         const proven =
-          p.startStamp !== undefined
-            ? leader.startStamp === p.startStamp
+          placement.startStamp !== undefined
+            ? leader.startStamp === placement.startStamp
             : leader.runId !== undefined && ours.has(leader.runId)
         if (proven) {
-          yield* spawner.signalGroup(p.pgid, "SIGKILL")
-          groups.push(p.pgid)
+          yield* spawner.signalGroup(placement.pgid, "SIGKILL")
+          groups.push(placement.pgid)
         } else {
           spared.push(
-            p.startStamp === undefined
-              ? `process group ${p.pgid}: nothing journaled proves its leader is the task's process`
-              : `process group ${p.pgid}: its leader started at another time than the task, so the id was reused`
+            placement.startStamp === undefined
+              ? `process group ${placement.pgid}: nothing journaled proves its leader is the task's process`
+              : `process group ${placement.pgid}: its leader started at another time than the task, so the id was reused`
           )
         }
         continue
       }
-      for (const m of members) {
-        if (m.runId !== undefined && ours.has(m.runId)) {
-          yield* spawner.signalProcess(m.pid, "SIGKILL")
-          loners.push(m.pid)
-        } else spared.push(`process ${m.pid} of group ${p.pgid}: nothing proves it is the run's`)
+      for (const member of members) {
+        if (member.runId !== undefined && ours.has(member.runId)) {
+          yield* spawner.signalProcess(member.pid, "SIGKILL")
+          loners.push(member.pid)
+        } else spared.push(`process ${member.pid} of group ${placement.pgid}: nothing proves it is the run's`)
       }
     }
     for (let waited = 0; waited < 5000; waited += 20) {

@@ -82,7 +82,7 @@ export const aliveHere = (pid: number): Effect.Effect<boolean> =>
 
 let counter = 0
 
-const invocation = (
+const newInvocation = (
   root: string,
   argv: ReadonlyArray<string>,
   extra: Partial<Backend.Invocation> = {}
@@ -90,7 +90,7 @@ const invocation = (
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const n = counter++
-    const dir = `${root}/inv-${process.pid}-${n}`
+    const dir = `${root}/invocation-${process.pid}-${n}`
     yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.orDie)
     return {
       runId: "suite",
@@ -131,9 +131,9 @@ const readPids = (path: string) =>
   )
 
 /** Waits until a task has written `count` pids to the `pids` file of its working directory. */
-const pidsWritten = (inv: Backend.Invocation, count: number, seconds: number) =>
+const pidsWritten = (invocation: Backend.Invocation, count: number, seconds: number) =>
   eventually(
-    Effect.map(Effect.either(readPids(`${inv.cwd}/pids`)), (r) => Either.isRight(r) && r.right.length === count),
+    Effect.map(Effect.either(readPids(`${invocation.cwd}/pids`)), (r) => Either.isRight(r) && r.right.length === count),
     seconds
   )
 
@@ -169,11 +169,11 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("reports exit codes and signals", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const ok = yield* backend.run(yield* invocation(options.root, ["sh", "-c", "exit 0"]))
+          const ok = yield* backend.run(yield* newInvocation(options.root, ["sh", "-c", "exit 0"]))
           assert.strictEqual(ok.exitCode, 0)
-          const three = yield* backend.run(yield* invocation(options.root, ["sh", "-c", "exit 3"]))
+          const three = yield* backend.run(yield* newInvocation(options.root, ["sh", "-c", "exit 3"]))
           assert.strictEqual(three.exitCode, 3)
-          const killed = yield* backend.run(yield* invocation(options.root, ["sh", "-c", "kill -9 $$"]))
+          const killed = yield* backend.run(yield* newInvocation(options.root, ["sh", "-c", "kill -9 $$"]))
           assert.isTrue(killed.exitCode === null ? killed.signal === "SIGKILL" : killed.exitCode === 137)
         })
       )
@@ -182,10 +182,10 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("writes stdout and stderr to the invocation's files", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const inv = yield* invocation(options.root, ["sh", "-c", "echo out1; echo err1 >&2; printf 'out2'"])
-          yield* backend.run(inv)
-          assert.strictEqual(yield* read(inv.stdoutPath), "out1\nout2")
-          assert.strictEqual(yield* read(inv.stderrPath), "err1\n")
+          const invocation = yield* newInvocation(options.root, ["sh", "-c", "echo out1; echo err1 >&2; printf 'out2'"])
+          yield* backend.run(invocation)
+          assert.strictEqual(yield* read(invocation.stdoutPath), "out1\nout2")
+          assert.strictEqual(yield* read(invocation.stderrPath), "err1\n")
         })
       )
     )
@@ -193,16 +193,16 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("runs in the invocation's working directory with its environment added", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const inv = yield* invocation(
+          const invocation = yield* newInvocation(
             options.root,
             ["sh", "-c", 'pwd; echo "$ROSE_X|$ROSE_Y"; test -n "$PATH" && echo path'],
             {
               env: { ROSE_X: "a b", ROSE_Y: "it's $HOME" }
             }
           )
-          yield* backend.run(inv)
-          const lines = (yield* read(inv.stdoutPath)).split("\n")
-          assert.strictEqual(lines[0], inv.cwd)
+          yield* backend.run(invocation)
+          const lines = (yield* read(invocation.stdoutPath)).split("\n")
+          assert.strictEqual(lines[0], invocation.cwd)
           assert.strictEqual(lines[1], "a b|it's $HOME")
           assert.strictEqual(lines[2], "path")
         })
@@ -223,15 +223,15 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
             "--",
             "*"
           ]
-          const inv = yield* invocation(options.root, [
+          const invocation = yield* newInvocation(options.root, [
             "node",
             "-e",
             "process.stdout.write(JSON.stringify(process.argv.slice(1)))",
             ...args
           ])
-          const r = yield* backend.run(inv)
+          const r = yield* backend.run(invocation)
           assert.strictEqual(r.exitCode, 0)
-          assert.deepStrictEqual(JSON.parse(yield* read(inv.stdoutPath)), args)
+          assert.deepStrictEqual(JSON.parse(yield* read(invocation.stdoutPath)), args)
         })
       )
     )
@@ -240,13 +240,13 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
       withBackend((backend) =>
         Effect.gen(function* () {
           const seen: Array<Backend.Placement> = []
-          const inv = yield* invocation(options.root, ["sh", "-c", "echo $$"], {
+          const invocation = yield* newInvocation(options.root, ["sh", "-c", "echo $$"], {
             onStart: (p) => Effect.sync(() => void seen.push(p))
           })
-          const r = yield* backend.run(inv)
+          const r = yield* backend.run(invocation)
           assert.strictEqual(seen.length, 1)
           assert.isNumber(seen[0]!.pgid)
-          assert.strictEqual(Number((yield* read(inv.stdoutPath)).trim()), r.pid)
+          assert.strictEqual(Number((yield* read(invocation.stdoutPath)).trim()), r.pid)
         })
       )
     )
@@ -261,10 +261,10 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
             "echo started",
             "wait"
           ].join("; ")
-          const inv = yield* invocation(options.root, ["sh", "-c", script])
-          const fiber = yield* Effect.fork(backend.run(inv))
-          assert.isTrue(yield* pidsWritten(inv, 4, 10), "the task wrote its pids")
-          const pids = yield* readPids(`${inv.cwd}/pids`)
+          const invocation = yield* newInvocation(options.root, ["sh", "-c", script])
+          const fiber = yield* Effect.fork(backend.run(invocation))
+          assert.isTrue(yield* pidsWritten(invocation, 4, 10), "the task wrote its pids")
+          const pids = yield* readPids(`${invocation.cwd}/pids`)
           yield* Fiber.interrupt(fiber)
           assert.isTrue(yield* noneAlive(pids), `no process left of ${pids.join(" ")}`)
         })
@@ -274,14 +274,16 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("kills a task that ignores SIGTERM after the grace period", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const inv = yield* invocation(options.root, [
+          const invocation = yield* newInvocation(options.root, [
             "sh",
             "-c",
             "trap '' TERM; echo $$ > pids; while true; do sleep 1; done"
           ])
-          const fiber = yield* Effect.fork(backend.run(inv))
-          assert.isTrue(yield* eventually(Effect.map(Effect.either(readPids(`${inv.cwd}/pids`)), Either.isRight), 10))
-          const pids = yield* readPids(`${inv.cwd}/pids`)
+          const fiber = yield* Effect.fork(backend.run(invocation))
+          assert.isTrue(
+            yield* eventually(Effect.map(Effect.either(readPids(`${invocation.cwd}/pids`)), Either.isRight), 10)
+          )
+          const pids = yield* readPids(`${invocation.cwd}/pids`)
           yield* Fiber.interrupt(fiber)
           assert.isTrue(yield* noneAlive(pids))
         })
@@ -291,14 +293,14 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("leaves nothing a task started in the background after it exits", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const inv = yield* invocation(options.root, [
+          const invocation = yield* newInvocation(options.root, [
             "sh",
             "-c",
             "(sleep 302 & echo $! > pids) ; sleep 0.2; echo done"
           ])
-          const r = yield* backend.run(inv)
+          const r = yield* backend.run(invocation)
           assert.strictEqual(r.exitCode, 0)
-          const pids = yield* readPids(`${inv.cwd}/pids`)
+          const pids = yield* readPids(`${invocation.cwd}/pids`)
           assert.isTrue(yield* noneAlive(pids), `background process ${pids[0]} was killed`)
         })
       )
@@ -307,10 +309,12 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("a timeout is a real kill", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const inv = yield* invocation(options.root, ["sh", "-c", "echo $$ > pids; sleep 303"])
-          const r = yield* backend.run(inv).pipe(Effect.timeout(Duration.seconds(1.5 + startSeconds)), Effect.either)
+          const invocation = yield* newInvocation(options.root, ["sh", "-c", "echo $$ > pids; sleep 303"])
+          const r = yield* backend
+            .run(invocation)
+            .pipe(Effect.timeout(Duration.seconds(1.5 + startSeconds)), Effect.either)
           assert.isTrue(Either.isLeft(r) && r.left._tag === "TimeoutException")
-          assert.isTrue(yield* noneAlive(yield* readPids(`${inv.cwd}/pids`)))
+          assert.isTrue(yield* noneAlive(yield* readPids(`${invocation.cwd}/pids`)))
         })
       )
     )
@@ -319,15 +323,15 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
       withBackend((backend) =>
         Effect.gen(function* () {
           const n = options.concurrency * 2 + 1
-          const invs = yield* Effect.forEach(Array.from({ length: n }), () =>
-            invocation(options.root, [
+          const invocations = yield* Effect.forEach(Array.from({ length: n }), () =>
+            newInvocation(options.root, [
               "node",
               "-e",
               `const t=Date.now(); setTimeout(()=>console.log(t, Date.now()), ${options.taskMillis ?? 300})`
             ])
           )
-          yield* Effect.forEach(invs, (i) => backend.run(i), { concurrency: "unbounded" })
-          const spans = yield* Effect.forEach(invs, (i) =>
+          yield* Effect.forEach(invocations, (i) => backend.run(i), { concurrency: "unbounded" })
+          const spans = yield* Effect.forEach(invocations, (i) =>
             Effect.map(read(i.stdoutPath), (t) => t.trim().split(" ").map(Number) as [number, number])
           )
           let peak = 0
@@ -344,7 +348,7 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
     it.live("reports a missing executable clearly", () =>
       withBackend((backend) =>
         Effect.gen(function* () {
-          const r = yield* Effect.either(backend.run(yield* invocation(options.root, ["no-such-command-rose"])))
+          const r = yield* Effect.either(backend.run(yield* newInvocation(options.root, ["no-such-command-rose"])))
           const tag = Either.isLeft(r) ? r.left._tag : Either.isRight(r) ? `exit ${r.right.exitCode}` : ""
           assert.strictEqual(tag, "CommandNotFound")
           assert.include(Either.isLeft(r) ? r.left.message : "", "no-such-command-rose")
@@ -356,8 +360,10 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
       withBackend((backend) =>
         Effect.gen(function* () {
           const resources = options.tooLarge ?? { cores: 4096 }
-          const inv = yield* invocation(options.root, ["sh", "-c", "echo ran > ran"], { resources })
-          const r = yield* backend.run(inv).pipe(Effect.timeout(Duration.seconds(30 + startSeconds)), Effect.either)
+          const invocation = yield* newInvocation(options.root, ["sh", "-c", "echo ran > ran"], { resources })
+          const r = yield* backend
+            .run(invocation)
+            .pipe(Effect.timeout(Duration.seconds(30 + startSeconds)), Effect.either)
           const tag = Either.isLeft(r) ? r.left._tag : `exit ${r.right.exitCode}`
           assert.strictEqual(tag, "ResourceUnsatisfiable", "refused, not run and not hung")
           if (resources.cores !== undefined) {
@@ -367,7 +373,7 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
               "the message names the request"
             )
           }
-          const ran = yield* Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(`${inv.cwd}/ran`))
+          const ran = yield* Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(`${invocation.cwd}/ran`))
           assert.isFalse(ran, "the task did not run")
         })
       )
@@ -379,7 +385,7 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
           const spawner = yield* Spawner.Spawner
           const runId = `suite-reap-${process.pid}-${counter}`
           const placed = yield* Deferred.make<Backend.Placement>()
-          const inv = yield* invocation(
+          const invocation = yield* newInvocation(
             options.root,
             ["sh", "-c", "echo $$ >> pids; sleep 304 & echo $! >> pids; wait"],
             {
@@ -389,15 +395,15 @@ export const suite = (name: string, layer: Layer.Layer<Backend.Backend, unknown,
             }
           )
           // The task of an earlier rose that died: still running, its placement journaled.
-          const fiber = yield* Effect.fork(backend.run(inv))
+          const fiber = yield* Effect.fork(backend.run(invocation))
           const placement = yield* Deferred.await(placed).pipe(Effect.timeout(Duration.seconds(10 + startSeconds)))
-          assert.isTrue(yield* pidsWritten(inv, 2, 10), "the task wrote its pids")
-          const pids = yield* readPids(`${inv.cwd}/pids`)
+          assert.isTrue(yield* pidsWritten(invocation, 2, 10), "the task wrote its pids")
+          const pids = yield* readPids(`${invocation.cwd}/pids`)
           // A process of nobody's in a group of its own, journaled as if the task's pid had been
           // given to it since: its start is not the journaled one.
           const stranger = yield* spawner.spawn({
             command: { _tag: "Argv", argv: ["sleep", "305"] },
-            cwd: inv.cwd,
+            cwd: invocation.cwd,
             env: {},
             stdout: { _tag: "Ignore" },
             stderr: { _tag: "Ignore" }
