@@ -13,7 +13,8 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          // examples/: a plugin example's own tests (they import the built package, like its users)
+          include: ["test/integration/**/*.test.ts", "examples/**/*.test.ts"],
           // starts (or reuses) the sshd hosts and the SLURM cluster, installing packages as root
           globalSetup: ["test/integration/setup/global.ts"],
           pool: "forks",

@@ -91,13 +91,13 @@ export const durationOf = (config: Config, task: string): number => {
  * @since 0.1.0
  * @category getters
  */
-export const failureOf = (config: Config, inv: Pick<Backend.Invocation, "learner" | "task" | "iteration">) => {
-  const label = Learner.label(inv.learner)
+export const failureOf = (config: Config, invocation: Pick<Backend.Invocation, "learner" | "task" | "iteration">) => {
+  const label = Learner.label(invocation.learner)
   const hit = (config.failures ?? []).find(
     (f) =>
-      (f.learner === label || f.learner === inv.learner.name) &&
-      f.task === inv.task &&
-      (f.iteration === undefined || f.iteration === inv.iteration)
+      (f.learner === label || f.learner === invocation.learner.name) &&
+      f.task === invocation.task &&
+      (f.iteration === undefined || f.iteration === invocation.iteration)
   )
   return hit === undefined ? undefined : (hit.exitCode ?? 1)
 }
@@ -125,25 +125,28 @@ export const make = (config: Config = {}) =>
             (e) => new TaskError.SpawnFailed({ command: "dry-run", reason: `cannot write ${path}: ${e.message}` })
           )
         )
-    const run = (inv: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> =>
-      slots.withSlots(inv.resources.cores ?? 1)(
+    const run = (invocation: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> =>
+      slots.withSlots(invocation.resources.cores ?? 1)(
         Effect.gen(function* () {
-          yield* inv.onStart({})
-          yield* Effect.sleep(Duration.millis(durationOf(config, inv.task)))
-          const exitCode = failureOf(config, inv)
-          const label = Learner.label(inv.learner)
-          let stdout = `dry-run: ${label} iteration ${inv.iteration} would run: ${showCommand(inv.command)}\n`
+          yield* invocation.onStart({})
+          yield* Effect.sleep(Duration.millis(durationOf(config, invocation.task)))
+          const exitCode = failureOf(config, invocation)
+          const label = Learner.label(invocation.learner)
+          let stdout = `dry-run: ${label} iteration ${invocation.iteration} would run: ${showCommand(invocation.command)}\n`
           // A criterion (once per model in a UQ learner: criterion@<model>) and an uncertainty task report a value.
-          const reports = inv.task === "criterion" || inv.task.startsWith("criterion@") || inv.task === "uncertainty"
+          const reports =
+            invocation.task === "criterion" ||
+            invocation.task.startsWith("criterion@") ||
+            invocation.task === "uncertainty"
           if (exitCode === undefined && reports) {
-            stdout += `${metricAt(config, inv.learner, inv.iteration)}\n`
+            stdout += `${metricAt(config, invocation.learner, invocation.iteration)}\n`
           }
           const stderr =
             exitCode === undefined
               ? ""
-              : `dry-run: scripted failure of ${inv.task} for ${label} at iteration ${inv.iteration} (exit ${exitCode})\n`
-          yield* write(inv.stdoutPath, stdout)
-          yield* write(inv.stderrPath, stderr)
+              : `dry-run: scripted failure of ${invocation.task} for ${label} at iteration ${invocation.iteration} (exit ${exitCode})\n`
+          yield* write(invocation.stdoutPath, stdout)
+          yield* write(invocation.stderrPath, stderr)
           return { exitCode: exitCode ?? 0, signal: null }
         })
       )

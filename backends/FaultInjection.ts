@@ -63,31 +63,34 @@ export const wrap = (inner: Backend.Service, config: Config): Backend.Service =>
   const fail = config.failRate ?? 0
   const hang = config.hangRate ?? 0
   const kill = config.killRate ?? 0
-  const pick = (inv: Backend.Invocation): Fault => {
-    if (config.tasks !== undefined && !config.tasks.includes(inv.task)) return "none"
-    const x = draw(seed, `${inv.learner.name}/${inv.learner.index}/${inv.iteration}/${inv.task}/${inv.attempt}`)
+  const pick = (invocation: Backend.Invocation): Fault => {
+    if (config.tasks !== undefined && !config.tasks.includes(invocation.task)) return "none"
+    const x = draw(
+      seed,
+      `${invocation.learner.name}/${invocation.learner.index}/${invocation.iteration}/${invocation.task}/${invocation.attempt}`
+    )
     return x < fail ? "fail" : x < fail + hang ? "hang" : x < fail + hang + kill ? "kill" : "none"
   }
   return {
     ...inner,
     name: `${inner.name}+faults`,
-    run: (inv) =>
+    run: (invocation) =>
       Effect.suspend(() => {
-        switch (pick(inv)) {
+        switch (pick(invocation)) {
           case "fail":
             return Effect.fail(new TaskError.ConnectionLost({ host: "fault-injection", reason: "injected failure" }))
           case "hang":
             return inner.run({
-              ...inv,
+              ...invocation,
               command: {
                 _tag: "Argv",
                 argv: ["sh", "-c", "echo $$ > .hung-$ROSE_TASK-$ROSE_ITERATION; exec sleep 86400"]
               }
             })
           case "kill":
-            return inner.run({ ...inv, command: { _tag: "Argv", argv: ["sh", "-c", "kill -9 $$"] } })
+            return inner.run({ ...invocation, command: { _tag: "Argv", argv: ["sh", "-c", "kill -9 $$"] } })
           case "none":
-            return inner.run(inv)
+            return inner.run(invocation)
         }
       })
   }

@@ -9,49 +9,50 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
 import * as Host from "../core/Host.ts"
 import * as Slots from "../core/Slots.ts"
+import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
-import * as Spawner from "./Spawner.ts"
+import { millisFromSeconds, type Named, PositiveInt } from "./internal/configSchema.ts"
+
+/**
+ * The configuration: as written in a `.rose` file (`backend local { concurrency: 4, grace: 2 }`,
+ * durations in seconds) on its encoded side, a `Config` on its type side.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ConfigSchema = Schema.Struct({
+  /** Cores' worth of tasks at once; the number of cores by default. */
+  concurrency: Schema.optional(PositiveInt),
+  /** Between SIGTERM and SIGKILL when a task is cancelled (5 s by default). */
+  graceMillis: Schema.optional(millisFromSeconds(Schema.Number.pipe(Schema.nonNegative()))).pipe(
+    Schema.fromKey("grace")
+  )
+})
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Config {
-  /** Cores' worth of tasks at once; the number of cores by default. */
-  readonly concurrency?: number | undefined
-  /** Between SIGTERM and SIGKILL when a task is cancelled. */
-  readonly graceMillis?: number | undefined
-  /** The name tasks use to pick this backend. */
-  readonly name?: string | undefined
-}
+export type Config = typeof ConfigSchema.Type & Named
 
 /**
- * Stops a process group: SIGTERM, a grace period for the main process to exit, then SIGKILL.
- * Runs inside finalizers, which are uninterruptible, so the wait is made interruptible explicitly or
- * its timeout could never fire.
+ * Stops a process group: SIGTERM, a grace period, then SIGKILL (`Spawner.terminate`).
  *
  * @since 0.1.0
  * @category combinators
  */
-export const terminate = (process: Spawner.Process, graceMillis: number): Effect.Effect<void> =>
-  process.signalGroup("SIGTERM").pipe(
-    Effect.zipRight(
-      Effect.interruptible(process.exit).pipe(Effect.timeout(Duration.millis(graceMillis)), Effect.option)
-    ),
-    Effect.flatMap((exited) =>
-      Option.isSome(exited) ? Effect.void : process.signalGroup("SIGKILL").pipe(Effect.zipRight(process.exit))
-    ),
-    Effect.zipRight(process.signalGroup("SIGKILL"))
-  )
+export const terminate: (process: Spawner.Process, graceMillis: number) => Effect.Effect<void> = Spawner.terminate
 
 /**
- * Runs a spawned process to its exit, killing its group when interrupted and after it exits.
+ * Runs a spawned process to its exit, killing its group when interrupted (SIGTERM, a grace
+ * period, SIGKILL) and after it exits. A process from `Spawner.spawn` gets the same from its scope
+ * when its spec gives `graceMillis`; this serves a spawn that does not.
  *
  * @since 0.1.0
  * @category combinators
@@ -60,9 +61,11 @@ export const supervise = <A, E, R>(
   spawn: Effect.Effect<Spawner.Process, E, R>,
   use: (process: Spawner.Process) => Effect.Effect<A, E, R>,
   graceMillis: number
-): Effect.Effect<A, E, R> =>
-  Effect.acquireUseRelease(spawn, use, (process, exit) =>
-    Exit.isInterrupted(exit) ? terminate(process, graceMillis) : process.signalGroup("SIGKILL")
+): Effect.Effect<A, E, Exclude<R, Scope.Scope>> =>
+  Effect.scoped(
+    Effect.acquireRelease(spawn, (process, exit) => Spawner.release(process, graceMillis, exit)).pipe(
+      Effect.flatMap(use)
+    )
   )
 
 /**
@@ -79,47 +82,49 @@ export const make = (config: Config = {}) =>
     const grace = config.graceMillis ?? 5000
     const slots = Slots.make(concurrency)
     const name = config.name ?? "local"
-    const run = (inv: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
-      const cores = inv.resources.cores ?? 1
+    const run = (invocation: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
+      const cores = invocation.resources.cores ?? 1
       if (cores > slots.capacity) {
         return Effect.fail(
           new TaskError.ResourceUnsatisfiable({
-            reason: `task "${inv.task}" asks for ${cores} cores; backend ${name} has ${slots.capacity}`
+            reason: `task "${invocation.task}" asks for ${cores} cores; backend ${name} has ${slots.capacity}`
           })
         )
       }
       return slots.withSlots(cores)(
-        supervise(
-          spawner.spawn({
-            command: inv.command,
-            cwd: inv.cwd,
-            env: inv.env,
-            stdout: { _tag: "File", path: inv.stdoutPath },
-            stderr: { _tag: "File", path: inv.stderrPath },
-            tails: Backend.tailBytes
-          }),
-          (process) =>
-            // The pid is journaled at once, before anything else of this fiber: a rose killed from
-            // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
-            // short task's exit sooner, widened that window enough for the resume test to catch it.)
-            Effect.zipRight(
-              inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
-              Effect.flatMap(process.exit, (e) =>
-                Effect.map(
-                  Clock.currentTimeMillis,
-                  (endedAt): Backend.Outcome => ({
-                    exitCode: e.exitCode,
-                    signal: e.signal,
-                    pid: process.pid,
-                    pgid: process.pid,
-                    endedAt,
-                    stdoutTail: e.stdoutTail,
-                    stderrTail: e.stderrTail
-                  })
+        Effect.scoped(
+          Effect.flatMap(
+            spawner.spawn({
+              command: invocation.command,
+              cwd: invocation.cwd,
+              env: invocation.env,
+              stdout: { _tag: "File", path: invocation.stdoutPath },
+              stderr: { _tag: "File", path: invocation.stderrPath },
+              tails: Backend.tailBytes,
+              graceMillis: grace
+            }),
+            (process) =>
+              // The pid is journaled at once, before anything else of this fiber: a rose killed from
+              // here on leaves a pid its resume can reap. (Journaling it from a forked fiber, to see a
+              // short task's exit sooner, widened that window enough for the resume test to catch it.)
+              Effect.zipRight(
+                invocation.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }),
+                Effect.flatMap(process.exit, (exit) =>
+                  Effect.map(
+                    Clock.currentTimeMillis,
+                    (endedAt): Backend.Outcome => ({
+                      exitCode: exit.exitCode,
+                      signal: exit.signal,
+                      pid: process.pid,
+                      pgid: process.pid,
+                      endedAt,
+                      stdoutTail: exit.stdoutTail,
+                      stderrTail: exit.stderrTail
+                    })
+                  )
                 )
               )
-            ),
-          grace
+          )
         )
       )
     }
@@ -157,33 +162,33 @@ export const reapGroups = (
     const groups: Array<number> = []
     const loners: Array<number> = []
     const spared: Array<string> = []
-    for (const p of placements) {
-      if (p.pgid === undefined || p.host !== undefined || p.jobId !== undefined) continue
-      const members = yield* spawner.groupMembers(p.pgid)
+    for (const placement of placements) {
+      if (placement.pgid === undefined || placement.host !== undefined || placement.jobId !== undefined) continue
+      const members = yield* spawner.groupMembers(placement.pgid)
       if (members.length === 0) continue
-      const leader = members.find((m) => m.pid === p.pgid)
+      const leader = members.find((member) => member.pid === placement.pgid)
       if (leader !== undefined) {
         const proven =
-          p.startStamp !== undefined
-            ? leader.startStamp === p.startStamp
+          placement.startStamp !== undefined
+            ? leader.startStamp === placement.startStamp
             : leader.runId !== undefined && ours.has(leader.runId)
         if (proven) {
-          yield* spawner.signalGroup(p.pgid, "SIGKILL")
-          groups.push(p.pgid)
+          yield* spawner.signalGroup(placement.pgid, "SIGKILL")
+          groups.push(placement.pgid)
         } else {
           spared.push(
-            p.startStamp === undefined
-              ? `process group ${p.pgid}: nothing journaled proves its leader is the task's process`
-              : `process group ${p.pgid}: its leader started at another time than the task, so the id was reused`
+            placement.startStamp === undefined
+              ? `process group ${placement.pgid}: nothing journaled proves its leader is the task's process`
+              : `process group ${placement.pgid}: its leader started at another time than the task, so the id was reused`
           )
         }
         continue
       }
-      for (const m of members) {
-        if (m.runId !== undefined && ours.has(m.runId)) {
-          yield* spawner.signalProcess(m.pid, "SIGKILL")
-          loners.push(m.pid)
-        } else spared.push(`process ${m.pid} of group ${p.pgid}: nothing proves it is the run's`)
+      for (const member of members) {
+        if (member.runId !== undefined && ours.has(member.runId)) {
+          yield* spawner.signalProcess(member.pid, "SIGKILL")
+          loners.push(member.pid)
+        } else spared.push(`process ${member.pid} of group ${placement.pgid}: nothing proves it is the run's`)
       }
     }
     for (let waited = 0; waited < 5000; waited += 20) {

@@ -72,19 +72,19 @@ export const layerTest = (
         capabilities: { concurrency: slots.capacity, remote: false },
         workspace: (runDir) => runDir,
         reap: () => Effect.succeed(Backend.nothingReaped),
-        run: (inv) =>
-          slots.withSlots(inv.resources.cores ?? 1)(
+        run: (invocation) =>
+          slots.withSlots(invocation.resources.cores ?? 1)(
             Effect.gen(function* () {
-              rec.invocations.push(inv)
+              rec.invocations.push(invocation)
               const myPid = pid++
               rec.running++
               rec.maxRunning = Math.max(rec.maxRunning, rec.running)
-              yield* inv.onStart({ pid: myPid, pgid: myPid })
-              const answer = script(inv)
+              yield* invocation.onStart({ pid: myPid, pgid: myPid })
+              const answer = script(invocation)
               const reply = Effect.isEffect(answer) ? yield* answer : answer
               if (reply.durationMillis !== undefined) yield* Effect.sleep(Duration.millis(reply.durationMillis))
-              yield* fs.writeFileString(inv.stdoutPath, reply.stdout ?? "").pipe(Effect.orDie)
-              yield* fs.writeFileString(inv.stderrPath, reply.stderr ?? "").pipe(Effect.orDie)
+              yield* fs.writeFileString(invocation.stdoutPath, reply.stdout ?? "").pipe(Effect.orDie)
+              yield* fs.writeFileString(invocation.stderrPath, reply.stderr ?? "").pipe(Effect.orDie)
               return {
                 exitCode: reply.signal === undefined ? (reply.exitCode ?? 0) : null,
                 signal: reply.signal ?? null,

@@ -12,6 +12,11 @@
  * Hosts form a pool with per-host slots (kept below sshd's `MaxSessions`); a learner sticks to one
  * host, so the files it writes are where its next task runs.
  *
+ * The parts are in `internal/`: the configuration (`sshConfig.ts`), the host pool (`sshHosts.ts`),
+ * the control connections (`sshConnection.ts`), one task's session (`sshTask.ts`), file transfers
+ * (`sshTransfer.ts`), the hints for failed connections (`sshHints.ts`), and the argv and remote
+ * scripts they run (`sshArgs.ts`, `sshScript.ts`).
+ *
  * ```ts
  * SshBackend.layer({ hosts: ["node1", "node2"], user: "me", knownHosts: "~/.ssh/known_hosts" })
  * ```
@@ -19,306 +24,35 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
 import * as FileError from "../core/FileError.ts"
 import * as Host from "../core/Host.ts"
 import type * as Learner from "../core/Learner.ts"
-import * as RunDir from "../core/RunDir.ts"
-import * as Slots from "../core/Slots.ts"
+import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
-import * as Args from "./internal/sshArgs.ts"
+import { type Config, problemsOf } from "./internal/sshConfig.ts"
+import * as Connection from "./internal/sshConnection.ts"
+import * as Hosts from "./internal/sshHosts.ts"
 import * as Script from "./internal/sshScript.ts"
-import * as LocalBackend from "./LocalBackend.ts"
-import * as Spawner from "./Spawner.ts"
+import * as Task from "./internal/sshTask.ts"
+import * as Transfer from "./internal/sshTransfer.ts"
 
-// ---------------------------------------------------------------------------------------------
-// configuration
-// ---------------------------------------------------------------------------------------------
-
-/**
- * One host of the pool; fields not given come from the backend's configuration.
- *
- * @since 0.1.0
- * @category models
- */
-export interface HostConfig {
-  /** A host name, an address, or a `Host` alias of the ssh configuration. */
-  readonly host: string
-  readonly port?: number | undefined
-  readonly user?: string | undefined
-  /** The remote folder under which run directories go on this host. */
-  readonly root?: string | undefined
-  /** Tasks at once on this host (cores' worth). */
-  readonly slots?: number | undefined
-  /** Added to the backend's `env` for tasks on this host. */
-  readonly env?: { readonly [name: string]: string } | undefined
-  /** Run after the backend's setup lines on this host. */
-  readonly setup?: ReadonlyArray<string> | undefined
-}
-
-/**
- * Per-task additions, by task name.
- *
- * @since 0.1.0
- * @category models
- */
-export interface TaskOptions {
-  readonly env?: { readonly [name: string]: string } | undefined
-  readonly setup?: ReadonlyArray<string> | undefined
-  readonly upload?: ReadonlyArray<string> | undefined
-  readonly download?: ReadonlyArray<string> | undefined
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Config {
-  readonly hosts: ReadonlyArray<string | HostConfig>
-  readonly user?: string | undefined
-  readonly port?: number | undefined
-  /** A private key file (`ssh -i`, with `IdentitiesOnly`). */
-  readonly identity?: string | undefined
-  /** The known_hosts file host keys are checked against. */
-  readonly knownHosts?: string | undefined
-  /** On (`true`) unless turned off explicitly; `"accept-new"` trusts hosts seen the first time. */
-  readonly strictHostKeyChecking?: boolean | "accept-new" | undefined
-  /** An ssh configuration file (`ssh -F`). */
-  readonly sshConfig?: string | undefined
-  /**
-   * The remote folder under which run directories go (`<root>/<run id>`); by default the local run
-   * directory's own absolute path (right on a shared file system and on loopback).
-   */
-  readonly root?: string | undefined
-  /** Tasks at once per host (cores' worth), or per host name; 8 by default, at most `maxSessions - 2`. */
-  readonly slots?: number | { readonly [host: string]: number } | undefined
-  /** Tasks at once over all hosts (cores' worth), besides each host's slots; unlimited by default. */
-  readonly concurrency?: number | undefined
-  /** sshd's `MaxSessions` (10 by default): past it, ssh opens a new connection per task. */
-  readonly maxSessions?: number | undefined
-  readonly env?: { readonly [name: string]: string } | undefined
-  /** Shell lines run before every task (`module load …`, `. venv/bin/activate`). */
-  readonly setup?: ReadonlyArray<string> | undefined
-  readonly tasks?: { readonly [task: string]: TaskOptions } | undefined
-  /** Local files copied into the task's remote working directory before it runs (hosts with a `root`). */
-  readonly upload?: ReadonlyArray<string> | undefined
-  /** Remote files (relative to the working directory, globs allowed) copied back after it ran. */
-  readonly download?: ReadonlyArray<string> | undefined
-  readonly connectTimeoutSeconds?: number | undefined
-  /** Between SIGTERM and SIGKILL when a task is cancelled. */
-  readonly graceMillis?: number | undefined
-  /** The remote shell that reads the launcher: `/bin/sh` by default (`bash -l` for module systems). */
-  readonly shell?: string | undefined
-  /** Extra `-o Key=Value` ssh options. */
-  readonly options?: ReadonlyArray<string> | undefined
-  /** The ssh and sftp programs. */
-  readonly ssh?: string | undefined
-  readonly sftp?: string | undefined
-  /** The name tasks use to pick this backend. */
-  readonly name?: string | undefined
-}
-
-const PositiveInt = Schema.Int.pipe(Schema.positive())
-const Port = Schema.Int.pipe(Schema.between(1, 65535))
-const Seconds = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
-const NonEmpty = Schema.String.pipe(Schema.minLength(1))
-const Env = Schema.Record({ key: Schema.String, value: Schema.String })
-const Lines = Schema.Array(Schema.String)
-
-const HostSchema = Schema.Struct({
-  host: NonEmpty,
-  port: Schema.optional(Port),
-  user: Schema.optional(NonEmpty),
-  root: Schema.optional(NonEmpty),
-  slots: Schema.optional(PositiveInt),
-  env: Schema.optional(Env),
-  setup: Schema.optional(Lines)
-})
-
-const TaskSchema = Schema.Struct({
-  env: Schema.optional(Env),
-  setup: Schema.optional(Lines),
-  upload: Schema.optional(Lines),
-  download: Schema.optional(Lines)
-})
-
-/**
- * The configuration as written in a `.rose` file (`backend ssh "cluster" { hosts: […], … }`):
- * snake_case, durations in seconds.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ConfigSchema = Schema.Struct({
-  hosts: Schema.NonEmptyArray(Schema.Union(NonEmpty, HostSchema)),
-  user: Schema.optional(NonEmpty),
-  port: Schema.optional(Port),
-  identity: Schema.optional(NonEmpty),
-  known_hosts: Schema.optional(NonEmpty),
-  strict_host_key_checking: Schema.optional(Schema.Union(Schema.Boolean, Schema.Literal("accept-new"))),
-  ssh_config: Schema.optional(NonEmpty),
-  root: Schema.optional(NonEmpty),
-  slots: Schema.optional(Schema.Union(PositiveInt, Schema.Record({ key: Schema.String, value: PositiveInt }))),
-  concurrency: Schema.optional(PositiveInt),
-  max_sessions: Schema.optional(PositiveInt),
-  env: Schema.optional(Env),
-  setup: Schema.optional(Lines),
-  tasks: Schema.optional(Schema.Record({ key: Schema.String, value: TaskSchema })),
-  upload: Schema.optional(Lines),
-  download: Schema.optional(Lines),
-  connect_timeout: Schema.optional(Seconds),
-  grace: Schema.optional(Seconds),
-  shell: Schema.optional(NonEmpty),
-  options: Schema.optional(Lines),
-  ssh: Schema.optional(NonEmpty),
-  sftp: Schema.optional(NonEmpty)
-}).pipe(
-  Schema.filter((c) => {
-    const problems = problemsOf(fromSchema(c))
-    return problems.length === 0 ? true : problems.join("; ")
-  })
-)
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type ConfigInput = typeof ConfigSchema.Type
-
-/**
- * The `.rose` form of the configuration as a `Config`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromSchema = (c: ConfigInput, name?: string): Config => ({
-  hosts: c.hosts,
-  user: c.user,
-  port: c.port,
-  identity: c.identity,
-  knownHosts: c.known_hosts,
-  strictHostKeyChecking: c.strict_host_key_checking,
-  sshConfig: c.ssh_config,
-  root: c.root,
-  slots: c.slots,
-  concurrency: c.concurrency,
-  maxSessions: c.max_sessions,
-  env: c.env,
-  setup: c.setup,
-  tasks: c.tasks,
-  upload: c.upload,
-  download: c.download,
-  connectTimeoutSeconds: c.connect_timeout,
-  graceMillis: c.grace === undefined ? undefined : c.grace * 1000,
-  shell: c.shell,
-  options: c.options,
-  ssh: c.ssh,
-  sftp: c.sftp,
-  name
-})
-
-const DEFAULT_SLOTS = 8
-const DEFAULT_MAX_SESSIONS = 10
-
-/** A host of the pool with everything resolved. */
-interface HostSpec {
-  readonly index: number
-  /** How the journal and messages name it: the host, with `:port` when the host entry sets one. */
-  readonly label: string
-  readonly connection: Args.Connection
-  readonly root: string | undefined
-  readonly slots: number
-  readonly env: ReadonlyArray<readonly [string, string]>
-  readonly setup: ReadonlyArray<string>
-}
-
-const entries = (env: { readonly [name: string]: string } | undefined) => Object.entries(env ?? {})
-
-const hostSpecs = (config: Config): ReadonlyArray<HostSpec> =>
-  config.hosts.map((h, index) => {
-    const entry: HostConfig = typeof h === "string" ? { host: h } : h
-    return {
-      index,
-      label: entry.port === undefined ? entry.host : `${entry.host}:${entry.port}`,
-      connection: {
-        destination: entry.host,
-        port: entry.port ?? config.port,
-        user: entry.user ?? config.user,
-        identity: config.identity,
-        knownHosts: config.knownHosts,
-        strictHostKeyChecking: config.strictHostKeyChecking ?? true,
-        sshConfig: config.sshConfig,
-        connectTimeoutSeconds: config.connectTimeoutSeconds ?? 10,
-        options: config.options ?? []
-      },
-      root: (entry.root ?? config.root)?.replace(/\/+$/, "") || undefined,
-      slots:
-        entry.slots ??
-        (typeof config.slots === "number" ? config.slots : config.slots?.[entry.host]) ??
-        Math.min(DEFAULT_SLOTS, (config.maxSessions ?? DEFAULT_MAX_SESSIONS) - 2),
-      env: [...entries(config.env), ...entries(entry.env)],
-      setup: [...(config.setup ?? []), ...(entry.setup ?? [])]
-    }
-  })
-
-/**
- * What is wrong with a configuration (nothing: an empty list).
- *
- * @since 0.1.0
- * @category validation
- */
-export const problemsOf = (config: Config): ReadonlyArray<string> => {
-  const problems: Array<string> = []
-  if (config.hosts.length === 0) problems.push("hosts: give at least one host")
-  const maxSessions = config.maxSessions ?? DEFAULT_MAX_SESSIONS
-  if (maxSessions < 3) problems.push(`max_sessions ${maxSessions}: must be at least 3`)
-  const specs = hostSpecs(config)
-  const seen = new Set<string>()
-  for (const h of specs) {
-    if (seen.has(h.label)) problems.push(`hosts: ${h.label} is listed twice`)
-    seen.add(h.label)
-    if (h.slots > maxSessions - 2) {
-      problems.push(
-        `slots ${h.slots} on ${h.label}: at most max_sessions - 2 = ${maxSessions - 2} (past sshd's MaxSessions, ssh quietly opens a new connection per task)`
-      )
-    }
-    if (h.root !== undefined && !h.root.startsWith("/")) {
-      problems.push(`root ${JSON.stringify(h.root)} on ${h.label}: must be an absolute path`)
-    }
-  }
-  if (typeof config.slots === "object") {
-    const names = new Set(specs.map((h) => h.connection.destination))
-    for (const name of Object.keys(config.slots)) {
-      if (!names.has(name)) problems.push(`slots: ${JSON.stringify(name)} is not one of the hosts`)
-    }
-  }
-  const envs = [config.env, ...config.hosts.map((h) => (typeof h === "string" ? undefined : h.env))]
-  for (const t of Object.values(config.tasks ?? {})) envs.push(t.env)
-  for (const env of envs) {
-    for (const name of Object.keys(env ?? {})) {
-      if (!Script.isEnvName(name)) problems.push(`env: ${JSON.stringify(name)} is not a valid variable name`)
-    }
-  }
-  return problems
-}
-
-// ---------------------------------------------------------------------------------------------
-// the service
-// ---------------------------------------------------------------------------------------------
+export {
+  type Config,
+  type ConfigInput,
+  ConfigSchema,
+  decodeConfig,
+  fromSchema,
+  type HostConfig,
+  problemsOf,
+  type TaskOptions
+} from "./internal/sshConfig.ts"
 
 /**
  * One host as the service shows it.
@@ -359,101 +93,6 @@ export interface Service extends Backend.Service {
  */
 export class SshBackend extends Context.Tag("rose/SshBackend")<SshBackend, Service>() {}
 
-interface HostState {
-  readonly spec: HostSpec
-  readonly socket: string
-  readonly slots: Slots.Slots
-  readonly lock: Effect.Semaphore
-  master: Spawner.Process | undefined
-  watcher: Fiber.RuntimeFiber<void> | undefined
-  connected: boolean
-  failures: number
-  retryAt: number
-  lastError: string
-  /** Tasks whose kill could not be delivered (the connection was down): killed on reconnect or release. */
-  readonly orphans: Set<number>
-}
-
-/** What a launcher reported. */
-interface Reports {
-  ready: boolean
-  pid: number | undefined
-  exit: number | undefined
-  notFound: boolean
-  fail: string | undefined
-}
-
-const fnv1a = (s: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return h
-}
-
-/** Smooth weighted round robin over the hosts' slots: each host appears in proportion to its slots. */
-const weightedCycle = <H extends { readonly spec: HostSpec }>(hosts: ReadonlyArray<H>): ReadonlyArray<H> => {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
-  const g = hosts.reduce((acc, h) => gcd(acc, h.spec.slots), 0) || 1
-  const weights = hosts.map((h) => h.spec.slots / g)
-  const total = weights.reduce((a, b) => a + b, 0)
-  const current = hosts.map(() => 0)
-  const out: Array<H> = []
-  for (let k = 0; k < total; k++) {
-    let best = 0
-    for (let i = 0; i < hosts.length; i++) {
-      current[i]! += weights[i]!
-      if (current[i]! > current[best]!) best = i
-    }
-    current[best]! -= total
-    out.push(hosts[best]!)
-  }
-  return out
-}
-
-const trimText = (s: string, max = 800): string => {
-  const t = s.trim()
-  return t.length <= max ? t : `…${t.slice(t.length - max)}`
-}
-
-const recordsIn = (text: string, marker: string): ReadonlyArray<string> =>
-  text
-    .split("\n")
-    .filter((l) => l.startsWith(marker))
-    .map((l) => l.slice(marker.length).trim())
-
-/** Why a connection could not be made, from ssh's stderr: a hint and whether retrying may help. */
-const diagnose = (stderr: string, host: HostSpec): { readonly hint: string; readonly retryable: boolean } => {
-  const s = stderr.toLowerCase()
-  const c = host.connection
-  if (s.includes("host key verification failed") || s.includes("remote host identification has changed")) {
-    return {
-      hint: `its host key is unknown or changed; check ${c.knownHosts ?? "~/.ssh/known_hosts"} (ssh-keyscan${c.port === undefined ? "" : ` -p ${c.port}`} ${c.destination}), or set strict_host_key_checking: "accept-new"`,
-      retryable: false
-    }
-  }
-  if (s.includes("permission denied") || s.includes("too many authentication failures")) {
-    return {
-      hint: `authentication was refused (user ${c.user ?? "from the ssh configuration"}${c.identity === undefined ? "" : `, key ${c.identity}`}); check the key is in the remote authorized_keys`,
-      retryable: false
-    }
-  }
-  if (/\bssh: (?:\S+: )?not found|no such file or directory.*ssh/.test(s)) {
-    return {
-      hint: "the ssh program was not found: is the OpenSSH client installed (or is `ssh` set right)?",
-      retryable: false
-    }
-  }
-  if (s.includes("could not resolve hostname")) return { hint: "the host name does not resolve", retryable: false }
-  if (s.includes("connection refused"))
-    return { hint: "the connection was refused (is sshd running on that port?)", retryable: true }
-  if (s.includes("timed out") || s.includes("no route to host") || s.includes("network is unreachable")) {
-    return { hint: "the host is unreachable", retryable: true }
-  }
-  return { hint: "ssh could not connect", retryable: true }
-}
-
 /**
  * Builds the service; the control masters live as long as the scope.
  *
@@ -477,8 +116,6 @@ export const make = (
     const fs = yield* FileSystem.FileSystem
     const localHost = yield* Host.Host
     const ssh = config.ssh ?? "ssh"
-    const sftp = config.sftp ?? "sftp"
-    const grace = config.graceMillis ?? 5000
     const shell = `exec ${config.shell ?? "/bin/sh"} -s`
     const connectSeconds = config.connectTimeoutSeconds ?? 10
     // Control sockets live in a short folder: their path must stay under ~100 bytes.
@@ -493,201 +130,13 @@ export const make = (
       .map((n) => n.toString(16).padStart(4, "0"))
       .join("")
     const marker = `@@rose-${nonce}@@`
-    let seq = 0
-
-    const hosts: ReadonlyArray<HostState> = hostSpecs(config).map((spec) => ({
-      spec,
-      socket: `${controlDir}/h${spec.index}`,
-      slots: Slots.make(spec.slots),
-      lock: Effect.unsafeMakeSemaphore(1),
-      master: undefined,
-      watcher: undefined,
-      connected: false,
-      failures: 0,
-      retryAt: 0,
-      lastError: "",
-      orphans: new Set()
-    }))
-    const byLabel = new Map(hosts.map((h) => [h.spec.label, h]))
-    const totalSlots = hosts.reduce((n, h) => n + h.slots.capacity, 0)
-    const overall = Slots.make(Math.min(totalSlots, config.concurrency ?? totalSlots))
-    const cycle = weightedCycle(hosts)
-    const hostFor = (learner: Learner.LearnerRef): HostState =>
-      cycle[(fnv1a(learner.name) + learner.index) % cycle.length]!
+    const pool = Hosts.make(config, controlDir)
     /** Local run directories by run id, to map remote working directories back for transfers. */
     const runDirs = new Map<string, string>()
-
-    /** Runs a short ssh/sftp command to its end with captured output, killing it if interrupted. */
-    const captured = (argv: ReadonlyArray<string>, stdin: string | undefined, timeoutMillis: number) =>
-      Effect.acquireUseRelease(
-        spawner.spawn({
-          command: { _tag: "Argv", argv },
-          cwd: localHost.cwd,
-          env: {},
-          stdin,
-          stdout: { _tag: "Capture" },
-          stderr: { _tag: "Capture" }
-        }),
-        (p) => Effect.interruptible(p.exit),
-        (p) => p.signalGroup("SIGKILL")
-      ).pipe(
-        Effect.timeoutFail({
-          duration: Duration.millis(timeoutMillis),
-          onTimeout: () =>
-            new TaskError.SpawnFailed({ command: argv[0]!, reason: `no answer after ${timeoutMillis / 1000} s` })
-        })
-      )
-
-    const remote = (h: HostState, script: string, timeoutMillis: number) =>
-      captured(Args.command(ssh, h.spec.connection, h.socket, shell), script, timeoutMillis)
-
-    // -- control masters ---------------------------------------------------------------------
-
-    const startMaster = (h: HostState): Effect.Effect<void, { readonly reason: string; readonly retryable: boolean }> =>
-      Effect.gen(function* () {
-        // A master that died (killed, or its connection dropped) may leave its socket behind; a new
-        // master would then run without multiplexing.
-        yield* fs.remove(h.socket, { force: true }).pipe(Effect.ignore)
-        const spawned = yield* Effect.either(
-          spawner.spawn({
-            command: { _tag: "Argv", argv: Args.watchedMaster(ssh, h.spec.connection, h.socket, localHost.pid) },
-            cwd: localHost.cwd,
-            env: {},
-            stdout: { _tag: "Ignore" },
-            stderr: { _tag: "Capture" }
-          })
-        )
-        if (Either.isLeft(spawned)) {
-          return yield* Effect.fail({
-            reason: `cannot run ${ssh}: ${spawned.left.message}; is the OpenSSH client installed?`,
-            retryable: false
-          })
-        }
-        const master = spawned.right
-        const deadline = (yield* Clock.currentTimeMillis) + (connectSeconds + 5) * 1000
-        // Ready once `ssh -O check` answers on the socket (it appears after authentication).
-        const ready: Effect.Effect<boolean> = Effect.gen(function* () {
-          while ((yield* Clock.currentTimeMillis) < deadline) {
-            if (yield* fs.exists(h.socket).pipe(Effect.orElseSucceed(() => false))) {
-              const check = yield* Effect.either(
-                captured(Args.control(ssh, h.spec.connection, h.socket, "check"), undefined, 10_000)
-              )
-              if (Either.isRight(check) && check.right.exitCode === 0) return true
-            }
-            yield* Effect.sleep(Duration.millis(25))
-          }
-          return false
-        })
-        // Both sides interruptible: a master may be started from a finalizer (to kill what a lost
-        // connection left), where a race's loser would otherwise be waited for, here forever.
-        const outcome = yield* Effect.race(
-          Effect.interruptible(
-            Effect.map(ready, (ok) => (ok ? { _tag: "ready" as const } : { _tag: "timeout" as const }))
-          ),
-          Effect.interruptible(
-            Effect.map(master.exit, (e) => ({ _tag: "exited" as const, stderr: e.stderr, code: e.exitCode }))
-          )
-        )
-        if (outcome._tag !== "ready") {
-          yield* LocalBackend.terminate(master, 500)
-          const stderr = outcome._tag === "exited" ? outcome.stderr : ""
-          const { hint, retryable } =
-            outcome._tag === "exited"
-              ? diagnose(stderr, h.spec)
-              : { hint: `no connection after ${connectSeconds + 5} s`, retryable: true }
-          const said = trimText(stderr)
-          return yield* Effect.fail({
-            reason: `${h.spec.label}: ${hint}${said.length > 0 ? `; ssh said: ${said}` : ""}`,
-            retryable
-          })
-        }
-        h.master = master
-        h.connected = true
-        h.failures = 0
-        // Watch the master: when it exits (network, sshd restart), the next task reconnects. A daemon,
-        // not a fiber of the layer's scope: a master may be started while that scope closes (to kill
-        // what a lost connection left), and it ends with its master, which the release always stops.
-        h.watcher = yield* Effect.forkDaemon(
-          Effect.flatMap(master.exit, (e) =>
-            Effect.sync(() => {
-              if (h.master !== master) return
-              h.connected = false
-              h.lastError = trimText(e.stderr) || `the control master exited (${e.exitCode ?? e.signal})`
-            })
-          )
-        )
-      })
-
-    const stopMaster = (h: HostState) =>
-      Effect.gen(function* () {
-        const master = h.master
-        if (master === undefined) return
-        h.connected = false
-        yield* Effect.ignore(captured(Args.control(ssh, h.spec.connection, h.socket, "exit"), undefined, 5000))
-        yield* LocalBackend.terminate(master, 2000)
-        h.master = undefined
-        if (h.watcher !== undefined) yield* Fiber.interrupt(h.watcher)
-        h.watcher = undefined
-      })
-
-    /** Kills what lost connections left running on a host (best effort). */
-    const killOrphans = (h: HostState) =>
-      h.orphans.size === 0
-        ? Effect.void
-        : Effect.gen(function* () {
-            const seqs = [...h.orphans]
-            const r = yield* Effect.either(remote(h, Script.orphans(nonce, seqs), 15_000))
-            if (Either.isRight(r) && r.right.exitCode === 0) for (const s of seqs) h.orphans.delete(s)
-          })
-
-    /** The host's master, restarted (with backoff) if it died. */
-    const ensureMaster = (h: HostState): Effect.Effect<void, TaskError.ConnectionLost> =>
-      h.connected
-        ? Effect.void
-        : h.lock.withPermits(1)(
-            Effect.gen(function* () {
-              if (h.connected) return
-              const now = yield* Clock.currentTimeMillis
-              if (h.retryAt > now) yield* Effect.sleep(Duration.millis(h.retryAt - now))
-              if (h.master !== undefined) yield* LocalBackend.terminate(h.master, 500)
-              h.master = undefined
-              const started = yield* Effect.either(startMaster(h))
-              if (Either.isLeft(started)) {
-                h.failures++
-                h.retryAt = (yield* Clock.currentTimeMillis) + Math.min(30_000, 500 * 2 ** (h.failures - 1))
-                h.lastError = started.left.reason
-                return yield* new TaskError.ConnectionLost({
-                  host: h.spec.label,
-                  reason: `cannot reconnect: ${started.left.reason}`
-                })
-              }
-              yield* killOrphans(h)
-            })
-          )
+    const connections = Connection.make({ spawner, fs, localHost, ssh, shell, connectSeconds, nonce })
 
     // Connect every host now: an unreachable host or a refused login is a clear error at start.
-    const failures: Array<{ readonly reason: string; readonly retryable: boolean }> = []
-    yield* Effect.forEach(
-      hosts,
-      (h) =>
-        startMaster(h).pipe(
-          Effect.catchAll((e) => Effect.sync(() => failures.push(e))),
-          Effect.zipRight(
-            Effect.addFinalizer(() =>
-              Effect.gen(function* () {
-                if (h.connected || h.orphans.size > 0) {
-                  if (!h.connected) yield* Effect.ignore(ensureMaster(h))
-                  if (h.connected) {
-                    yield* Effect.ignore(remote(h, Script.cleanup(nonce, [...h.orphans]), 10_000))
-                  }
-                }
-                yield* stopMaster(h)
-              })
-            )
-          )
-        ),
-      { concurrency: "unbounded", discard: true }
-    )
+    const failures = yield* connections.connectAll(pool.hosts)
     if (failures.length > 0) {
       return yield* unavailable(
         `cannot connect to ${failures.length === 1 ? "a host" : `${failures.length} hosts`}: ${failures.map((f) => f.reason).join("; ")}`,
@@ -695,252 +144,44 @@ export const make = (
       )
     }
 
-    // -- tasks ---------------------------------------------------------------------------------
-
-    const localLearnerDir = (inv: Backend.Invocation): string => {
-      const local = runDirs.get(inv.runId)
-      if (local !== undefined) return RunDir.learnerDir(local, inv.learner)
-      // iter-<i>/<task>.out under the learner's folder
-      return inv.stdoutPath.split("/").slice(0, -2).join("/")
-    }
-
-    const transferFailed = (h: HostState, what: string, exit: Spawner.ProcessExit) =>
-      exit.exitCode === 255
-        ? new TaskError.ConnectionLost({ host: h.spec.label, reason: `${what}: ${trimText(exit.stderr)}` })
-        : new TaskError.BackendUnavailable({
-            backend: name,
-            reason: `${h.spec.label}: ${what} failed: ${trimText(exit.stderr || exit.stdout)}`,
-            retryable: false
-          })
-
-    const sftpBatch = (h: HostState, batch: ReadonlyArray<string>, what: string) =>
-      captured(Args.sftp(sftp, h.spec.connection, h.socket), `${batch.join("\n")}\n`, 600_000).pipe(
-        Effect.mapError((e) => new TaskError.ConnectionLost({ host: h.spec.label, reason: `${what}: ${e.message}` })),
-        Effect.flatMap((exit) => (exit.exitCode === 0 ? Effect.void : Effect.fail(transferFailed(h, what, exit))))
-      )
-
-    const upload = (h: HostState, inv: Backend.Invocation, files: ReadonlyArray<string>) => {
-      const localDir = localLearnerDir(inv)
-      const mkdirs: Array<string> = []
-      const parts = inv.cwd.split("/").filter((p) => p.length > 0)
-      for (let i = 1; i <= parts.length; i++)
-        mkdirs.push(`-mkdir ${Script.sftpQuote(`/${parts.slice(0, i).join("/")}`)}`)
-      const puts = files.map(
-        (f) => `put -r ${Script.sftpQuote(f.startsWith("/") ? f : `${localDir}/${f}`)} ${Script.sftpQuote(inv.cwd)}`
-      )
-      return sftpBatch(h, [...mkdirs, ...puts], `upload of ${files.join(", ")}`)
-    }
-
-    const download = (h: HostState, inv: Backend.Invocation, files: ReadonlyArray<string>) => {
-      const localDir = localLearnerDir(inv)
-      const gets = files.map(
-        (f) => `get -r ${Script.sftpQuote(f.startsWith("/") ? f : `${inv.cwd}/${f}`)} ${Script.sftpQuote(localDir)}`
-      )
-      return sftpBatch(h, gets, `download of ${files.join(", ")}`)
-    }
-
-    /** Cancels a remote task; a kill that cannot be delivered now is retried on reconnect or release. */
-    const cancelRemote = (h: HostState, n: number) =>
-      Effect.gen(function* () {
-        const r = yield* Effect.either(remote(h, Script.kill(nonce, n, grace), grace + connectSeconds * 1000 + 5000))
-        if (Either.isLeft(r) || r.right.exitCode !== 0) h.orphans.add(n)
-      })
-
-    /**
-     * Cancels a running task with a `cancel` line on its session's stdin, read by the watcher its
-     * launcher starts: no new remote shell, whose login may take seconds. The line is sent once the
-     * launcher said `ready`, when its shell has read the whole script and reads no more. A launcher
-     * that never gets ready, or a line that gets no answer in time (a stuck connection), gets a kill
-     * script in a session of its own.
-     */
-    const cancel = (h: HostState, n: number, client: Spawner.Process, ready: Deferred.Deferred<void>) =>
-      Effect.gen(function* () {
-        const within = <A>(effect: Effect.Effect<A>, millis: number) =>
-          Effect.interruptible(effect).pipe(Effect.timeout(Duration.millis(millis)), Effect.option)
-        const login = yield* within(
-          Effect.raceFirst(Deferred.await(ready), Effect.asVoid(client.exit)),
-          connectSeconds * 1000 + 10_000
-        )
-        const sent = Option.isSome(login) && (yield* client.send("cancel\n"))
-        const ended = sent ? yield* within(client.exit, grace + connectSeconds * 1000 + 2000) : Option.none()
-        if (Option.isNone(ended)) {
-          yield* cancelRemote(h, n)
-          yield* within(client.exit, 5000)
-        }
-        yield* client.signalGroup("SIGKILL")
-      })
-
-    const run = (inv: Backend.Invocation): Effect.Effect<Backend.Outcome, TaskError.BackendError> => {
-      const h = hostFor(inv.learner)
-      const cores = inv.resources.cores ?? 1
-      if (cores > h.slots.capacity) {
-        return Effect.fail(
-          new TaskError.ResourceUnsatisfiable({
-            reason: `task "${inv.task}" asks for ${cores} cores; host ${h.spec.label} of backend ${name} has ${h.slots.capacity} slots`
-          })
-        )
-      }
-      const argv = inv.command._tag === "Argv" ? inv.command.argv : ["/bin/sh", "-c", inv.command.script]
-      const command = argv[0] ?? ""
-      if (command.length === 0) {
-        return Effect.fail(new TaskError.CommandNotFound({ command: "", reason: "the command line is empty" }))
-      }
-      for (const key of Object.keys(inv.env)) {
-        if (!Script.isEnvName(key)) {
-          return Effect.fail(
-            unavailable(`task "${inv.task}": ${JSON.stringify(key)} is not a valid environment variable name`)
-          )
-        }
-      }
-      const taskOptions = config.tasks?.[inv.task]
-      const transfers = h.spec.root !== undefined
-      const uploads = transfers ? [...(config.upload ?? []), ...(taskOptions?.upload ?? [])] : []
-      const downloads = transfers ? [...(config.download ?? []), ...(taskOptions?.download ?? [])] : []
-      const placement = { host: h.spec.label }
-
-      // The host's slots first, then the overall cap: a task never holds a global slot while its host is busy.
-      return Effect.gen(function* () {
-        yield* ensureMaster(h)
-        if (uploads.length > 0) yield* upload(h, inv, uploads)
-        const n = ++seq
-        const reports: Reports = { ready: false, pid: undefined, exit: undefined, notFound: false, fail: undefined }
-        const pidKnown = Deferred.unsafeMake<number>(FiberId.none)
-        const ready = Deferred.unsafeMake<void>(FiberId.none)
-        const onRecord = (text: string) => {
-          if (text === "ready") {
-            reports.ready = true
-            Deferred.unsafeDone(ready, Effect.void)
-          } else if (text.startsWith("pid=")) {
-            reports.pid = Number(text.slice(4))
-            Deferred.unsafeDone(pidKnown, Effect.succeed(reports.pid))
-          } else if (text.startsWith("exit=")) reports.exit = Number(text.slice(5))
-          else if (text === "notfound") reports.notFound = true
-          else if (text.startsWith("fail=")) reports.fail = text.slice(5)
-        }
-        const script = Script.launcher({
-          marker,
-          nonce,
-          seq: n,
-          runId: inv.runId,
-          cwd: inv.cwd,
-          env: [...h.spec.env, ...entries(taskOptions?.env), ...entries(inv.env)],
-          setup: [...h.spec.setup, ...(taskOptions?.setup ?? [])],
-          argv,
-          graceMillis: grace
-        })
-        let started = false
-        const reportStart = Effect.suspend(() => {
-          if (started || reports.pid === undefined) return Effect.void
-          started = true
-          return inv.onStart({ ...placement, pid: reports.pid, pgid: reports.pid })
-        })
-
-        const outcome = (exit: Spawner.ProcessExit) =>
-          Effect.gen(function* () {
-            const endedAt = yield* Clock.currentTimeMillis
-            const where = { ...placement, pid: reports.pid, pgid: reports.pid, endedAt }
-            if (reports.exit !== undefined) return { ...where, exitCode: reports.exit, signal: null }
-            if (reports.notFound) {
-              return yield* new TaskError.CommandNotFound({
-                command,
-                host: h.spec.label,
-                reason: command.includes("/")
-                  ? "no executable file at that path"
-                  : "not on the remote PATH (after the setup lines)"
-              })
-            }
-            if (reports.fail !== undefined) {
-              return yield* new TaskError.SpawnFailed({
-                command,
-                host: h.spec.label,
-                reason:
-                  reports.fail === "cwd"
-                    ? `cannot create or enter the working directory ${inv.cwd}`
-                    : "cannot create the launcher's control folder under $TMPDIR or /tmp"
-              })
-            }
-            if (!reports.ready) {
-              if (exit.exitCode === 255 || exit.exitCode === null) {
-                return yield* new TaskError.ConnectionLost({
-                  host: h.spec.label,
-                  reason: `ssh failed before the task started: ${h.connected ? trimText(exit.stderr) || "no message" : `the control connection is gone (${h.lastError})`}`
-                })
-              }
-              return yield* new TaskError.SpawnFailed({
-                command: config.shell ?? "/bin/sh",
-                host: h.spec.label,
-                reason: `the remote shell did not run the launcher (exit ${exit.exitCode}): ${trimText(exit.stderr)}`
-              })
-            }
-            if (reports.pid === undefined && exit.exitCode !== null && exit.exitCode !== 255) {
-              // A setup line failed; the launcher said which on the task's stderr.
-              return { ...where, exitCode: exit.exitCode, signal: null }
-            }
-            // ssh's own 255 (or a killed client): ask the host what became of the task.
-            const status = yield* Effect.either(
-              remote(h, Script.status(marker, nonce, n), connectSeconds * 1000 + 10_000)
-            )
-            const record = Either.isRight(status) ? recordsIn(status.right.stdout, marker)[0] : undefined
-            if (record?.startsWith("exit=")) return { ...where, exitCode: Number(record.slice(5)), signal: null }
-            if (record?.startsWith("running=")) yield* cancelRemote(h, n)
-            else if (record === undefined) h.orphans.add(n)
-            return yield* new TaskError.ConnectionLost({
-              host: h.spec.label,
-              reason: `the connection broke while the task ran${record?.startsWith("running=") ? " (the task was killed)" : record === undefined ? " (its process group will be killed on reconnect)" : ""}: ${h.connected ? trimText(exit.stderr) || `ssh exited with ${exit.exitCode ?? exit.signal}` : `the control connection is gone (${h.lastError})`}`
-            })
-          })
-
-        const result = yield* Effect.acquireUseRelease(
-          spawner.spawn({
-            command: { _tag: "Argv", argv: Args.command(ssh, h.spec.connection, h.socket, shell) },
-            cwd: localHost.cwd,
-            env: {},
-            stdin: script,
-            keepStdinOpen: true,
-            stdout: { _tag: "File", path: inv.stdoutPath, records: { marker, onRecord } },
-            stderr: { _tag: "File", path: inv.stderrPath, records: { marker, onRecord } }
-          }),
-          (client) =>
-            Effect.gen(function* () {
-              yield* Effect.race(
-                Effect.interruptible(Deferred.await(pidKnown)),
-                Effect.interruptible(Effect.map(client.exit, () => 0))
-              )
-              yield* reportStart
-              const exit = yield* client.exit
-              yield* reportStart
-              return yield* outcome(exit)
-            }),
-          (client, exit) => (Exit.isInterrupted(exit) ? cancel(h, n, client, ready) : client.signalGroup("SIGKILL"))
-        )
-        if (downloads.length > 0) {
-          const fetched = yield* Effect.either(download(h, inv, downloads))
-          if (Either.isLeft(fetched) && result.exitCode === 0) return yield* fetched.left
-        }
-        return result satisfies Backend.Outcome
-      }).pipe(overall.withSlots(cores), h.slots.withSlots(cores))
-    }
+    const run = Task.make({
+      config,
+      name,
+      spawner,
+      localHost,
+      ssh,
+      shell,
+      graceMillis: config.graceMillis ?? 5000,
+      connectSeconds,
+      nonce,
+      marker,
+      pool,
+      connections,
+      transfer: Transfer.make({ name, sftp: config.sftp ?? "sftp", captured: connections.captured, runDirs })
+    })
 
     const reap = (placements: ReadonlyArray<Backend.Placement>, runIds: ReadonlyArray<string> = []) =>
       Effect.gen(function* () {
-        const byHost = new Map<HostState, Array<number>>()
-        for (const p of placements) {
-          const h = p.host === undefined ? undefined : byLabel.get(p.host)
-          if (h === undefined || p.pgid === undefined) continue
-          byHost.set(h, [...(byHost.get(h) ?? []), p.pgid])
+        const byHost = new Map<Hosts.HostState, Array<number>>()
+        for (const placement of placements) {
+          const host = placement.host === undefined ? undefined : pool.byLabel.get(placement.host)
+          if (host === undefined || placement.pgid === undefined) continue
+          byHost.set(host, [...(byHost.get(host) ?? []), placement.pgid])
         }
         // With earlier run ids, every host is asked: a task whose start never reached the journal has no placement.
-        const targets = runIds.length > 0 ? hosts : [...byHost.keys()]
+        const targets = runIds.length > 0 ? pool.hosts : [...byHost.keys()]
         let killed = 0
         const spared: Array<string> = []
-        for (const h of targets) {
-          if (Either.isLeft(yield* Effect.either(ensureMaster(h)))) {
-            for (const pgid of byHost.get(h) ?? [])
-              spared.push(`process group ${pgid} on ${h.spec.label}: the host did not answer`)
+        for (const host of targets) {
+          if (Either.isLeft(yield* Effect.either(connections.ensure(host)))) {
+            for (const pgid of byHost.get(host) ?? [])
+              spared.push(`process group ${pgid} on ${host.spec.label}: the host did not answer`)
             continue
           }
-          const r = yield* Effect.either(remote(h, Script.reap(marker, byHost.get(h) ?? [], runIds), 30_000))
-          for (const record of Either.isRight(r) ? recordsIn(r.right.stdout, marker) : []) {
+          const result = yield* Effect.either(
+            connections.remote(host, Script.reap(marker, byHost.get(host) ?? [], runIds), 30_000)
+          )
+          for (const record of Either.isRight(result) ? Script.recordsIn(result.right.stdout, marker) : []) {
             if (record.startsWith("reaped=")) killed += Number(record.slice(7))
             if (record.startsWith("spared=")) {
               for (const pgid of record
@@ -949,7 +190,7 @@ export const make = (
                 .split(/\s+/)
                 .filter((p) => p !== "")) {
                 spared.push(
-                  `process group ${pgid} on ${h.spec.label}: its launcher's files are gone, so it cannot be told from another process that got the same id`
+                  `process group ${pgid} on ${host.spec.label}: its launcher's files are gone, so it cannot be told from another process that got the same id`
                 )
               }
             }
@@ -961,25 +202,25 @@ export const make = (
     const service: Service = {
       name,
       kind: "ssh",
-      capabilities: { concurrency: overall.capacity, remote: true },
+      capabilities: { concurrency: pool.overall.capacity, remote: true },
       workspace: (runDir, runId, learner) => {
         runDirs.set(runId, runDir)
-        const root = hostFor(learner).spec.root
+        const root = pool.hostFor(learner).spec.root
         return root === undefined ? runDir : `${root}/${runId}`
       },
       run,
       reap,
       hosts: () =>
-        hosts.map((h) => ({
-          label: h.spec.label,
-          destination: h.spec.connection.destination,
-          root: h.spec.root,
-          slots: h.slots.capacity,
-          masterPid: h.connected ? h.master?.pid : undefined,
-          connected: h.connected,
-          busy: h.slots.inUse()
+        pool.hosts.map((host) => ({
+          label: host.spec.label,
+          destination: host.spec.connection.destination,
+          root: host.spec.root,
+          slots: host.slots.capacity,
+          masterPid: host.connected ? host.master?.process.pid : undefined,
+          connected: host.connected,
+          busy: host.slots.inUse()
         })),
-      hostOf: (learner) => hostFor(learner).spec.label,
+      hostOf: (learner) => pool.hostFor(learner).spec.label,
       controlDir
     }
     return service
@@ -1002,15 +243,3 @@ export const layer = (
   Layer.scopedContext(
     Effect.map(make(config), (service) => Context.make(SshBackend, service).pipe(Context.add(Backend.Backend, service)))
   )
-
-/**
- * Decodes a `.rose`-style configuration (snake_case, seconds) into a `Config`.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeConfig = (input: unknown): Either.Either<Config, string> =>
-  Either.mapBoth(Schema.decodeUnknownEither(ConfigSchema, { onExcessProperty: "error" })(input), {
-    onLeft: (e) => e.message,
-    onRight: (c) => fromSchema(c)
-  })

@@ -45,16 +45,9 @@ export const plugin = Plugin.definePlugin({
   backends: {
     local: {
       description: "tasks as processes on this machine, each in its own process group",
-      config: Schema.Struct({
-        concurrency: Schema.optional(PositiveInt),
-        grace: Schema.optional(Schema.Number.pipe(Schema.nonNegative()))
-      }),
-      layer: (config: { readonly concurrency?: number; readonly grace?: number }, ctx) =>
-        LocalBackend.layer({
-          name: ctx.name,
-          concurrency: ctx.maxConcurrency ?? config.concurrency,
-          graceMillis: config.grace === undefined ? undefined : config.grace * 1000
-        })
+      config: LocalBackend.ConfigSchema,
+      layer: (config: LocalBackend.Config, ctx) =>
+        LocalBackend.layer({ ...config, name: ctx.name, concurrency: ctx.maxConcurrency ?? config.concurrency })
     },
     "dry-run": {
       description: "runs no process: synthetic outputs and scripted metric values, to check schedules and stop logic",
@@ -76,19 +69,15 @@ export const plugin = Plugin.definePlugin({
     slurm: {
       description: "tasks as SLURM batch jobs, or as srun steps in one allocation",
       config: SlurmBackend.ConfigSchema,
-      layer: (config: SlurmBackend.ConfigInput, ctx) => {
-        const c = SlurmBackend.fromSchema(config, ctx.name)
-        return SlurmBackend.layer(ctx.maxConcurrency === undefined ? c : { ...c, concurrency: ctx.maxConcurrency })
-      }
+      layer: (config: SlurmBackend.Config, ctx) =>
+        SlurmBackend.layer({ ...config, name: ctx.name, concurrency: ctx.maxConcurrency ?? config.concurrency })
     },
     ssh: {
       description:
         "tasks on remote hosts over SSH: one ControlMaster connection per host, a learner sticks to one host",
       config: SshBackend.ConfigSchema,
-      layer: (config: SshBackend.ConfigInput, ctx) => {
-        const c = SshBackend.fromSchema(config, ctx.name)
-        return SshBackend.layer(ctx.maxConcurrency === undefined ? c : { ...c, concurrency: ctx.maxConcurrency })
-      }
+      layer: (config: SshBackend.Config, ctx) =>
+        SshBackend.layer({ ...config, name: ctx.name, concurrency: ctx.maxConcurrency ?? config.concurrency })
     }
   },
   trackers: {

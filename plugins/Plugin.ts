@@ -24,12 +24,12 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type * as Spawner from "../backends/Spawner.ts"
 import type * as Backend from "../core/Backend.ts"
 import type * as Event from "../core/Event.ts"
 import type * as Host from "../core/Host.ts"
 import type * as IterationState from "../core/IterationState.ts"
 import type * as Json from "../core/Json.ts"
+import type * as Spawner from "../core/Spawner.ts"
 
 /**
  * The services a plugin's layers may use: the runtime's, provided by whoever runs the program.

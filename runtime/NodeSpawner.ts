@@ -9,9 +9,9 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Spawner from "../backends/Spawner.ts"
 import * as Backend from "../core/Backend.ts"
 import * as FileError from "../core/FileError.ts"
+import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
 import * as ProcessTable from "./ProcessTable.ts"
 
@@ -112,8 +112,9 @@ const killGroup = (pgid: number, signal: Spawner.Signal): boolean => {
   }
 }
 
-const spawn = (spec: Spawner.SpawnSpec) =>
-  Effect.async<Spawner.Process, TaskError.SpawnFailed | TaskError.CommandNotFound | FileError.FileError>((resume) => {
+/** Starts a process, unscoped: `Spawner.make` gives it its scope and the group's kill. */
+const start = (spec: Spawner.SpawnSpec) =>
+  Effect.async<Spawner.Process, Spawner.SpawnError>((resume) => {
     const argv = spec.command._tag === "Argv" ? spec.command.argv : ["/bin/sh", "-c", spec.command.script]
     const file = argv[0]
     if (file === undefined || file.length === 0) {
@@ -141,15 +142,15 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       if (spec.stderr._tag === "File" && spec.stderr.records !== undefined) {
         errSplitter = recordSplitter(spec.stderr.path, spec.stderr.records)
       }
-    } catch (e) {
+    } catch (error) {
       closeFds()
       outSplitter?.end()
       // A full disk, a read-only or forbidden folder: the user's to fix, not worth a retry.
       resume(
         Effect.fail(
-          opening._tag === "File" && FileError.codeOf(e) !== undefined
-            ? FileError.fromCause("write", opening.path)(e)
-            : new TaskError.SpawnFailed({ command: file, reason: `cannot open an output file: ${String(e)}` })
+          opening._tag === "File" && FileError.codeOf(error) !== undefined
+            ? FileError.fromCause("write", opening.path)(error)
+            : new TaskError.SpawnFailed({ command: file, reason: `cannot open an output file: ${String(error)}` })
         )
       )
       return
@@ -167,24 +168,24 @@ const spawn = (spec: Spawner.SpawnSpec) =>
         stdio: [spec.stdin === undefined ? "ignore" : "pipe", out, err],
         detached: true
       })
-    } catch (e) {
+    } catch (error) {
       closeFds()
       closeSplitters()
-      resume(Effect.fail(new TaskError.SpawnFailed({ command: file, reason: String(e) })))
+      resume(Effect.fail(new TaskError.SpawnFailed({ command: file, reason: String(error) })))
       return
     }
     let stdout = ""
     let stderr = ""
-    if (outSplitter !== undefined) child.stdout?.on("data", (d: Buffer) => outSplitter.push(d))
-    else child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    if (errSplitter !== undefined) child.stderr?.on("data", (d: Buffer) => errSplitter.push(d))
-    else child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    if (outSplitter !== undefined) child.stdout?.on("data", (chunk: Buffer) => outSplitter.push(chunk))
+    else child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text))
+    if (errSplitter !== undefined) child.stderr?.on("data", (chunk: Buffer) => errSplitter.push(chunk))
+    else child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text))
     let exited: Spawner.ProcessExit | undefined
-    const waiters: Array<(e: Spawner.ProcessExit) => void> = []
-    const finish = (e: Spawner.ProcessExit) => {
+    const waiters: Array<(exit: Spawner.ProcessExit) => void> = []
+    const finish = (exit: Spawner.ProcessExit) => {
       if (exited !== undefined) return
-      exited = e
-      for (const w of waiters.splice(0)) w(e)
+      exited = exit
+      for (const waiter of waiters.splice(0)) waiter(exit)
     }
     const piped = outSplitter !== undefined || errSplitter !== undefined
     const captured = piped || spec.stdout._tag === "Capture" || spec.stderr._tag === "Capture"
@@ -203,20 +204,20 @@ const spawn = (spec: Spawner.SpawnSpec) =>
       finish({ exitCode: code, signal, stdout, stderr, stdoutTail, stderrTail })
     })
     let started = false
-    child.on("error", (e: NodeJS.ErrnoException) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
       if (started) return
       closeFds()
       closeSplitters()
-      if (e.code === "ENOENT" && !Fs.existsSync(spec.cwd)) {
+      if (error.code === "ENOENT" && !Fs.existsSync(spec.cwd)) {
         resume(
           Effect.fail(
             new TaskError.SpawnFailed({ command: file, reason: `the working directory ${spec.cwd} does not exist` })
           )
         )
-      } else if (e.code === "ENOENT" || e.code === "EACCES" || e.code === "ENOTDIR") {
-        resume(Effect.fail(new TaskError.CommandNotFound({ command: file, reason: e.code })))
+      } else if (error.code === "ENOENT" || error.code === "EACCES" || error.code === "ENOTDIR") {
+        resume(Effect.fail(new TaskError.CommandNotFound({ command: file, reason: error.code })))
       } else {
-        resume(Effect.fail(new TaskError.SpawnFailed({ command: file, reason: e.message })))
+        resume(Effect.fail(new TaskError.SpawnFailed({ command: file, reason: error.message })))
       }
     })
     const onSpawned = () => {
@@ -235,13 +236,13 @@ const spawn = (spec: Spawner.SpawnSpec) =>
           // Read now: until it is reaped (not before this callback returns), the pid cannot be
           // another process's, even when the task has already exited.
           startStamp: ProcessTable.startStamp(pid, { zombies: true }),
-          exit: Effect.async<Spawner.ProcessExit>((k) => {
-            if (exited !== undefined) k(Effect.succeed(exited))
+          exit: Effect.async<Spawner.ProcessExit>((resumeExit) => {
+            if (exited !== undefined) resumeExit(Effect.succeed(exited))
             else {
-              const w = (e: Spawner.ProcessExit) => k(Effect.succeed(e))
-              waiters.push(w)
+              const waiter = (exit: Spawner.ProcessExit) => resumeExit(Effect.succeed(exit))
+              waiters.push(waiter)
               return Effect.sync(() => {
-                const at = waiters.indexOf(w)
+                const at = waiters.indexOf(waiter)
                 if (at >= 0) waiters.splice(at, 1)
               })
             }
@@ -270,26 +271,29 @@ const spawn = (spec: Spawner.SpawnSpec) =>
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Spawner.Spawner> = Layer.succeed(Spawner.Spawner, {
-  spawn,
-  signalGroup: (pgid, signal) => Effect.sync(() => killGroup(pgid, signal)),
-  signalProcess: (pid, signal) =>
-    Effect.sync(() => {
-      try {
-        process.kill(pid, signal)
-        return true
-      } catch {
-        return false
-      }
-    }),
-  groupMembers: (pgid) => Effect.sync(() => ProcessTable.groupMembers(pgid)),
-  groupAlive: (pgid) =>
-    Effect.sync(() => {
-      try {
-        process.kill(-pgid, 0)
-        return true
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM"
-      }
-    })
-})
+export const layer: Layer.Layer<Spawner.Spawner> = Layer.succeed(
+  Spawner.Spawner,
+  Spawner.make({
+    start,
+    signalGroup: (pgid, signal) => Effect.sync(() => killGroup(pgid, signal)),
+    signalProcess: (pid, signal) =>
+      Effect.sync(() => {
+        try {
+          process.kill(pid, signal)
+          return true
+        } catch {
+          return false
+        }
+      }),
+    groupMembers: (pgid) => Effect.sync(() => ProcessTable.groupMembers(pgid)),
+    groupAlive: (pgid) =>
+      Effect.sync(() => {
+        try {
+          process.kill(-pgid, 0)
+          return true
+        } catch (e) {
+          return (e as NodeJS.ErrnoException).code === "EPERM"
+        }
+      })
+  })
+)

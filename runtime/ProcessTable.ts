@@ -8,7 +8,7 @@
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import type * as Spawner from "../backends/Spawner.ts"
+import type * as Spawner from "../core/Spawner.ts"
 
 const hasProc = Fs.existsSync("/proc/self/stat")
 

@@ -70,31 +70,31 @@ export interface Poller {
   readonly loop: Effect.Effect<never>
 }
 
-const markStarted = (w: Watch, rec: Option.Option<Parse.StartRecord>) =>
+const markStarted = (watch: Watch, start: Option.Option<Parse.StartRecord>) =>
   Effect.suspend(() => {
-    if (w.isStarted) return Effect.void
-    w.isStarted = true
-    return Deferred.succeed(w.started, rec)
+    if (watch.isStarted) return Effect.void
+    watch.isStarted = true
+    return Deferred.succeed(watch.started, start)
   })
 
-const markGone = (w: Watch) =>
+const markGone = (watch: Watch) =>
   Effect.suspend(() => {
-    if (w.isGone) return Effect.void
-    w.isGone = true
-    return Deferred.succeed(w.gone, undefined)
+    if (watch.isGone) return Effect.void
+    watch.isGone = true
+    return Deferred.succeed(watch.gone, undefined)
   })
 
-const markEnded = (w: Watch, e: JobEnd) =>
+const markEnded = (watch: Watch, jobEnd: JobEnd) =>
   Effect.suspend(() => {
-    if (w.isEnded) return Effect.void
-    w.isEnded = true
-    w.end = e
-    return markStarted(w, Option.none()).pipe(Effect.zipRight(Deferred.succeed(w.ended, e)))
+    if (watch.isEnded) return Effect.void
+    watch.isEnded = true
+    watch.end = jobEnd
+    return markStarted(watch, Option.none()).pipe(Effect.zipRight(Deferred.succeed(watch.ended, jobEnd)))
   })
 
 /** The start record, if the task was seen starting. */
-export const startRecord = (w: Watch): Effect.Effect<Parse.StartRecord | undefined> =>
-  Effect.flatMap(Deferred.poll(w.started), (o) =>
+export const startRecord = (watch: Watch): Effect.Effect<Parse.StartRecord | undefined> =>
+  Effect.flatMap(Deferred.poll(watch.started), (o) =>
     Option.isNone(o) ? Effect.succeed(undefined) : Effect.map(o.value, Option.getOrUndefined)
   )
 
@@ -102,63 +102,64 @@ export const startRecord = (w: Watch): Effect.Effect<Parse.StartRecord | undefin
 export const make = (deps: PollerDeps): Poller => {
   const watches = new Map<string, Watch>()
 
-  const checkStart = (w: Watch) =>
-    w.isStarted
+  const checkStart = (watch: Watch) =>
+    watch.isStarted
       ? Effect.void
-      : Effect.flatMap(deps.read(w.startFile), (text) => {
-          const rec = text === undefined ? undefined : Parse.parseStart(text)
-          return rec === undefined ? Effect.void : markStarted(w, Option.some(rec))
+      : Effect.flatMap(deps.read(watch.startFile), (text) => {
+          const start = text === undefined ? undefined : Parse.parseStart(text)
+          return start === undefined ? Effect.void : markStarted(watch, Option.some(start))
         })
 
   const end = markEnded
 
-  const checkJob = (w: Watch, rows: Map<string, Parse.JobRow> | undefined, now: number) =>
+  const checkJob = (watch: Watch, rows: Map<string, Parse.JobRow> | undefined, now: number) =>
     Effect.gen(function* () {
-      const row = w.jobId === undefined ? undefined : rows?.get(w.jobId)
+      const row = watch.jobId === undefined ? undefined : rows?.get(watch.jobId)
       if (row !== undefined) {
-        w.state = row.state
-        w.reason = row.reason
-        w.missing = 0
-      } else if (rows !== undefined && w.jobId !== undefined && !w.isGone) {
-        w.missing++
+        watch.state = row.state
+        watch.reason = row.reason
+        watch.missing = 0
+      } else if (rows !== undefined && watch.jobId !== undefined && !watch.isGone) {
+        watch.missing++
       }
       // Once over, a job is no longer asked about (and stays over).
-      const over = w.isGone || (row !== undefined ? !Parse.isActive(row.state) : rows !== undefined && w.missing >= 2)
-      if (over) yield* markGone(w)
-      if (w.isEnded) return
+      const over =
+        watch.isGone || (row !== undefined ? !Parse.isActive(row.state) : rows !== undefined && watch.missing >= 2)
+      if (over) yield* markGone(watch)
+      if (watch.isEnded) return
       if (row !== undefined && Parse.isPending(row.state)) {
         const hopeless = Parse.hopelessPending(row.reason)
         if (hopeless !== undefined) {
-          yield* end(w, {
+          yield* end(watch, {
             _tag: "Hopeless",
             kind: hopeless,
-            reason: `job ${w.jobId} can never start as submitted (pending, reason ${row.reason})`
+            reason: `job ${watch.jobId} can never start as submitted (pending, reason ${row.reason})`
           })
         }
         return
       }
-      yield* checkStart(w)
-      if (w.exitFile === undefined) return
-      const text = yield* deps.read(w.exitFile)
+      yield* checkStart(watch)
+      if (watch.exitFile === undefined) return
+      const text = yield* deps.read(watch.exitFile)
       const record = text === undefined ? undefined : Parse.parseExit(text)
       if (record !== undefined) {
         // The task may have started and ended since the start file was last read.
-        yield* checkStart(w)
-        yield* end(w, { _tag: "Exit", record, at: now })
+        yield* checkStart(watch)
+        yield* end(watch, { _tag: "Exit", record, at: now })
         return
       }
       if (!over) return
       // Over without an exit status: give a shared file system a moment to show the file.
-      if (w.overAt === undefined) w.overAt = now
-      else if (now - w.overAt >= deps.exitWaitMillis) {
-        const state = w.state ?? "UNKNOWN"
-        yield* end(w, {
+      if (watch.overAt === undefined) watch.overAt = now
+      else if (now - watch.overAt >= deps.exitWaitMillis) {
+        const state = watch.state ?? "UNKNOWN"
+        yield* end(watch, {
           _tag: "Lost",
           state,
           reason:
-            row === undefined && w.state === undefined
+            row === undefined && watch.state === undefined
               ? "the job vanished from the scheduler's queue without writing an exit status"
-              : Parse.lostReason(state, w.reason)
+              : Parse.lostReason(state, watch.reason)
         })
       }
     })
@@ -166,12 +167,17 @@ export const make = (deps: PollerDeps): Poller => {
   const tick = Effect.gen(function* () {
     if (watches.size === 0) return
     const all = [...watches.values()]
-    const ids = all.flatMap((w) => (w.jobId !== undefined && !w.isGone ? [w.jobId] : []))
+    const ids = all.flatMap((watch) => (watch.jobId !== undefined && !watch.isGone ? [watch.jobId] : []))
     const rows = ids.length === 0 ? new Map<string, Parse.JobRow>() : yield* deps.squeue(ids)
     const now = yield* Clock.currentTimeMillis
     yield* Effect.forEach(
       all,
-      (w) => (w.jobId === undefined ? checkStart(w) : w.isEnded && w.isGone ? Effect.void : checkJob(w, rows, now)),
+      (watch) =>
+        watch.jobId === undefined
+          ? checkStart(watch)
+          : watch.isEnded && watch.isGone
+            ? Effect.void
+            : checkJob(watch, rows, now),
       { concurrency: 16, discard: true }
     )
   })
@@ -179,7 +185,7 @@ export const make = (deps: PollerDeps): Poller => {
   return {
     add: (key, spec) =>
       Effect.sync(() => {
-        const w: Watch = {
+        const watch: Watch = {
           ...spec,
           started: Deferred.unsafeMake(FiberId.none),
           ended: Deferred.unsafeMake(FiberId.none),
@@ -193,12 +199,13 @@ export const make = (deps: PollerDeps): Poller => {
           isEnded: false,
           isGone: false
         }
-        watches.set(key, w)
-        return w
+        watches.set(key, watch)
+        return watch
       }),
     remove: (key) => Effect.sync(() => void watches.delete(key)),
     size: () => watches.size,
-    jobIds: () => [...watches.values()].flatMap((w) => (w.jobId !== undefined && !w.isGone ? [w.jobId] : [])),
+    jobIds: () =>
+      [...watches.values()].flatMap((watch) => (watch.jobId !== undefined && !watch.isGone ? [watch.jobId] : [])),
     tick,
     loop: Effect.forever(
       tick.pipe(

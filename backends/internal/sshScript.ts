@@ -18,6 +18,13 @@
 /** `'…'` with embedded single quotes as `'\''`: the one quoting every POSIX shell reads literally. */
 export const quote = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
+/** The records in a script's captured output: what follows the marker, on each line it starts. */
+export const recordsIn = (text: string, marker: string): ReadonlyArray<string> =>
+  text
+    .split("\n")
+    .filter((line) => line.startsWith(marker))
+    .map((line) => line.slice(marker.length).trim())
+
 /** A valid POSIX shell variable name. */
 export const isEnvName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
 

@@ -11,8 +11,9 @@
  *   plugin "./pinned.ts"
  *   backend pinned { cpus: [0, 1], nice: 10 }
  *
- * It reuses the local backend's process supervision (its own process group, SIGTERM then SIGKILL
- * after a grace period, the group killed after every exit) and the runtime's `Spawner`.
+ * Its tasks are processes of the runtime's `Spawner`, each in its own process group and scoped: when
+ * the task's scope closes, its group is killed (after an interruption, SIGTERM first and SIGKILL
+ * after the grace period). Survivors of a crashed run are reaped as the local backend reaps them.
  */
 import * as fs from "node:fs"
 import * as Clock from "effect/Clock"
@@ -86,36 +87,29 @@ export const make = (config: PinnedConfig, name = "pinned") =>
             if (!share) free.push(...leased)
           })
       )
+      // The scope closes in reverse: the task's process group is killed, then its CPUs go back.
       return slots.withSlots(cores)(
         Effect.scoped(
-          Effect.flatMap(lease, (leased) => {
-            const list = leased.join(",")
-            return LocalBackend.supervise(
-              spawner.spawn({
-                command: { _tag: "Argv", argv: ["taskset", "-c", list, "nice", "-n", String(nice), ...argv] },
-                cwd: inv.cwd,
-                env: { ...inv.env, ROSE_CPUS: list },
-                stdout: { _tag: "File", path: inv.stdoutPath },
-                stderr: { _tag: "File", path: inv.stderrPath }
-              }),
-              (process) =>
-                inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp }).pipe(
-                  Effect.zipRight(process.exit),
-                  Effect.flatMap((e) =>
-                    Effect.map(
-                      Clock.currentTimeMillis,
-                      (endedAt): Backend.Outcome => ({
-                        exitCode: e.exitCode,
-                        signal: e.signal,
-                        pid: process.pid,
-                        pgid: process.pid,
-                        endedAt
-                      })
-                    )
-                  )
-                ),
-              grace
-            )
+          Effect.gen(function* () {
+            const list = (yield* lease).join(",")
+            const process = yield* spawner.spawn({
+              command: { _tag: "Argv", argv: ["taskset", "-c", list, "nice", "-n", String(nice), ...argv] },
+              cwd: inv.cwd,
+              env: { ...inv.env, ROSE_CPUS: list },
+              stdout: { _tag: "File", path: inv.stdoutPath },
+              stderr: { _tag: "File", path: inv.stderrPath },
+              graceMillis: grace
+            })
+            yield* inv.onStart({ pid: process.pid, pgid: process.pid, startStamp: process.startStamp })
+            const exit = yield* process.exit
+            const endedAt = yield* Clock.currentTimeMillis
+            return {
+              exitCode: exit.exitCode,
+              signal: exit.signal,
+              pid: process.pid,
+              pgid: process.pid,
+              endedAt
+            } satisfies Backend.Outcome
           })
         )
       )

@@ -7,8 +7,8 @@ import * as Layer from "effect/Layer"
 import * as LocalBackend from "../../../backends/LocalBackend.ts"
 import * as Backend from "../../../core/Backend.ts"
 import * as Platform from "../../../runtime/Platform.ts"
+import { suite } from "../../../testing/BackendSuite.ts"
 import { isAlive } from "../support/processes.ts"
-import { suite } from "./BackendSuite.ts"
 
 // a folder of this run only (a fixed one would be shared with another checkout's run)
 const root = fs.mkdtempSync(`${os.tmpdir()}/rose-suite-local-`)

@@ -10,9 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SlurmBackend from "../../../backends/SlurmBackend.ts"
 import * as Platform from "../../../runtime/Platform.ts"
+import { suite } from "../../../testing/BackendSuite.ts"
 import { requireSlurm } from "../slurm/slurm.ts"
 import { isAlive } from "../support/processes.ts"
-import { suite } from "./BackendSuite.ts"
 
 const cluster = await requireSlurm()
 // a folder of this run only (a fixed one would be shared with another checkout's run)
@@ -33,7 +33,7 @@ suite(
     exitWaitMillis: 1000
   }).pipe(Layer.provide(Platform.layer)),
   // batch jobs start on the scheduler's 1-second tick (the first one after a restart, ~3 s)
-  { root, concurrency: 2, killSeconds, startSeconds: 4, alive }
+  { root, concurrency: 2, killSeconds, startSeconds: 4, alive, provesByJob: true }
 )
 
 suite(
@@ -47,5 +47,17 @@ suite(
     graceMillis: 1000,
     exitWaitMillis: 1000
   }).pipe(Layer.provide(Platform.layer)),
-  { root, concurrency: cluster.cpus, killSeconds, startSeconds: 1, alive }
+  {
+    root,
+    concurrency: cluster.cpus,
+    killSeconds,
+    startSeconds: 1,
+    alive,
+    provesByJob: true,
+    // A second allocation would wait for this one's CPUs: a backend in job mode reaps the steps (it
+    // cancels their allocation, as a resumed run's backend cancels the allocation of the run it resumes).
+    reaper: SlurmBackend.layer({ name: "slurm-reaper", partition: cluster.partition }).pipe(
+      Layer.provide(Platform.layer)
+    )
+  }
 )

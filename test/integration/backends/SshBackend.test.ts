@@ -11,9 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SshBackend from "../../../backends/SshBackend.ts"
 import * as Platform from "../../../runtime/Platform.ts"
+import { suite } from "../../../testing/BackendSuite.ts"
 import { requireSshd } from "../ssh/sshd.ts"
 import { isAlive } from "../support/processes.ts"
-import { suite } from "./BackendSuite.ts"
 
 const sshd = await requireSshd()
 // a folder of this run only (a fixed one would be shared with another checkout's run)

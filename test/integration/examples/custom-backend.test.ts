@@ -1,13 +1,13 @@
 /**
- * The example backend plugin (examples/custom-backend/pinned.ts): it passes the shared conformance
- * suite; its tasks really run pinned to CPUs of their own and niced (read from inside them); and the
- * example's `.rose` file and program module run through the plugin loader and the registry, as
- * `rose run` does.
+ * The example backend plugin (examples/custom-backend/pinned.ts), besides the conformance suite its
+ * own test runs (examples/custom-backend/pinned.test.ts): its tasks really run pinned to CPUs of their
+ * own and niced (read from inside them); and the example's `.rose` file and program module run
+ * through the plugin loader and the registry, as `rose run` does.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -23,27 +23,15 @@ import * as Builtin from "../../../plugins/Builtin.ts"
 import * as Loader from "../../../plugins/Loader.ts"
 import * as Registry from "../../../plugins/Registry.ts"
 import * as Platform from "../../../runtime/Platform.ts"
-import { suite } from "../backends/BackendSuite.ts"
-import { isAlive } from "../support/processes.ts"
 
 const example = path.resolve(import.meta.dirname, "../../../examples/custom-backend")
-// a folder of this run only (a fixed one would be shared with another checkout's run)
-const root = fs.mkdtempSync(`${os.tmpdir()}/rose-suite-pinned-`)
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 /**
- * The example imports `rose-ts` as a user would (the built package's types); the suite uses the
+ * The example imports `rose-ts` as a user would (the built package's types); these tests use the
  * sources'. They are the same service; the cast only bridges the two copies of its type.
  */
 const pinned = (config: Pinned.PinnedConfig) =>
   Pinned.layer(config).pipe(Layer.provide(Platform.layer)) as unknown as Layer.Layer<Backend.Backend>
-
-suite("pinned (example plugin)", pinned({ cpus: [0, 1], nice: 10, grace: 0.5 }), {
-  root,
-  concurrency: 2,
-  killSeconds: 5,
-  alive: (pid) => Effect.sync(() => isAlive(pid))
-})
 
 /** Runs a loaded program with the built-in plugin and the program's own plugins, as `rose run` does. */
 const runWithPlugins = (program: Program.Program, here: string, out: string) =>

@@ -208,7 +208,7 @@ describe("SLURM backend errors", () => {
   it.live("the allocation ending under a running step: that task is lost, the next is refused", () =>
     Effect.gen(function* () {
       const result = yield* Effect.gen(function* () {
-        const backend = yield* SlurmBackend.Slurm
+        const backend = yield* SlurmBackend.SlurmBackend
         const seen: Array<Backend.Placement> = []
         const fiber = yield* Effect.fork(
           Effect.either(

@@ -60,7 +60,7 @@ for (const [label, config] of modes) {
       Effect.gen(function* () {
         const dir = tmp()
         const { results, allocation } = yield* Effect.gen(function* () {
-          const slurmBackend = yield* SlurmBackend.Slurm
+          const slurmBackend = yield* SlurmBackend.SlurmBackend
           const results = yield* Runner.run(seedProgram(), { out: `${dir}/run` })
           return { results, allocation: slurmBackend.allocation }
         }).pipe(Effect.provide(layerOf(config)))
@@ -113,7 +113,7 @@ for (const [label, config] of modes) {
         })
         const { results, allocation } = yield* Effect.scoped(
           Effect.gen(function* () {
-            const slurmBackend = yield* SlurmBackend.Slurm
+            const slurmBackend = yield* SlurmBackend.SlurmBackend
             const handle = yield* Runner.prepare(program, { out: `${dir}/run` })
             yield* handle.start
             yield* Effect.promise(() =>
@@ -169,7 +169,7 @@ describe("SLURM resume", () => {
       const bystander = submit(`${name}-bystander`)
       try {
         const reaped = yield* Effect.gen(function* () {
-          const backend = yield* SlurmBackend.Slurm
+          const backend = yield* SlurmBackend.SlurmBackend
           return yield* backend.reap(
             [
               { jobId: job, host: cluster.node, pgid: 1 },
@@ -211,7 +211,7 @@ describe("SLURM resume", () => {
       const other = submit(`rose-20990101-000000-ffff-sweep-1-training`)
       try {
         const reaped = yield* Effect.gen(function* () {
-          const backend = yield* SlurmBackend.Slurm
+          const backend = yield* SlurmBackend.SlurmBackend
           return yield* backend.reap([], [runId])
         }).pipe(Effect.provide(layerOf({ partition: cluster.partition })), Effect.scoped)
         assert.strictEqual(reaped.killed, 1)

@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import * as Parse from "../../../backends/internal/slurmParse.ts"
 import * as SlurmBackend from "../../../backends/SlurmBackend.ts"
 
@@ -181,38 +182,38 @@ describe("SLURM backend configuration", () => {
   const decode = Schema.decodeUnknownEither(SlurmBackend.ConfigSchema, { onExcessProperty: "error" })
 
   it("decodes the .rose form", () => {
-    const c = Either.getOrThrow(
-      decode({
-        partition: "debug",
-        mode: "allocation",
-        directives: ["--qos=high"],
-        env: { OMP_NUM_THREADS: 2 },
-        poll: 0.25,
-        grace: 3,
-        allocation: { cores: 8, time: "01:00:00", start_timeout: 60 }
-      })
-    )
-    const config = SlurmBackend.fromSchema(c, "cluster")
-    assert.strictEqual(config.name, "cluster")
+    const input = {
+      partition: "debug",
+      mode: "allocation",
+      directives: ["--qos=high"],
+      env: { OMP_NUM_THREADS: 2 },
+      poll: 0.25,
+      grace: 3,
+      allocation: { cores: 8, time: "01:00:00", start_timeout: 60 }
+    }
+    const config = Either.getOrThrow(decode(input))
     assert.strictEqual(config.pollMillis, 250)
     assert.strictEqual(config.graceMillis, 3000)
     assert.deepStrictEqual(config.env, { OMP_NUM_THREADS: "2" })
-    assert.deepStrictEqual(config.allocation, {
-      cores: 8,
-      nodes: undefined,
-      gpus: undefined,
-      memory: undefined,
-      time: "01:00:00",
-      startTimeoutMillis: 60_000
+    assert.deepStrictEqual(config.allocation, { cores: 8, time: "01:00:00", startTimeoutMillis: 60_000 })
+    // the deprecated constructor gives the same, with the backend's name
+    assert.deepStrictEqual(SlurmBackend.fromSchema(input as SlurmBackend.ConfigInput, "cluster"), {
+      ...config,
+      name: "cluster"
     })
   })
 
   it("docs/slurm.md documents every field", () => {
     const doc = fs.readFileSync(`${import.meta.dirname}/../../../docs/slurm.md`, "utf8")
-    for (const key of Object.keys(SlurmBackend.ConfigSchema.from.fields)) {
+    const keys = (ast: SchemaAST.AST) => (ast as SchemaAST.TypeLiteral).propertySignatures.map((p) => String(p.name))
+    const encoded = SchemaAST.encodedAST(SlurmBackend.ConfigSchema.ast)
+    for (const key of keys(encoded)) {
       if (key !== "allocation") assert.include(doc, `| \`${key}\` |`, key)
     }
-    for (const key of ["cores", "nodes", "gpus", "memory", "time", "start_timeout"]) {
+    const allocation = (encoded as SchemaAST.TypeLiteral).propertySignatures.find((p) => p.name === "allocation")!
+    const allocationKeys = keys((allocation.type as SchemaAST.Union).types.find(SchemaAST.isTypeLiteral)!)
+    assert.sameMembers(allocationKeys, ["cores", "nodes", "gpus", "memory", "time", "start_timeout"])
+    for (const key of allocationKeys) {
       assert.include(doc, `| \`allocation.${key}\` |`, key)
     }
   })

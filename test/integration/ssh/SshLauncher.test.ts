@@ -1,14 +1,14 @@
 /**
  * The SSH backend's launcher and quoting, run by the local /bin/sh exactly as a remote one would
- * run them (the launcher is a plain POSIX script read on stdin).
+ * run them (the launcher is a plain POSIX script read on stdin). These start real shells and task
+ * trees and wait on real time, so they are integration tests; they need no sshd.
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
-import * as Args from "../../../backends/internal/sshArgs.ts"
 import * as Script from "../../../backends/internal/sshScript.ts"
-import { isAlive, waitGone } from "../../integration/support/processes.ts"
+import { isAlive, waitGone } from "../support/processes.ts"
 
 const marker = "@@rose-test@@"
 const sh = (script: string, cwd = "/") => spawnSync("/bin/sh", ["-s"], { input: script, cwd, encoding: "utf8" })
@@ -243,35 +243,5 @@ describe("ssh launcher", () => {
       decoy.kill("SIGKILL")
       spawnSync("kill", ["-s", "KILL", "--", `-${p1}`, `-${p2}`])
     }
-  })
-
-  it("ssh options: strict host key checking on by default, paths with spaces quoted, the master's socket", () => {
-    const c: Args.Connection = {
-      destination: "node1",
-      port: 2222,
-      user: "me",
-      identity: "/keys/my key",
-      knownHosts: "/kh",
-      strictHostKeyChecking: true,
-      connectTimeoutSeconds: 7,
-      options: ["Compression=yes"]
-    }
-    const master = Args.master("ssh", c, "/tmp/rose-ssh-x/h0")
-    assert.includeMembers(master, [
-      "-M",
-      "-N",
-      "ControlMaster=yes",
-      "ControlPath=/tmp/rose-ssh-x/h0",
-      "ControlPersist=no"
-    ])
-    assert.includeMembers(master, ["StrictHostKeyChecking=yes", "BatchMode=yes", "ConnectTimeout=7", "Port=2222"])
-    assert.include(master, 'IdentityFile="/keys/my key"')
-    assert.include(master, "Compression=yes")
-    assert.strictEqual(master.at(-1), "node1")
-    const task = Args.command("ssh", c, "/tmp/rose-ssh-x/h0", "exec /bin/sh -s")
-    assert.includeMembers(task, ["ControlMaster=no", "ProxyCommand=false", "-T"])
-    assert.deepStrictEqual(task.slice(-2), ["node1", "exec /bin/sh -s"])
-    assert.include(Args.common({ ...c, strictHostKeyChecking: false }), "StrictHostKeyChecking=no")
-    assert.include(Args.common({ ...c, strictHostKeyChecking: "accept-new" }), "StrictHostKeyChecking=accept-new")
   })
 })

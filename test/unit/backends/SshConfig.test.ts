@@ -16,7 +16,7 @@ const problem = (config: Record<string, unknown>) => {
 
 describe("the ssh backend's configuration", () => {
   it("decodes the .rose form (snake_case, seconds) into a Config", () => {
-    const r = decode({
+    const input = {
       hosts: ["node1", { host: "node2", port: 2200, root: "/scratch/me", slots: 4, env: { A: "1" } }],
       user: "me",
       known_hosts: "~/.ssh/known_hosts",
@@ -25,14 +25,16 @@ describe("the ssh backend's configuration", () => {
       env: { OMP_NUM_THREADS: "1" },
       setup: ["module load python/3.11"],
       tasks: { training: { setup: [". venv/bin/activate"], download: ["model.pt"] } }
-    })
+    }
+    const r = decode(input)
     assert.isTrue(Either.isRight(r))
-    const c = SshBackend.fromSchema(Either.getOrThrow(r).config as SshBackend.ConfigInput, "cluster")
+    const c = Either.getOrThrow(r).config as SshBackend.Config
     assert.strictEqual(c.graceMillis, 2000)
     assert.strictEqual(c.connectTimeoutSeconds, 3)
     assert.strictEqual(c.knownHosts, "~/.ssh/known_hosts")
-    assert.strictEqual(c.name, "cluster")
     assert.deepStrictEqual(SshBackend.problemsOf(c), [])
+    // the deprecated constructor gives the same, with the backend's name
+    assert.deepStrictEqual(SshBackend.fromSchema(input, "cluster"), { ...c, name: "cluster" })
   })
 
   it("errors point at the .rose line and say what is wrong", () => {
@@ -57,8 +59,7 @@ describe("the ssh backend's configuration", () => {
   })
 
   it("per-host slots: a number, a map by host name, or the host entry's own", () => {
-    const c = (config: Record<string, unknown>) =>
-      SshBackend.fromSchema(Either.getOrThrow(decode(config)).config as SshBackend.ConfigInput)
+    const c = (config: Record<string, unknown>) => Either.getOrThrow(decode(config)).config as SshBackend.Config
     assert.deepStrictEqual(SshBackend.problemsOf(c({ hosts: ["n1", "n2"], slots: { n1: 8, n2: 4 } })), [])
     assert.include(problem({ hosts: ["n1"], slots: { n1: 9 } }), "slots 9 on n1")
     assert.include(problem({ hosts: [{ host: "n1", slots: 9 }], max_sessions: 10 }), "slots 9 on n1")
