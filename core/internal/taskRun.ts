@@ -8,9 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import * as Backend from "../Backend.ts"
 import * as CommandLine from "../CommandLine.ts"
 import type * as IterationState from "../IterationState.ts"
@@ -86,56 +84,32 @@ export const readTail = (env: RunEnv, path: string, bytes: number): Effect.Effec
     })
   ).pipe(Effect.orElseSucceed(() => ""))
 
-const decodeConfig = Schema.decodeUnknownEither(Schema.Struct(TaskConfig.TaskConfig.fields), {
-  onExcessProperty: "error"
-})
-
-const scheduleContext = (ls: LearnerState, iteration: number): TaskSchedule.ScheduleContext => ({
-  iteration,
-  learner: ls.ref,
-  maxIter: ls.def.maxIter,
-  prev: ls.prev
-})
-
-/** Resolves a task's config for an iteration (DESIGN §4.2), validating what adaptive functions return. */
+/** Resolves a task's config for an iteration as the runner reads it (`TaskSchedule.resolveWith`). */
 export const resolveConfig = (
-  ls: LearnerState,
+  learner: LearnerState,
   task: Task.TaskDef,
-  iteration: number
-): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> => {
-  const schedule = ls.config.get(task.name)
-  const ctx = scheduleContext(ls, iteration)
-  try {
-    const merger = new TaskConfig.Merger().apply(task.defaults)
-    if (schedule !== undefined) {
-      for (const layer of TaskSchedule.layersAt(schedule, iteration)) {
-        const config = TaskSchedule.evaluate(layer.source, ctx)
-        if (TaskSchedule.isAdaptive(layer.source)) {
-          const checked = decodeConfig(config)
-          if (Either.isLeft(checked)) {
-            return Either.left(
-              new TaskError.TaskFunctionError({
-                task: task.name,
-                what: `the adaptive config at iteration ${iteration}`,
-                reason: ParseResult.TreeFormatter.formatErrorSync(checked.left)
-              })
-            )
-          }
-        }
-        merger.apply(config)
-      }
+  iteration: number,
+  kwargs?: { readonly [key: string]: Json.Json }
+): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> =>
+  Either.match(
+    TaskSchedule.resolveWith(
+      task.defaults,
+      learner.config.get(task.name),
+      { iteration, learner: learner.ref, maxIter: learner.def.maxIter, prev: learner.prev },
+      { reading: "run", kwargs }
+    ),
+    {
+      onLeft: (error) =>
+        Either.left(
+          new TaskError.TaskFunctionError({
+            task: task.name,
+            what: `the adaptive config at iteration ${iteration}`,
+            reason: error.reason
+          })
+        ),
+      onRight: (resolution) => Either.right(resolution.resolved)
     }
-    return Either.right(merger.result())
-  } catch (e) {
-    return Either.left(
-      new TaskError.TaskFunctionError({
-        task: task.name,
-        what: `the adaptive config at iteration ${iteration}`,
-        reason: errorText(e)
-      })
-    )
-  }
-}
+  )
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
@@ -178,19 +152,11 @@ export const runTask = (
   Effect.suspend(() => {
     const name = instance.name ?? task.name
     const replayed = ls.replay !== undefined && ls.replay.iteration === iteration ? ls.replay.configs[name] : undefined
-    const base =
-      replayed === undefined
-        ? resolveConfig(ls, task, iteration)
-        : Either.right(new TaskConfig.Merger().apply(replayed).result())
+    // A resumed iteration runs again with the config it was journaled with (the instance's kwargs included).
     const resolved =
-      instance.kwargs === undefined || Either.isLeft(base)
-        ? base
-        : Either.right(
-            new TaskConfig.Merger()
-              .apply({ args: base.right.args, kwargs: TaskConfig.kwargsRecord(base.right) })
-              .apply({ kwargs: instance.kwargs })
-              .result()
-          )
+      replayed === undefined
+        ? resolveConfig(ls, task, iteration, instance.kwargs)
+        : Either.right(new TaskConfig.Merger().apply(replayed).apply({ kwargs: instance.kwargs }).result())
     if (Either.isLeft(resolved)) {
       return Effect.fail(
         new TaskAttemptError({
