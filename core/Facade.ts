@@ -36,7 +36,7 @@ import type * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import type * as Program from "./Program.ts"
 import type * as Results from "./Results.ts"
-import * as Rose from "./Rose.ts"
+import * as ProgramBuilder from "./ProgramBuilder.ts"
 import * as Runner from "./Runner.ts"
 import * as Signals from "./Signals.ts"
 import type * as Task from "./Task.ts"
@@ -90,7 +90,7 @@ export class RunInterruptedError extends Data.TaggedError("RunInterruptedError")
  * @since 0.1.0
  * @category models
  */
-export interface TaskOptions extends Rose.TaskOptions {
+export interface TaskOptions extends ProgramBuilder.TaskOptions {
   /** `false` runs the function in this process and uses what it returns (the Python toolkit's name). */
   readonly asExecutable?: boolean | undefined
 }
@@ -245,7 +245,7 @@ export interface StartOptions {
  * @category models
  */
 export abstract class BaseLearner {
-  protected readonly tasks = new Map<string, Rose.TaskSpec>()
+  protected readonly tasks = new Map<string, ProgramBuilder.TaskSpec>()
   protected criterion: Criterion.CriterionInput | undefined
   protected readonly runtime: ManagedRuntime.ManagedRuntime<
     Backend.Backend | FileSystem.FileSystem | Path.Path | Host.Host | Signals.Signals,
@@ -267,18 +267,18 @@ export abstract class BaseLearner {
 
   protected register(task: string, body: TaskBody, options: TaskOptions = {}) {
     if (typeof body === "string" || Array.isArray(body)) {
-      this.tasks.set(task, Rose.exec(body as string | ReadonlyArray<string>, options))
+      this.tasks.set(task, ProgramBuilder.exec(body as string | ReadonlyArray<string>, options))
     } else if (options.asExecutable === false) {
       const f = body as Exclude<TaskBody, string | ReadonlyArray<string>>
       this.tasks.set(
         task,
-        Rose.fn(
+        ProgramBuilder.fn(
           Object.defineProperty((ctx: Task.TaskContext) => f(ctx.args, ctx.kwargs, ctx), "name", { value: f.name }),
           options
         )
       )
     } else {
-      this.tasks.set(task, Rose.command(body as Task.CommandFunction, options))
+      this.tasks.set(task, ProgramBuilder.command(body as Task.CommandFunction, options))
     }
     return body
   }
@@ -350,7 +350,7 @@ export abstract class BaseLearner {
     options: StartOptions,
     kindOptions?: { readonly [key: string]: Json.Json }
   ): Program.Program {
-    const program = Rose.make({
+    const program = ProgramBuilder.make({
       here: this.here,
       learners: [
         {

@@ -9,7 +9,7 @@ import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
 import type * as Event from "../../../core/Event.ts"
 import * as Plan from "../../../core/Plan.ts"
 import type * as Program from "../../../core/Program.ts"
-import * as Rose from "../../../core/Rose.ts"
+import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as TaskSchedule from "../../../core/TaskSchedule.ts"
 import { criterionTable, readEvents, runIn, withBackend } from "./learnerKit.ts"
 

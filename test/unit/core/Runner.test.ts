@@ -14,7 +14,7 @@ import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
 import * as Event from "../../../core/Event.ts"
 import * as Host from "../../../core/Host.ts"
 import type * as Program from "../../../core/Program.ts"
-import * as Rose from "../../../core/Rose.ts"
+import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Runner from "../../../core/Runner.ts"
 import * as TaskError from "../../../core/TaskError.ts"
 

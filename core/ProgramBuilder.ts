@@ -1,5 +1,6 @@
 /**
- * Building programs in TypeScript: the same model a `.rose` file compiles to, written as values.
+ * Building programs in TypeScript (exported as the `Rose` namespace): the same model a `.rose` file
+ * compiles to, written as values, checked as a whole when the program is made.
  *
  * ```ts
  * import { Rose } from "rose-ts"
