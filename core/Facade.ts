@@ -27,6 +27,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
 import type * as Backend from "./Backend.ts"
 import type * as Criterion from "./Criterion.ts"
 import type * as Host from "./Host.ts"
@@ -35,8 +36,8 @@ import type * as Json from "./Json.ts"
 import type * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import type * as Program from "./Program.ts"
-import type * as Results from "./Results.ts"
 import * as ProgramBuilder from "./ProgramBuilder.ts"
+import type * as Results from "./Results.ts"
 import * as Runner from "./Runner.ts"
 import * as Signals from "./Signals.ts"
 import type * as Task from "./Task.ts"
@@ -398,20 +399,18 @@ export abstract class BaseLearner {
         resolveHandle(h)
         const subscription = yield* PubSub.subscribe(h.events)
         const signals = yield* Effect.serviceOption(Signals.Signals)
-        let caught: Signals.Signal | undefined
         if (Option.isSome(signals)) {
           const s = signals.value
-          // Added before `watch` so it runs after our handlers are removed: the signal then ends the
-          // process as it would have without us, once the run is cleaned up.
-          yield* Effect.addFinalizer(() => (caught === undefined ? Effect.void : s.reraise(caught)))
-          yield* s.watch((signal) => {
-            if (caught !== undefined) {
-              Effect.runFork(s.reraise(signal))
-              return
-            }
-            caught = signal
-            Effect.runFork(h.interrupt)
-          })
+          const caught = yield* Ref.make(Option.none<Signals.Signal>())
+          // Added before the signals are taken over, so it runs after they are given back: the signal
+          // then ends the process as it would have without us, once the run is cleaned up.
+          yield* Effect.addFinalizer(() =>
+            Effect.flatMap(Ref.get(caught), Option.match({ onNone: () => Effect.void, onSome: s.reraise }))
+          )
+          yield* Signals.cancelOnSignal({
+            onFirst: (signal) => Effect.zipRight(Ref.set(caught, Option.some(signal)), h.interrupt),
+            onAgain: (signal) => s.reraise(signal)
+          }).pipe(Effect.provideService(Signals.Signals, s))
         }
         yield* h.start
         const track = IterationState.makeTracker()
