@@ -28,6 +28,7 @@ import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type { LearnerState, RunEnv } from "./internal/context.ts"
 import { sha256 } from "./internal/hash.ts"
+import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import type { TaskAttemptError } from "./internal/taskRun.ts"
 import * as Journal from "./Journal.ts"
@@ -255,7 +256,7 @@ export const prepare = (
       }
     }
     const byKey = new Map(learners.map((l) => [l.key, l]))
-    const fibers = yield* FiberMap.make<string, Loops.LoopEnd, TaskAttemptError>()
+    const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome>()
     // Learners a resumed run found finished keep their ending and are not run again.
     for (const [key, at] of resume?.learners ?? []) {
@@ -269,7 +270,7 @@ export const prepare = (
     let aborted = false
     let started = false
 
-    const classify = (ls: LearnerState, exit: Exit.Exit<Loops.LoopEnd, TaskAttemptError>): Outcome => {
+    const classify = (ls: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>): Outcome => {
       if (Exit.isSuccess(exit)) return { reason: exit.value, failure: undefined, attempt: undefined }
       const cause = exit.cause
       const journalFailure = journal.failure()
@@ -325,7 +326,7 @@ export const prepare = (
     // whatever ended it (its own end, a failure, an interruption), the record of how it ended.
     let remaining = 0
     const allSettled = yield* Deferred.make<void>()
-    const settle = (ls: LearnerState, exit: Exit.Exit<Loops.LoopEnd, TaskAttemptError>) =>
+    const settle = (ls: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>) =>
       Effect.gen(function* () {
         const outcome = classify(ls, exit)
         outcomes.set(ls.key, outcome)

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Learner from "../Learner.ts"
-import { type Loop, sequence } from "./loops.ts"
+import { type Loop, sequence } from "./iteration.ts"
 
 /**
  * A selector's learner k: active learning with the k-th algorithm (`active_learn.<name>`), sharing

@@ -4,7 +4,7 @@ import * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as Metric from "../Metric.ts"
 import type { LearnerState } from "./context.ts"
-import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./loops.ts"
+import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./iteration.ts"
 import { criterionValue, type Instance, TaskAttemptError } from "./taskRun.ts"
 
 /** The name a per-model task runs under: `training@cnn`, `prediction@cnn.2`, `criterion@cnn`. */
