@@ -270,7 +270,7 @@ export const prepare = (
     let aborted = false
     let started = false
 
-    const classify = (ls: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>): Outcome => {
+    const classify = (learner: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>): Outcome => {
       if (Exit.isSuccess(exit)) return { reason: exit.value, failure: undefined, attempt: undefined }
       const cause = exit.cause
       const journalFailure = journal.failure()
@@ -284,7 +284,7 @@ export const prepare = (
       }
       if (Cause.isInterruptedOnly(cause)) {
         return {
-          reason: ls.stopRequested && !interrupted ? "stopped" : "interrupted",
+          reason: learner.stopRequested && !interrupted ? "stopped" : "interrupted",
           failure: undefined,
           attempt: undefined
         }
@@ -326,33 +326,34 @@ export const prepare = (
     // whatever ended it (its own end, a failure, an interruption), the record of how it ended.
     let remaining = 0
     const allSettled = yield* Deferred.make<void>()
-    const settle = (ls: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>) =>
+    const settle = (learner: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>) =>
       Effect.gen(function* () {
-        const outcome = classify(ls, exit)
-        outcomes.set(ls.key, outcome)
+        const outcome = classify(learner, exit)
+        outcomes.set(learner.key, outcome)
         // A broken journal interrupts the append: the learner's end is still counted.
         yield* record({
           _tag: "learner_stopped",
-          learner: ls.ref,
+          learner: learner.ref,
           reason: outcome.reason,
-          iterations: ls.nextIteration,
+          iterations: learner.nextIteration,
           ...(outcome.failure === undefined ? {} : { failure: outcome.failure })
         }).pipe(Effect.exit)
-        if (outcome.reason === "error" && ls.def.onError === "abort" && !aborted) {
+        if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
-          yield* interruptLearners(ls.key)
+          yield* interruptLearners(learner.key)
         }
         if (--remaining === 0) yield* Deferred.succeed(allSettled, undefined)
       })
 
-    const launch = (ls: LearnerState) => {
-      const loop = Loops.forKind(ls.def.kind)
+    const launch = (learner: LearnerState) => {
+      const loop = Loops.forKind(learner.def.kind)
       return FiberMap.run(
         fibers,
-        ls.key,
-        (loop === undefined ? Effect.dieMessage(`no loop for learner kind "${ls.def.kind}"`) : loop(env, ls)).pipe(
-          Effect.onExit((exit) => settle(ls, exit))
-        )
+        learner.key,
+        (loop === undefined
+          ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
+          : loop(env, learner)
+        ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }
 
@@ -390,27 +391,31 @@ export const prepare = (
     }
 
     const learnerResults = (): Array<Results.LearnerResult> =>
-      learners.map((ls) => {
-        const o = outcomes.get(ls.key) ?? { reason: "interrupted" as const, failure: undefined, attempt: undefined }
-        const c = ls.def.criterion
+      learners.map((learner) => {
+        const o = outcomes.get(learner.key) ?? {
+          reason: "interrupted" as const,
+          failure: undefined,
+          attempt: undefined
+        }
+        const c = learner.def.criterion
         return {
-          name: ls.ref.name,
-          index: ls.ref.index,
-          kind: ls.def.kind,
-          iterations: ls.nextIteration,
+          name: learner.ref.name,
+          index: learner.ref.index,
+          kind: learner.def.kind,
+          iterations: learner.nextIteration,
           stopReason: o.reason,
           metric:
             c === undefined
               ? null
-              : { name: c.metric, operator: c.operator, threshold: c.threshold, history: ls.history },
-          state: ls.lastState,
+              : { name: c.metric, operator: c.operator, threshold: c.threshold, history: learner.history },
+          state: learner.lastState,
           failure:
             o.attempt === undefined
               ? o.failure === undefined
                 ? null
                 : {
                     task: "",
-                    iteration: ls.nextIteration,
+                    iteration: learner.nextIteration,
                     attempt: 0,
                     exitCode: null,
                     stderrTail: "",
@@ -465,10 +470,10 @@ export const prepare = (
           maxIter: l.maxIter ?? null
         }))
       })
-      const toRun = learners.filter((ls) => !outcomes.has(ls.key))
+      const toRun = learners.filter((learner) => !outcomes.has(learner.key))
       remaining = toRun.length
       if (remaining === 0) yield* Deferred.succeed(allSettled, undefined)
-      for (const ls of toRun) yield* launch(ls)
+      for (const learner of toRun) yield* launch(learner)
       yield* Deferred.await(allSettled)
       yield* finish
     })
@@ -502,13 +507,13 @@ export const prepare = (
       events,
       start,
       await: Deferred.await(done),
-      stop: (learner) =>
+      stop: (ref) =>
         Effect.suspend(() => {
-          if (learner === undefined) return stopAll
-          const ls = byKey.get(keyOf(learner))
-          if (ls === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(learner) }))
-          ls.stopRequested = true
-          return FiberMap.remove(fibers, ls.key)
+          if (ref === undefined) return stopAll
+          const learner = byKey.get(keyOf(ref))
+          if (learner === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(ref) }))
+          learner.stopRequested = true
+          return FiberMap.remove(fibers, learner.key)
         }),
       interrupt: Effect.suspend(() => {
         interrupted = true
@@ -519,20 +524,21 @@ export const prepare = (
         const broken = journal.failure()
         return broken === undefined ? [...fileErrors] : [broken, ...fileErrors]
       },
-      setNextConfig: (learner, config) =>
+      setNextConfig: (ref, config) =>
         Effect.suspend((): Effect.Effect<void, UnknownLearner | ConfigRejected> => {
-          const ls = byKey.get(keyOf(learner))
-          if (ls === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(learner) }))
-          const normalized = LearnerConfig.normalize(config, new Set(ls.def.tasks.keys()))
+          const learner = byKey.get(keyOf(ref))
+          if (learner === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(ref) }))
+          const normalized = LearnerConfig.normalize(config, new Set(learner.def.tasks.keys()))
           if (Either.isLeft(normalized)) {
             return Effect.fail(
               new ConfigRejected({
-                learner: ls.key,
+                learner: learner.key,
                 problems: normalized.left.map((p) => `task "${p.task}": ${p.message}`)
               })
             )
           }
-          ls.pending = ls.pending === undefined ? normalized.right : LearnerConfig.patch(ls.pending, normalized.right)
+          learner.pending =
+            learner.pending === undefined ? normalized.right : LearnerConfig.patch(learner.pending, normalized.right)
           return Effect.void
         })
     }

@@ -16,8 +16,8 @@ import { criterionValue, type Instance, runTask, TaskAttemptError } from "./task
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
 export type LoopEnd = "criterion_met" | "max_iter"
 
-/** A learner kind's loop: runs iterations from `ls.nextIteration` until it ends. */
-export type Loop = (env: RunEnv, ls: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
+/** A learner kind's loop: runs iterations from `learner.nextIteration` until it ends. */
+export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
 
 /** What the tasks of one iteration produced so far. */
 export interface IterationRecord {
@@ -34,13 +34,13 @@ export const newRecord = (): IterationRecord => ({ results: {}, state: {}, confi
  */
 export const step = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   record: IterationRecord,
   name: string,
   iteration: number,
   instance?: Instance
 ) =>
-  Effect.map(runTask(env, ls, ls.def.tasks.get(name)!, iteration, record.results, instance), (out) => {
+  Effect.map(runTask(env, learner, learner.def.tasks.get(name)!, iteration, record.results, instance), (out) => {
     const key = instance?.name ?? name
     record.config[key] = out.config
     if (out.state !== undefined) record.state[key] = { ...out.state }
@@ -53,16 +53,16 @@ export const step = (
  */
 export const checkCriterion = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   record: IterationRecord,
   iteration: number,
   instance?: Instance
 ) =>
   Effect.gen(function* () {
-    const criterion = ls.def.criterion
+    const criterion = learner.def.criterion
     if (criterion === undefined) return undefined
-    const out = yield* step(env, ls, record, "criterion", iteration, instance)
-    const task = ls.def.tasks.get("criterion")!
+    const out = yield* step(env, learner, record, "criterion", iteration, instance)
+    const task = learner.def.tasks.get("criterion")!
     const value = criterionValue(task, criterion.metric, out)
     if (Either.isLeft(value)) {
       return yield* new TaskAttemptError({
@@ -78,10 +78,10 @@ export const checkCriterion = (
   })
 
 /** Applies a `setNextConfig` made while the previous iteration ran. */
-export const applyPending = (ls: LearnerState) => {
-  if (ls.pending !== undefined) {
-    ls.config = LearnerConfig.patch(ls.config, ls.pending)
-    ls.pending = undefined
+export const applyPending = (learner: LearnerState) => {
+  if (learner.pending !== undefined) {
+    learner.config = LearnerConfig.patch(learner.config, learner.pending)
+    learner.pending = undefined
   }
 }
 
@@ -91,7 +91,7 @@ export const applyPending = (ls: LearnerState) => {
  */
 export const completeIteration = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   iteration: number,
   record: IterationRecord,
   metric: number | undefined,
@@ -99,16 +99,16 @@ export const completeIteration = (
   decided?: boolean
 ) =>
   Effect.gen(function* () {
-    const criterion = ls.def.criterion
+    const criterion = learner.def.criterion
     const met =
       decided ??
       (criterion !== undefined && metric !== undefined && Metric.meets(metric, criterion.operator, criterion.threshold))
-    const last = ls.def.maxIter !== undefined && iteration + 1 >= ls.def.maxIter
-    if (metric !== undefined) ls.history.push(metric)
+    const last = learner.def.maxIter !== undefined && iteration + 1 >= learner.def.maxIter
+    if (metric !== undefined) learner.history.push(metric)
     const end: LoopEnd | undefined = met ? "criterion_met" : last ? "max_iter" : undefined
     const draft: Event.Draft = {
       _tag: "iteration_completed",
-      learner: ls.ref,
+      learner: learner.ref,
       iteration,
       metricName: criterion?.metric ?? null,
       metricValue: metric ?? null,
@@ -119,27 +119,27 @@ export const completeIteration = (
       config: record.config
     }
     yield* env.record(draft)
-    ls.prev = { iteration, metric, metricHistory: ls.history, state: record.state }
-    ls.lastState = record.state
-    ls.lastConfig = record.config
-    ls.nextIteration = iteration + 1
+    learner.prev = { iteration, metric, metricHistory: learner.history, state: record.state }
+    learner.lastState = record.state
+    learner.lastConfig = record.config
+    learner.nextIteration = iteration + 1
     return end
   })
 
 /** A loop that runs the given tasks (those the learner has) in order, then the criterion. */
 export const sequence =
   (tasks: ReadonlyArray<string>): Loop =>
-  (env, ls) =>
+  (env, learner) =>
     Effect.gen(function* () {
       while (true) {
-        const i = ls.nextIteration
-        applyPending(ls)
+        const i = learner.nextIteration
+        applyPending(learner)
         const record = newRecord()
         for (const name of tasks) {
-          if (ls.def.tasks.has(name)) yield* step(env, ls, record, name, i)
+          if (learner.def.tasks.has(name)) yield* step(env, learner, record, name, i)
         }
-        const metric = yield* checkCriterion(env, ls, record, i)
-        const end = yield* completeIteration(env, ls, i, record, metric)
+        const metric = yield* checkCriterion(env, learner, record, i)
+        const end = yield* completeIteration(env, learner, i, record, metric)
         if (end !== undefined) return end
       }
     })

@@ -143,7 +143,7 @@ interface Prepared {
  */
 export const runTask = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   task: Task.TaskDef,
   iteration: number,
   results: { readonly [task: string]: unknown },
@@ -151,11 +151,12 @@ export const runTask = (
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.suspend(() => {
     const name = instance.name ?? task.name
-    const replayed = ls.replay !== undefined && ls.replay.iteration === iteration ? ls.replay.configs[name] : undefined
+    const replayed =
+      learner.replay !== undefined && learner.replay.iteration === iteration ? learner.replay.configs[name] : undefined
     // A resumed iteration runs again with the config it was journaled with (the instance's kwargs included).
     const resolved =
       replayed === undefined
-        ? resolveConfig(ls, task, iteration, instance.kwargs)
+        ? resolveConfig(learner, task, iteration, instance.kwargs)
         : Either.right(new TaskConfig.Merger().apply(replayed).apply({ kwargs: instance.kwargs }).result())
     if (Either.isLeft(resolved)) {
       return Effect.fail(
@@ -171,7 +172,7 @@ export const runTask = (
     }
     const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
     const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError> =>
-      runAttempt(env, ls, task, iteration, attempt, prepared, results, name, instance).pipe(
+      runAttempt(env, learner, task, iteration, attempt, prepared, results, name, instance).pipe(
         Effect.catchAll((failure) =>
           attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
             ? Effect.fail(failure)
@@ -179,7 +180,7 @@ export const runTask = (
                 const delayMs = yield* backoffMillis(task.retry, attempt, env.now())
                 yield* env.post({
                   _tag: "task_retried",
-                  learner: ls.ref,
+                  learner: learner.ref,
                   iteration,
                   task: name,
                   ...instance.fields,
@@ -241,7 +242,7 @@ const failAttempt = (
 
 const runAttempt = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   task: Task.TaskDef,
   iteration: number,
   attempt: number,
@@ -253,7 +254,7 @@ const runAttempt = (
   task.binding._tag === "InProcess" && instance.before === undefined
     ? runInProcess(
         env,
-        ls,
+        learner,
         task,
         iteration,
         attempt,
@@ -263,11 +264,11 @@ const runAttempt = (
         instance,
         instance.context?.(attempt) ?? {}
       )
-    : runExec(env, ls, task, iteration, attempt, prepared, results, name, instance)
+    : runExec(env, learner, task, iteration, attempt, prepared, results, name, instance)
 
 const runExec = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   task: Task.TaskDef,
   iteration: number,
   attempt: number,
@@ -277,7 +278,7 @@ const runExec = (
   instance: Instance
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.gen(function* () {
-    const base = { learner: ls.ref, iteration, task: name, attempt, ...instance.fields }
+    const base = { learner: learner.ref, iteration, task: name, attempt, ...instance.fields }
     // Durations run from the task's real start (after any wait for a slot) to its exit, so
     // task_started's ts plus durationMs is when it ended, whatever the recording latency.
     let startedAt: number | undefined
@@ -291,14 +292,14 @@ const runExec = (
     if (instance.before !== undefined) yield* instance.before(attempt).pipe(Effect.catchAll((error) => fail(error)))
     const extra = instance.context?.(attempt) ?? {}
     if (binding._tag === "InProcess") {
-      return yield* runInProcess(env, ls, task, iteration, attempt, prepared, results, name, instance, extra)
+      return yield* runInProcess(env, learner, task, iteration, attempt, prepared, results, name, instance, extra)
     }
     const backend = env.backendFor(task)
-    const workspace = backend.workspace(env.runDir, env.runId, ls.ref)
-    const workdir = RunDir.learnerDir(workspace, ls.ref)
+    const workspace = backend.workspace(env.runDir, env.runId, learner.ref)
+    const workdir = RunDir.learnerDir(workspace, learner.ref)
     const ctx = taskContext(
       env,
-      ls,
+      learner,
       task,
       iteration,
       attempt,
@@ -309,20 +310,20 @@ const runExec = (
       extra
     )
     const command = yield* buildCommand(task, prepared, ctx, workspace).pipe(Effect.catchAll((error) => fail(error)))
-    const dir = RunDir.iterationDir(env.runDir, ls.ref, iteration)
-    if (ls.dirReady !== iteration) {
+    const dir = RunDir.iterationDir(env.runDir, learner.ref, iteration)
+    if (learner.dirReady !== iteration) {
       yield* RunDir.makeDirectories(dir).pipe(
         Effect.provideService(FileSystem.FileSystem, env.fs),
         Effect.catchAll((error) => fail(error))
       )
-      ls.dirReady = iteration
+      learner.dirReady = iteration
     }
     const stdoutPath = `${dir}/${RunDir.outputFile(name, "out", attempt)}`
     const stderrPath = `${dir}/${RunDir.outputFile(name, "err", attempt)}`
     yield* env.post({ _tag: "task_queued", ...base })
     const invocation: Backend.Invocation = {
       runId: env.runId,
-      learner: ls.ref,
+      learner: learner.ref,
       iteration,
       task: name,
       attempt,
@@ -333,8 +334,8 @@ const runExec = (
         ...instance.env?.(attempt),
         ROSE_RUN_DIR: workspace,
         ROSE_RUN_ID: env.runId,
-        ROSE_LEARNER: String(ls.ref.index),
-        ROSE_LEARNER_NAME: ls.ref.name,
+        ROSE_LEARNER: String(learner.ref.index),
+        ROSE_LEARNER_NAME: learner.ref.name,
         ROSE_ITERATION: String(iteration),
         ROSE_TASK: name,
         ROSE_WORKDIR: workdir,
@@ -419,7 +420,7 @@ export const stateFromOutput = (stdout: string): Json.JsonObject | undefined => 
 
 const taskContext = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   task: Task.TaskDef,
   iteration: number,
   attempt: number,
@@ -432,15 +433,15 @@ const taskContext = (
   ...extra,
   runId: env.runId,
   runDir: workspace,
-  workdir: RunDir.learnerDir(workspace, ls.ref),
-  learner: ls.ref,
+  workdir: RunDir.learnerDir(workspace, learner.ref),
+  learner: learner.ref,
   iteration,
   task: task.name,
   attempt,
   args: prepared.config.args,
   kwargs: prepared.config.kwargs,
   results,
-  prev: ls.prev,
+  prev: learner.prev,
   get signal() {
     return signal()
   }
@@ -541,7 +542,7 @@ const call = <A>(
  */
 const runInProcess = (
   env: RunEnv,
-  ls: LearnerState,
+  learner: LearnerState,
   task: Task.TaskDef,
   iteration: number,
   attempt: number,
@@ -555,13 +556,13 @@ const runInProcess = (
     const binding = task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
     // Literals with any spread last: a spread followed by more keys is several times slower in V8,
     // and this runs for every task.
-    const base = { learner: ls.ref, iteration, task: name, attempt, ...instance.fields }
+    const base = { learner: learner.ref, iteration, task: name, attempt, ...instance.fields }
     const started = env.now()
     // Most functions never look at their abort signal: make one only when asked for.
     let controller: AbortController | undefined
     const ctx = taskContext(
       env,
-      ls,
+      learner,
       task,
       iteration,
       attempt,
@@ -591,7 +592,7 @@ const runInProcess = (
     if (!binding.effect && !isThenable(value)) return Effect.succeed(output(value))
     env.postSync({
       _tag: "task_started",
-      learner: ls.ref,
+      learner: learner.ref,
       iteration,
       task: name,
       attempt,
@@ -601,7 +602,7 @@ const runInProcess = (
     const finish = (v: unknown): TaskOutput => {
       env.postSync({
         _tag: "task_finished",
-        learner: ls.ref,
+        learner: learner.ref,
         iteration,
         task: name,
         attempt,
