@@ -9,6 +9,7 @@
  */
 import * as Either from "effect/Either"
 import * as CommandLine from "./CommandLine.ts"
+import { shellArgv } from "./internal/taskCommand.ts"
 import type * as Json from "./Json.ts"
 import * as Learner from "./Learner.ts"
 import type * as Program from "./Program.ts"
@@ -251,10 +252,7 @@ const commandOf = (
       return { argv: unknown ? undefined : argv.right, command: `${showArgv(argv.right)}${suffix}` }
     }
     case "Shell": {
-      const rest: Array<string> = []
-      for (const a of resolved.args) rest.push(CommandLine.valueText(a))
-      for (const kw of resolved.kwargs) CommandLine.appendKwarg(rest, kw.key, kw.value)
-      const argv = ["/bin/sh", "-c", binding.script, task.name, ...rest]
+      const argv = shellArgv(binding.script, task.name, resolved)
       return { argv: unknown ? undefined : argv, command: `${showArgv(argv)}${suffix}` }
     }
     case "CommandFunction":

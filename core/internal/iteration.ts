@@ -10,8 +10,9 @@ import type * as IterationState from "../IterationState.ts"
 import type * as Json from "../Json.ts"
 import * as LearnerConfig from "../LearnerConfig.ts"
 import * as Metric from "../Metric.ts"
+import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
-import { criterionValue, type Instance, runTask, TaskAttemptError } from "./taskRun.ts"
+import { criterionValue, runTask } from "./taskRun.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
 export type LoopEnd = "criterion_met" | "max_iter"

@@ -6,9 +6,9 @@ import type * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as RunDir from "../RunDir.ts"
 import * as TaskError from "../TaskError.ts"
+import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./iteration.ts"
-import { type Instance, TaskAttemptError } from "./taskRun.ts"
 
 /** The environment tasks of a reinforcement learner: `environment`, then `environment.<name>` in order. */
 export const environments = (def: Learner.LearnerDef): ReadonlyArray<string> => [

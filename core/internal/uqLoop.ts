@@ -3,9 +3,10 @@ import * as Either from "effect/Either"
 import * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as Metric from "../Metric.ts"
+import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { LearnerState } from "./context.ts"
 import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./iteration.ts"
-import { criterionValue, type Instance, TaskAttemptError } from "./taskRun.ts"
+import { criterionValue } from "./taskRun.ts"
 
 /** The name a per-model task runs under: `training@cnn`, `prediction@cnn.2`, `criterion@cnn`. */
 export const instanceName = (task: string, model: string, prediction?: number): string =>
