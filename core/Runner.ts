@@ -291,7 +291,7 @@ export const prepare = (
       const now = yield* Clock.currentTimeMillis
       const learnerResults = learners.map((learner) => Outcome.learnerResult(learner, outcomes.get(learner.key)))
       const selection = Outcome.selection(program, learnerResults)
-      const res: Results.Results = {
+      const results: Results.Results = {
         runId,
         status,
         startedAt: isoTime(createdAt),
@@ -301,12 +301,12 @@ export const prepare = (
         ...(selection === undefined ? {} : { selection })
       }
       // A full disk must not keep the run from ending: what could not be written is told, not awaited.
-      yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(res, null, 2)}\n`).pipe(
+      yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(results, null, 2)}\n`).pipe(
         Effect.provideService(FileSystem.FileSystem, fs),
         Effect.catchAll((e) => Effect.sync(() => fileErrors.push(e)))
       )
       yield* record({ _tag: "run_finished", status, durationMs: now - createdAt }).pipe(Effect.exit)
-      yield* Deferred.succeed(done, res)
+      yield* Deferred.succeed(done, results)
     })
 
     // A journal that cannot write stops the run: learners must not go on with work nobody records

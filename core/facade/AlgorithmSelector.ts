@@ -60,9 +60,9 @@ export class AlgorithmSelector extends KindLearner<SelectorStartOptions> {
       )
     }
     const configs = this.#algorithms.map((name): LearnerConfig.LearnerConfigInput | null => {
-      const c = given[name]
-      if (c == null) return null
-      const input = c instanceof LearnerConfig.LearnerConfig ? c.input : c
+      const config = given[name]
+      if (config == null) return null
+      const input = config instanceof LearnerConfig.LearnerConfig ? config.input : config
       const { active_learn, ...rest } = input
       return active_learn === undefined
         ? rest
