@@ -306,10 +306,10 @@ const attempt = <A>(
 }
 
 /**
- * Resolves a task's configuration at one iteration (DESIGN §4.2): the task's defaults, then the
- * layers of the learner's schedule that apply at `ctx.iteration`, merged in order, then
- * `options.kwargs`. The runner, `rose plan` and the tests all resolve through this function;
- * `options.reading` says how adaptive layers are read.
+ * Resolves a task's configuration at one iteration: the task's defaults, then the layers of the
+ * learner's schedule that apply at `ctx.iteration`, merged in order, then `options.kwargs`. The
+ * runner, `rose plan` and the tests all resolve through this function; `options.reading` says how
+ * adaptive layers are read.
  *
  * @since 0.1.0
  * @category resolution

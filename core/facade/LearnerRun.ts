@@ -118,7 +118,7 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
 
   /** The run's id and directory, once it is prepared. */
   get info(): Promise<{ readonly runId: string; readonly runDir: string }> {
-    return this.#handle.then((h) => ({ runId: h.runId, runDir: h.runDir }))
+    return this.#handle.then((handle) => ({ runId: handle.runId, runDir: handle.runDir }))
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a run is awaited for its results, like a promise.
