@@ -26,7 +26,7 @@ export const resolveConfig = (
   iteration: number,
   kwargs?: { readonly [key: string]: Json.Json }
 ): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> =>
-  Either.match(
+  Either.mapBoth(
     TaskSchedule.resolveWith(
       task.defaults,
       learner.config.get(task.name),
@@ -35,14 +35,12 @@ export const resolveConfig = (
     ),
     {
       onLeft: (error) =>
-        Either.left(
-          new TaskError.TaskFunctionError({
-            task: task.name,
-            what: `the adaptive config at iteration ${iteration}`,
-            reason: error.reason
-          })
-        ),
-      onRight: (resolution) => Either.right(resolution.resolved)
+        new TaskError.TaskFunctionError({
+          task: task.name,
+          what: `the adaptive config at iteration ${iteration}`,
+          reason: error.reason
+        }),
+      onRight: (resolution) => resolution.resolved
     }
   )
 
