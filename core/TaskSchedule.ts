@@ -292,6 +292,8 @@ const decodeConfig = Schema.decodeUnknownEither(Schema.Struct(TaskConfig.TaskCon
   onExcessProperty: "error"
 })
 
+const noLayers: ReadonlyArray<Layer> = []
+
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /** Calls a user function, turning what it throws into a value. */
@@ -325,8 +327,9 @@ export const resolveWith = (
   const merger = new TaskConfig.Merger().apply(defaults)
   let symbolic = false
   let problem: string | undefined
-  for (const layer of schedule === undefined ? [] : layersAt(schedule, iteration)) {
-    const source = layer.source
+  const layers = schedule === undefined ? noLayers : layersAt(schedule, iteration)
+  for (let k = 0; k < layers.length; k++) {
+    const source = layers[k]!.source
     if (!isAdaptive(source)) {
       merger.apply(source)
       continue

@@ -19,30 +19,31 @@ import type { LearnerState, RunEnv } from "./context.ts"
 import { runExec } from "./execAttempt.ts"
 import { runInProcess } from "./inProcessAttempt.ts"
 
+const runReading: TaskSchedule.ResolveOptions = { reading: "run" }
+
 /** Resolves a task's config for an iteration as the runner reads it (`TaskSchedule.resolveWith`). */
 export const resolveConfig = (
   learner: LearnerState,
   task: Task.TaskDef,
   iteration: number,
   kwargs?: { readonly [key: string]: Json.Json }
-): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> =>
-  Either.mapBoth(
-    TaskSchedule.resolveWith(
-      task.defaults,
-      learner.config.get(task.name),
-      { iteration, learner: learner.ref, maxIter: learner.def.maxIter, prev: learner.prev },
-      { reading: "run", kwargs }
-    ),
-    {
-      onLeft: (error) =>
+): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> => {
+  const resolution = TaskSchedule.resolveWith(
+    task.defaults,
+    learner.config.get(task.name),
+    { iteration, learner: learner.ref, maxIter: learner.def.maxIter, prev: learner.prev },
+    kwargs === undefined ? runReading : { reading: "run", kwargs }
+  )
+  return Either.isRight(resolution)
+    ? Either.right(resolution.right.resolved)
+    : Either.left(
         new TaskError.TaskFunctionError({
           task: task.name,
           what: `the adaptive config at iteration ${iteration}`,
-          reason: error.reason
-        }),
-      onRight: (resolution) => resolution.resolved
-    }
-  )
+          reason: resolution.left.reason
+        })
+      )
+}
 
 const toRecord = (resolved: TaskConfig.Resolved): IterationState.ResolvedConfig => ({
   args: resolved.args,
