@@ -32,82 +32,95 @@ export * as Runtime from "./runtime/index.ts"
 export const localBackend = (config: LocalBackend.Config = {}): Facade.BackendLayer =>
   LocalBackend.layer(config).pipe(Layer.provideMerge(Platform.layer))
 
-/**
- * @since 0.1.0
- * @category models
- */
-export class ParallelActiveLearner extends Facade.ParallelActiveLearner {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+// The learner classes, made without a backend, run on `localBackend()`.
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class SequentialActiveLearner extends Facade.SequentialActiveLearner {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const ParallelActiveLearner = Facade.withDefaultBackend(Facade.ParallelActiveLearner, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ParallelActiveLearner = Facade.ParallelActiveLearner
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class ParallelReinforcementLearner extends Facade.ParallelReinforcementLearner {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const SequentialActiveLearner = Facade.withDefaultBackend(Facade.SequentialActiveLearner, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SequentialActiveLearner = Facade.SequentialActiveLearner
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class SequentialReinforcementLearner extends Facade.SequentialReinforcementLearner {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const ParallelReinforcementLearner = Facade.withDefaultBackend(Facade.ParallelReinforcementLearner, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ParallelReinforcementLearner = Facade.ParallelReinforcementLearner
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class ParallelExperience extends Facade.ParallelExperience {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const SequentialReinforcementLearner = Facade.withDefaultBackend(
+  Facade.SequentialReinforcementLearner,
+  localBackend
+)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SequentialReinforcementLearner = Facade.SequentialReinforcementLearner
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class SeqUQLearner extends Facade.SeqUQLearner {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const ParallelExperience = Facade.withDefaultBackend(Facade.ParallelExperience, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ParallelExperience = Facade.ParallelExperience
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class ParallelUQLearner extends Facade.ParallelUQLearner {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const SeqUQLearner = Facade.withDefaultBackend(Facade.SeqUQLearner, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SeqUQLearner = Facade.SeqUQLearner
 
 /**
  * @since 0.1.0
  * @category models
  */
-export class AlgorithmSelector extends Facade.AlgorithmSelector {
-  constructor(backend: Facade.BackendLayer = localBackend(), options?: Facade.LearnerOptions) {
-    super(backend, options)
-  }
-}
+export const ParallelUQLearner = Facade.withDefaultBackend(Facade.ParallelUQLearner, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ParallelUQLearner = Facade.ParallelUQLearner
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const AlgorithmSelector = Facade.withDefaultBackend(Facade.AlgorithmSelector, localBackend)
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AlgorithmSelector = Facade.AlgorithmSelector

@@ -19,7 +19,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
-import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type * as Backend from "../core/Backend.ts"
 import type * as Host from "../core/Host.ts"
@@ -177,20 +176,26 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     const err = Term.stderr()
     const report = options.json ? err : out
     const state: SignalState = { phase: "setup", first: undefined, handle: undefined, display: undefined }
-    const runtime = yield* Effect.runtime<never>()
-    const signals = yield* Signals.Signals
-    yield* signals.watch((signal) => {
-      if (state.phase === "setup" || state.handle === undefined) {
-        err.write(`\n${signal}: stopped before the run started\n`)
-        process.exit(128 + Signals.numbers[signal])
-      }
-      if (state.phase === "done") return
-      if (state.first !== undefined) return secondSignal(state, signal, err)
-      state.first = signal
-      const text = `${signal} received: cancelling every learner and killing every task (send it again to exit at once)`
-      if (state.display !== undefined) Runtime.runFork(runtime)(state.display.message(text))
-      else err.write(`${text}\n`)
-      Runtime.runFork(runtime)(state.handle.interrupt)
+    // Before the run exists there is nothing to cancel: a signal ends rose at once.
+    const beforeStart = (signal: Signals.Signal) => {
+      if (state.phase !== "setup" && state.handle !== undefined) return false
+      err.write(`\n${signal}: stopped before the run started\n`)
+      return process.exit(128 + Signals.numbers[signal])
+    }
+    yield* Signals.cancelOnSignal({
+      onFirst: (signal) =>
+        Effect.suspend(() => {
+          if (beforeStart(signal) || state.phase === "done" || state.handle === undefined) return Effect.void
+          state.first = signal
+          const text = `${signal} received: cancelling every learner and killing every task (send it again to exit at once)`
+          const told =
+            state.display !== undefined ? state.display.message(text) : Effect.sync(() => err.write(`${text}\n`))
+          return Effect.all([told, state.handle.interrupt], { concurrency: "unbounded", discard: true })
+        }),
+      onAgain: (signal) =>
+        Effect.sync(() => {
+          if (!beforeStart(signal) && state.phase !== "done") secondSignal(state, signal, err)
+        })
     })
 
     if (options.maxConcurrency !== undefined && options.maxConcurrency < 1) {

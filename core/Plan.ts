@@ -9,6 +9,7 @@
  */
 import * as Either from "effect/Either"
 import * as CommandLine from "./CommandLine.ts"
+import { shellArgv } from "./internal/taskCommand.ts"
 import type * as Json from "./Json.ts"
 import * as Learner from "./Learner.ts"
 import type * as Program from "./Program.ts"
@@ -38,7 +39,7 @@ export const runDirPlaceholder = "<run_dir>"
  * @since 0.1.0
  * @category constants
  */
-export const dependsOnPrev = "<depends on prev>"
+export const dependsOnPrev = TaskSchedule.dependsOnPrev
 
 /**
  * One task of one iteration of one parallel learner.
@@ -202,53 +203,23 @@ export const quote = (word: string): string =>
  */
 export const showArgv = (argv: ReadonlyArray<string>): string => argv.map(quote).join(" ")
 
-interface Resolution {
-  readonly resolved: TaskConfig.Resolved
-  readonly symbolic: boolean
-  readonly problem: string | undefined
-}
-
 const resolve = (
   def: Learner.LearnerDef,
   task: Task.TaskDef,
   schedule: TaskSchedule.TaskSchedule | undefined,
   ref: Learner.LearnerRef,
   iteration: number,
-  injected?: { readonly [key: string]: Json.Json }
-): Resolution => {
-  const ctx: TaskSchedule.ScheduleContext = { iteration, learner: ref, maxIter: def.maxIter, prev: undefined }
-  const merger = new TaskConfig.Merger().apply(task.defaults)
-  let symbolic = false
-  let problem: string | undefined
-  if (schedule !== undefined) {
-    for (const layer of TaskSchedule.layersAt(schedule, iteration)) {
-      const source = layer.source
-      if (!TaskSchedule.isAdaptive(source)) {
-        merger.apply(source)
-        continue
-      }
-      if (source.symbolic !== undefined) {
-        try {
-          merger.apply(source.symbolic(iteration, ctx))
-          symbolic = true
-        } catch (e) {
-          problem = `the adaptive config at iteration ${iteration} failed: ${e instanceof Error ? e.message : String(e)}`
-        }
-        continue
-      }
-      try {
-        merger.apply(source.fn(iteration, ctx))
-      } catch {
-        // Most likely it reads `prev`, which a plan does not have.
-        symbolic = true
-        merger.apply({ kwargs: { [dependsOnPrev]: true } })
-      }
-    }
-  }
-  // The runner sets its kwargs on top of every layer.
-  if (injected !== undefined) merger.apply({ kwargs: injected })
-  return { resolved: merger.result(), symbolic, problem }
-}
+  kwargs: { readonly [key: string]: Json.Json } | undefined
+): TaskSchedule.Resolution =>
+  Either.getOrThrow(
+    // Reading "plan" never fails: a symbolic form that throws becomes the row's problem.
+    TaskSchedule.resolveWith(
+      task.defaults,
+      schedule,
+      { iteration, learner: ref, maxIter: def.maxIter, prev: undefined },
+      { reading: "plan", kwargs }
+    )
+  )
 
 const withoutMarker = (resolved: TaskConfig.Resolved): TaskConfig.Resolved => ({
   args: resolved.args,
@@ -257,7 +228,7 @@ const withoutMarker = (resolved: TaskConfig.Resolved): TaskConfig.Resolved => ({
 
 const commandOf = (
   task: Task.TaskDef,
-  resolution: Resolution,
+  resolution: TaskSchedule.Resolution,
   ref: Learner.LearnerRef,
   iteration: number
 ): { readonly argv: ReadonlyArray<string> | undefined; readonly command: string; readonly problem?: string } => {
@@ -281,10 +252,7 @@ const commandOf = (
       return { argv: unknown ? undefined : argv.right, command: `${showArgv(argv.right)}${suffix}` }
     }
     case "Shell": {
-      const rest: Array<string> = []
-      for (const a of resolved.args) rest.push(CommandLine.valueText(a))
-      for (const kw of resolved.kwargs) CommandLine.appendKwarg(rest, kw.key, kw.value)
-      const argv = ["/bin/sh", "-c", binding.script, task.name, ...rest]
+      const argv = shellArgv(binding.script, task.name, resolved)
       return { argv: unknown ? undefined : argv, command: `${showArgv(argv)}${suffix}` }
     }
     case "CommandFunction":

@@ -8,13 +8,12 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberMap from "effect/FiberMap"
 import * as Option from "effect/Option"
@@ -26,15 +25,17 @@ import * as Event from "./Event.ts"
 import * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
-import type { LearnerState, RunEnv } from "./internal/context.ts"
+import type { TaskAttemptError } from "./internal/attempt.ts"
+import { type LearnerState, makeLearnerStates, type RunEnv } from "./internal/context.ts"
 import { sha256 } from "./internal/hash.ts"
+import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
-import type { TaskAttemptError } from "./internal/taskRun.ts"
+import * as Outcome from "./internal/outcome.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Program from "./Program.ts"
-import * as Results from "./Results.ts"
+import type * as Results from "./Results.ts"
 import type * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as RunManifest from "./RunManifest.ts"
@@ -111,12 +112,6 @@ export interface RunHandle {
     learner: Learner.LearnerRef,
     config: LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput
   ) => Effect.Effect<void, UnknownLearner | ConfigRejected>
-}
-
-type Outcome = {
-  readonly reason: Event.StopReason
-  readonly failure: Event.Failure | undefined
-  readonly attempt: TaskAttemptError | undefined
 }
 
 const keyOf = (ref: Learner.LearnerRef) => Learner.label(ref)
@@ -225,32 +220,10 @@ export const prepare = (
         task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
     }
 
-    const learners: Array<LearnerState> = []
-    for (const def of program.learners) {
-      for (let index = 0; index < def.parallel; index++) {
-        const ref = { name: def.name, index }
-        const at = resume?.learners.get(keyOf(ref))
-        const history = [...(at?.history ?? [])]
-        learners.push({
-          ref,
-          def,
-          key: keyOf(ref),
-          config: def.configs[index] ?? LearnerConfig.empty,
-          pending: undefined,
-          nextIteration: at?.nextIteration ?? 0,
-          history,
-          prev: at?.prev === undefined ? undefined : { ...at.prev, metricHistory: history },
-          lastState: { ...(at?.prev?.state ?? {}) } as LearnerState["lastState"],
-          lastConfig: { ...(at?.lastConfig ?? {}) },
-          dirReady: -1,
-          stopRequested: false,
-          replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay }
-        })
-      }
-    }
+    const learners = makeLearnerStates(program, resume)
     const byKey = new Map(learners.map((l) => [l.key, l]))
-    const fibers = yield* FiberMap.make<string, Loops.LoopEnd, TaskAttemptError>()
-    const outcomes = new Map<string, Outcome>()
+    const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
+    const outcomes = new Map<string, Outcome.Outcome>()
     // Learners a resumed run found finished keep their ending and are not run again.
     for (const [key, at] of resume?.learners ?? []) {
       if (at.status === "done" && at.stopReason !== undefined) {
@@ -262,50 +235,6 @@ export const prepare = (
     let interrupted = false
     let aborted = false
     let started = false
-
-    const classify = (ls: LearnerState, exit: Exit.Exit<Loops.LoopEnd, TaskAttemptError>): Outcome => {
-      if (Exit.isSuccess(exit)) return { reason: exit.value, failure: undefined, attempt: undefined }
-      const cause = exit.cause
-      const journalFailure = journal.failure()
-      if (Cause.isInterruptedOnly(cause) && journalFailure !== undefined && !interrupted) {
-        // Stopped because nothing it did could be recorded any more.
-        return {
-          reason: "error",
-          attempt: undefined,
-          failure: { tag: journalFailure._tag, message: journalFailure.message }
-        }
-      }
-      if (Cause.isInterruptedOnly(cause)) {
-        return {
-          reason: ls.stopRequested && !interrupted ? "stopped" : "interrupted",
-          failure: undefined,
-          attempt: undefined
-        }
-      }
-      const failure = Cause.failureOption(cause)
-      if (Option.isSome(failure)) {
-        const e = failure.value
-        return {
-          reason: "error",
-          attempt: e,
-          failure: {
-            tag: e.error._tag,
-            message: e.error.message,
-            task: e.task,
-            iteration: e.iteration,
-            attempt: e.attempt,
-            exitCode: e.exitCode,
-            stderrTail: e.stderrTail
-          }
-        }
-      }
-      // A defect: user code threw where we did not expect it, or a bug of ours.
-      return {
-        reason: "error",
-        attempt: undefined,
-        failure: { tag: "Defect", message: Cause.pretty(cause).split("\n").slice(0, 12).join("\n") }
-      }
-    }
 
     // Every learner is told to stop before any is awaited: FiberMap.clear interrupts one fiber after
     // another, so each learner's cancellations (an ssh round trip, an scancel) would wait for the
@@ -319,121 +248,59 @@ export const prepare = (
     // whatever ended it (its own end, a failure, an interruption), the record of how it ended.
     let remaining = 0
     const allSettled = yield* Deferred.make<void>()
-    const settle = (ls: LearnerState, exit: Exit.Exit<Loops.LoopEnd, TaskAttemptError>) =>
+    const settle = (learner: LearnerState, exit: Exit.Exit<LoopEnd, TaskAttemptError>) =>
       Effect.gen(function* () {
-        const outcome = classify(ls, exit)
-        outcomes.set(ls.key, outcome)
+        const outcome = Outcome.classify(learner, exit, { journalFailure: journal.failure(), interrupted })
+        outcomes.set(learner.key, outcome)
         // A broken journal interrupts the append: the learner's end is still counted.
         yield* record({
           _tag: "learner_stopped",
-          learner: ls.ref,
+          learner: learner.ref,
           reason: outcome.reason,
-          iterations: ls.nextIteration,
+          iterations: learner.nextIteration,
           ...(outcome.failure === undefined ? {} : { failure: outcome.failure })
         }).pipe(Effect.exit)
-        if (outcome.reason === "error" && ls.def.onError === "abort" && !aborted) {
+        if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
-          yield* interruptLearners(ls.key)
+          yield* interruptLearners(learner.key)
         }
         if (--remaining === 0) yield* Deferred.succeed(allSettled, undefined)
       })
 
-    const launch = (ls: LearnerState) => {
-      const loop = Loops.forKind(ls.def.kind)
+    const launch = (learner: LearnerState) => {
+      const loop = Loops.forKind(learner.def.kind)
       return FiberMap.run(
         fibers,
-        ls.key,
-        (loop === undefined ? Effect.dieMessage(`no loop for learner kind "${ls.def.kind}"`) : loop(env, ls)).pipe(
-          Effect.onExit((exit) => settle(ls, exit))
-        )
+        learner.key,
+        (loop === undefined
+          ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
+          : loop(env, learner)
+        ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }
-
-    const results = (status: Event.RunStatus, finished: number): Results.Results => {
-      const res = learnerResults()
-      const selection = selectionOf(res)
-      return {
-        runId,
-        status,
-        startedAt: isoTime(createdAt),
-        finishedAt: isoTime(finished),
-        durationMs: finished - createdAt,
-        learners: res,
-        ...(selection === undefined ? {} : { selection })
-      }
-    }
-
-    /** Each selector block's ranking, by block name. */
-    const selectionOf = (res: ReadonlyArray<Results.LearnerResult>) => {
-      const out: Record<string, Results.Selection> = {}
-      for (const def of program.learners) {
-        if (def.kind !== "selector" || def.criterion === undefined) continue
-        const algorithms = Learner.algorithms(def.tasks.keys())
-        out[def.name] = Results.rank(
-          def.criterion,
-          res
-            .filter((r) => r.name === def.name)
-            .map((result) => {
-              const task = algorithms[result.index] ?? "active_learn"
-              return { result, task, algorithm: Learner.algorithmName(task) }
-            })
-        )
-      }
-      return Object.keys(out).length === 0 ? undefined : out
-    }
-
-    const learnerResults = (): Array<Results.LearnerResult> =>
-      learners.map((ls) => {
-        const o = outcomes.get(ls.key) ?? { reason: "interrupted" as const, failure: undefined, attempt: undefined }
-        const c = ls.def.criterion
-        return {
-          name: ls.ref.name,
-          index: ls.ref.index,
-          kind: ls.def.kind,
-          iterations: ls.nextIteration,
-          stopReason: o.reason,
-          metric:
-            c === undefined
-              ? null
-              : { name: c.metric, operator: c.operator, threshold: c.threshold, history: ls.history },
-          state: ls.lastState,
-          failure:
-            o.attempt === undefined
-              ? o.failure === undefined
-                ? null
-                : {
-                    task: "",
-                    iteration: ls.nextIteration,
-                    attempt: 0,
-                    exitCode: null,
-                    stderrTail: "",
-                    message: o.failure.message,
-                    tag: o.failure.tag
-                  }
-              : {
-                  task: o.attempt.task,
-                  iteration: o.attempt.iteration,
-                  attempt: o.attempt.attempt,
-                  exitCode: o.attempt.exitCode,
-                  stderrTail: o.attempt.stderrTail,
-                  message: o.attempt.error.message,
-                  tag: o.attempt.error._tag
-                }
-        }
-      })
 
     const finish = Effect.gen(function* () {
       const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
-      const res = results(status, now)
+      const learnerResults = learners.map((learner) => Outcome.learnerResult(learner, outcomes.get(learner.key)))
+      const selection = Outcome.selection(program, learnerResults)
+      const results: Results.Results = {
+        runId,
+        status,
+        startedAt: isoTime(createdAt),
+        finishedAt: isoTime(now),
+        durationMs: now - createdAt,
+        learners: learnerResults,
+        ...(selection === undefined ? {} : { selection })
+      }
       // A full disk must not keep the run from ending: what could not be written is told, not awaited.
-      yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(res, null, 2)}\n`).pipe(
+      yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(results, null, 2)}\n`).pipe(
         Effect.provideService(FileSystem.FileSystem, fs),
         Effect.catchAll((e) => Effect.sync(() => fileErrors.push(e)))
       )
       yield* record({ _tag: "run_finished", status, durationMs: now - createdAt }).pipe(Effect.exit)
-      yield* Deferred.succeed(done, res)
+      yield* Deferred.succeed(done, results)
     })
 
     // A journal that cannot write stops the run: learners must not go on with work nobody records
@@ -458,10 +325,10 @@ export const prepare = (
           maxIter: l.maxIter ?? null
         }))
       })
-      const toRun = learners.filter((ls) => !outcomes.has(ls.key))
+      const toRun = learners.filter((learner) => !outcomes.has(learner.key))
       remaining = toRun.length
       if (remaining === 0) yield* Deferred.succeed(allSettled, undefined)
-      for (const ls of toRun) yield* launch(ls)
+      for (const learner of toRun) yield* launch(learner)
       yield* Deferred.await(allSettled)
       yield* finish
     })
@@ -495,13 +362,13 @@ export const prepare = (
       events,
       start,
       await: Deferred.await(done),
-      stop: (learner) =>
+      stop: (ref) =>
         Effect.suspend(() => {
-          if (learner === undefined) return stopAll
-          const ls = byKey.get(keyOf(learner))
-          if (ls === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(learner) }))
-          ls.stopRequested = true
-          return FiberMap.remove(fibers, ls.key)
+          if (ref === undefined) return stopAll
+          const learner = byKey.get(keyOf(ref))
+          if (learner === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(ref) }))
+          learner.stopRequested = true
+          return FiberMap.remove(fibers, learner.key)
         }),
       interrupt: Effect.suspend(() => {
         interrupted = true
@@ -512,20 +379,21 @@ export const prepare = (
         const broken = journal.failure()
         return broken === undefined ? [...fileErrors] : [broken, ...fileErrors]
       },
-      setNextConfig: (learner, config) =>
+      setNextConfig: (ref, config) =>
         Effect.suspend((): Effect.Effect<void, UnknownLearner | ConfigRejected> => {
-          const ls = byKey.get(keyOf(learner))
-          if (ls === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(learner) }))
-          const normalized = LearnerConfig.normalize(config, new Set(ls.def.tasks.keys()))
+          const learner = byKey.get(keyOf(ref))
+          if (learner === undefined) return Effect.fail(new UnknownLearner({ learner: keyOf(ref) }))
+          const normalized = LearnerConfig.normalize(config, new Set(learner.def.tasks.keys()))
           if (Either.isLeft(normalized)) {
             return Effect.fail(
               new ConfigRejected({
-                learner: ls.key,
+                learner: learner.key,
                 problems: normalized.left.map((p) => `task "${p.task}": ${p.message}`)
               })
             )
           }
-          ls.pending = ls.pending === undefined ? normalized.right : LearnerConfig.patch(ls.pending, normalized.right)
+          learner.pending =
+            learner.pending === undefined ? normalized.right : LearnerConfig.patch(learner.pending, normalized.right)
           return Effect.void
         })
     }

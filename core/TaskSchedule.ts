@@ -6,6 +6,10 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type * as Json from "./Json.ts"
 import * as TaskConfig from "./TaskConfig.ts"
 
@@ -220,9 +224,154 @@ export const evaluate = (source: Source, ctx: ScheduleContext): TaskConfig.TaskC
   isAdaptive(source) ? source.fn(ctx.iteration, ctx) : source
 
 /**
+ * How a resolution reads adaptive layers:
+ *
+ * - `"run"`, as the runner does: their function is called with the real previous iteration and what
+ *   it returns must be a task config; the first that throws or returns something else fails the
+ *   resolution.
+ * - `"plan"`, as `rose plan` does (there is no previous iteration): their `symbolic` form when they
+ *   have one (when it throws, that layer is left out and the resolution says why); else their
+ *   function, and when that throws (most likely it reads `prev`), the kwarg `dependsOnPrev` stands
+ *   for what it would have set.
+ *
+ * @since 0.1.0
+ * @category resolution
+ */
+export type Reading = "run" | "plan"
+
+/**
+ * The kwarg a `"plan"` resolution sets in place of an adaptive layer it could not compute without
+ * the previous iteration.
+ *
+ * @since 0.1.0
+ * @category resolution
+ */
+export const dependsOnPrev = "<depends on prev>"
+
+/**
+ * @since 0.1.0
+ * @category resolution
+ */
+export interface ResolveOptions {
+  /** Default `"run"`. */
+  readonly reading?: Reading | undefined
+  /** Kwargs set on top of every layer: what the runner adds to one run of a task (`--model_name`). */
+  readonly kwargs?: { readonly [key: string]: Json.Json } | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category resolution
+ */
+export interface Resolution {
+  readonly resolved: TaskConfig.Resolved
+  /** Some value was computed without the previous iteration it depends on (`"plan"` only). */
+  readonly symbolic: boolean
+  /** Why an adaptive layer's symbolic form could not be read (`"plan"` only). */
+  readonly problem: string | undefined
+}
+
+/**
+ * An adaptive layer threw, or returned something that is not a task config.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AdaptiveConfigError extends Data.TaggedError("AdaptiveConfigError")<{
+  readonly iteration: number
+  readonly reason: string
+  /** What the function threw, if it threw. */
+  readonly thrown?: unknown
+}> {
+  override get message(): string {
+    return `the adaptive config at iteration ${this.iteration}: ${this.reason}`
+  }
+}
+
+const decodeConfig = Schema.decodeUnknownEither(Schema.Struct(TaskConfig.TaskConfig.fields), {
+  onExcessProperty: "error"
+})
+
+const noLayers: ReadonlyArray<Layer> = []
+
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** Calls a user function, turning what it throws into a value. */
+const attempt = <A>(
+  f: () => A
+): { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown } => {
+  try {
+    return { ok: true, value: f() }
+  } catch (error) {
+    return { ok: false, error }
+  }
+}
+
+/**
  * Resolves a task's configuration at one iteration: the task's defaults, then the layers of the
- * learner's schedule that apply at `i`. Throws whatever an adaptive function throws; callers run this
- * inside `Effect.try`.
+ * learner's schedule that apply at `ctx.iteration`, merged in order, then `options.kwargs`. The
+ * runner, `rose plan` and the tests all resolve through this function; `options.reading` says how
+ * adaptive layers are read.
+ *
+ * @since 0.1.0
+ * @category resolution
+ */
+export const resolveWith = (
+  defaults: TaskConfig.TaskConfigInput | undefined,
+  schedule: TaskSchedule | undefined,
+  ctx: ScheduleContext,
+  options: ResolveOptions = {}
+): Either.Either<Resolution, AdaptiveConfigError> => {
+  const iteration = ctx.iteration
+  const planning = options.reading === "plan"
+  const merger = new TaskConfig.Merger().apply(defaults)
+  let symbolic = false
+  let problem: string | undefined
+  const layers = schedule === undefined ? noLayers : layersAt(schedule, iteration)
+  for (let k = 0; k < layers.length; k++) {
+    const source = layers[k]!.source
+    if (!isAdaptive(source)) {
+      merger.apply(source)
+      continue
+    }
+    if (planning && source.symbolic !== undefined) {
+      const shown = attempt(() => source.symbolic!(iteration, ctx))
+      if (shown.ok) {
+        merger.apply(shown.value)
+        symbolic = true
+      } else problem = `the adaptive config at iteration ${iteration} failed: ${reasonOf(shown.error)}`
+      continue
+    }
+    const computed = attempt(() => source.fn(iteration, ctx))
+    if (planning) {
+      if (computed.ok) merger.apply(computed.value)
+      else {
+        symbolic = true
+        merger.apply({ kwargs: { [dependsOnPrev]: true } })
+      }
+      continue
+    }
+    if (!computed.ok) {
+      return Either.left(
+        new AdaptiveConfigError({ iteration, reason: reasonOf(computed.error), thrown: computed.error })
+      )
+    }
+    const checked = decodeConfig(computed.value)
+    if (Either.isLeft(checked)) {
+      return Either.left(
+        new AdaptiveConfigError({ iteration, reason: ParseResult.TreeFormatter.formatErrorSync(checked.left) })
+      )
+    }
+    merger.apply(computed.value)
+  }
+  if (options.kwargs !== undefined) merger.apply({ kwargs: options.kwargs })
+  return Either.right({ resolved: merger.result(), symbolic, problem })
+}
+
+/**
+ * Resolves a task's configuration at one iteration as the runner does (`resolveWith`, reading
+ * `"run"`). Throws what an adaptive function throws, or an `AdaptiveConfigError` when it returns
+ * something that is not a task config.
  *
  * @since 0.1.0
  * @category resolution
@@ -231,13 +380,8 @@ export const resolve = (
   defaults: TaskConfig.TaskConfigInput | undefined,
   schedule: TaskSchedule | undefined,
   ctx: ScheduleContext
-): TaskConfig.Resolved => {
-  const merger = new TaskConfig.Merger().apply(defaults)
-  if (schedule !== undefined) {
-    for (const layer of layersAt(schedule, ctx.iteration)) merger.apply(evaluate(layer.source, ctx))
-  }
-  return merger.result()
-}
+): TaskConfig.Resolved =>
+  Either.getOrThrowWith(resolveWith(defaults, schedule, ctx), (e) => ("thrown" in e ? e.thrown : e)).resolved
 
 /**
  * Whether any layer of the schedule is adaptive (its values are only known when the task runs).

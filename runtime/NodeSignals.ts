@@ -5,6 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import * as Signals from "../core/Signals.ts"
 import * as EarlySignals from "./EarlySignals.ts"
 
@@ -15,11 +16,12 @@ const all: ReadonlyArray<Signals.Signal> = ["SIGINT", "SIGTERM", "SIGHUP"]
  * @category layers
  */
 export const layer: Layer.Layer<Signals.Signals> = Layer.succeed(Signals.Signals, {
-  watch: (onSignal) =>
-    Effect.acquireRelease(
+  subscribe: Effect.gen(function* () {
+    const received = yield* Queue.unbounded<Signals.Signal>()
+    yield* Effect.acquireRelease(
       Effect.sync(() => {
         const handlers = all.map((signal) => {
-          const handler = () => onSignal(signal)
+          const handler = () => received.unsafeOffer(signal)
           process.on(signal, handler)
           return [signal, handler] as const
         })
@@ -30,7 +32,9 @@ export const layer: Layer.Layer<Signals.Signals> = Layer.succeed(Signals.Signals
           for (const [signal, handler] of handlers) process.off(signal, handler)
           resumeEarly()
         })
-    ).pipe(Effect.asVoid),
+    )
+    return received
+  }),
   reraise: (signal) =>
     Effect.sync(() => {
       process.exitCode = 128 + Signals.numbers[signal]

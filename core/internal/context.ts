@@ -4,9 +4,10 @@ import type * as Backend from "../Backend.ts"
 import type * as Event from "../Event.ts"
 import type * as IterationState from "../IterationState.ts"
 import type * as Json from "../Json.ts"
-import type * as Learner from "../Learner.ts"
-import type * as LearnerConfig from "../LearnerConfig.ts"
+import * as Learner from "../Learner.ts"
+import * as LearnerConfig from "../LearnerConfig.ts"
 import type * as Program from "../Program.ts"
+import type * as Resume from "../Resume.ts"
 import type * as Task from "../Task.ts"
 import type * as TaskSchedule from "../TaskSchedule.ts"
 
@@ -48,4 +49,36 @@ export interface LearnerState {
   replay:
     | { readonly iteration: number; readonly configs: { readonly [task: string]: IterationState.ResolvedConfig } }
     | undefined
+}
+
+/** The learners of a program, each at its start, or where a resumed run left it. */
+export const makeLearnerStates = (
+  program: Program.Program,
+  resume: Resume.ResumePlan | undefined
+): Array<LearnerState> => {
+  const learners: Array<LearnerState> = []
+  for (const def of program.learners) {
+    for (let index = 0; index < def.parallel; index++) {
+      const ref = { name: def.name, index }
+      const key = Learner.label(ref)
+      const at = resume?.learners.get(key)
+      const history = [...(at?.history ?? [])]
+      learners.push({
+        ref,
+        def,
+        key,
+        config: def.configs[index] ?? LearnerConfig.empty,
+        pending: undefined,
+        nextIteration: at?.nextIteration ?? 0,
+        history,
+        prev: at?.prev === undefined ? undefined : { ...at.prev, metricHistory: history },
+        lastState: { ...(at?.prev?.state ?? {}) } as LearnerState["lastState"],
+        lastConfig: { ...(at?.lastConfig ?? {}) },
+        dirReady: -1,
+        stopRequested: false,
+        replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay }
+      })
+    }
+  }
+  return learners
 }

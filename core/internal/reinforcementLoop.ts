@@ -6,9 +6,9 @@ import type * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as RunDir from "../RunDir.ts"
 import * as TaskError from "../TaskError.ts"
+import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
-import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./loops.ts"
-import { type Instance, TaskAttemptError } from "./taskRun.ts"
+import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./iteration.ts"
 
 /** The environment tasks of a reinforcement learner: `environment`, then `environment.<name>` in order. */
 export const environments = (def: Learner.LearnerDef): ReadonlyArray<string> => [
@@ -17,13 +17,13 @@ export const environments = (def: Learner.LearnerDef): ReadonlyArray<string> => 
 ]
 
 /** The bank's folder as a task sees it (its backend's workspace). */
-const taskBank = (env: RunEnv, ls: LearnerState, name: string) => {
-  const backend = env.backendFor(ls.def.tasks.get(name)!)
-  return Experience.bankDir(RunDir.learnerDir(backend.workspace(env.runDir, env.runId, ls.ref), ls.ref))
+const taskBank = (env: RunEnv, learner: LearnerState, name: string) => {
+  const backend = env.backendFor(learner.def.tasks.get(name)!)
+  return Experience.bankDir(RunDir.learnerDir(backend.workspace(env.runDir, env.runId, learner.ref), learner.ref))
 }
 
-const bankInstance = (env: RunEnv, ls: LearnerState, name: string): Instance => {
-  const bank = taskBank(env, ls, name)
+const bankInstance = (env: RunEnv, learner: LearnerState, name: string): Instance => {
+  const bank = taskBank(env, learner, name)
   return {
     env: () => ({ ROSE_EXPERIENCE_BANK: bank }),
     context: () => ({ experience: { bank } })
@@ -31,9 +31,9 @@ const bankInstance = (env: RunEnv, ls: LearnerState, name: string): Instance => 
 }
 
 /** An environment task: its experience file per attempt, a stale one moved aside first. */
-const environmentInstance = (env: RunEnv, ls: LearnerState, name: string, iteration: number): Instance => {
-  const bank = taskBank(env, ls, name)
-  const dir = RunDir.iterationDir(env.runDir, ls.ref, iteration)
+const environmentInstance = (env: RunEnv, learner: LearnerState, name: string, iteration: number): Instance => {
+  const bank = taskBank(env, learner, name)
+  const dir = RunDir.iterationDir(env.runDir, learner.ref, iteration)
   const out = (attempt: number) => Experience.outputFile(dir, name, attempt)
   return {
     env: (attempt) => ({ ROSE_EXPERIENCE_BANK: bank, ROSE_EXPERIENCE_OUT: out(attempt) }),
@@ -66,23 +66,26 @@ const count = (state: LearnerState["lastState"]): number => {
  * concurrently) → their experience merged into the learner's bank → update → criterion. Without an
  * environment task: update → criterion.
  */
-export const reinforcement: Loop = (env, ls) =>
+export const reinforcement: Loop = (env, learner) =>
   Effect.gen(function* () {
-    const envs = environments(ls.def)
-    const bank = Experience.bankDir(RunDir.learnerDir(env.runDir, ls.ref))
-    let total = count(ls.lastState)
+    const envs = environments(learner.def)
+    const bank = Experience.bankDir(RunDir.learnerDir(env.runDir, learner.ref))
+    let total = count(learner.lastState)
     while (true) {
-      const i = ls.nextIteration
-      applyPending(ls)
+      const i = learner.nextIteration
+      applyPending(learner)
       const record = newRecord()
       const outs = yield* Effect.forEach(
         envs,
         (name) =>
-          Effect.map(step(env, ls, record, name, i, environmentInstance(env, ls, name, i)), (o) => [name, o] as const),
+          Effect.map(
+            step(env, learner, record, name, i, environmentInstance(env, learner, name, i)),
+            (o) => [name, o] as const
+          ),
         { concurrency: "unbounded" }
       )
       if (envs.length > 0) {
-        const dir = RunDir.iterationDir(env.runDir, ls.ref, i)
+        const dir = RunDir.iterationDir(env.runDir, learner.ref, i)
         const merged = yield* Experience.merge({
           bank,
           iteration: i,
@@ -107,12 +110,13 @@ export const reinforcement: Loop = (env, ls) =>
         total += added
         record.state.experience = { records: total, added, environments: perEnvironment, bank }
       }
-      if (ls.def.tasks.has("update")) yield* step(env, ls, record, "update", i, bankInstance(env, ls, "update"))
+      if (learner.def.tasks.has("update"))
+        yield* step(env, learner, record, "update", i, bankInstance(env, learner, "update"))
       const metric =
-        ls.def.criterion === undefined
+        learner.def.criterion === undefined
           ? undefined
-          : yield* checkCriterion(env, ls, record, i, bankInstance(env, ls, "criterion"))
-      const end = yield* completeIteration(env, ls, i, record, metric)
+          : yield* checkCriterion(env, learner, record, i, bankInstance(env, learner, "criterion"))
+      const end = yield* completeIteration(env, learner, i, record, metric)
       if (end !== undefined) return end
     }
   })

@@ -3,9 +3,10 @@ import * as Either from "effect/Either"
 import * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as Metric from "../Metric.ts"
+import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { LearnerState } from "./context.ts"
-import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./loops.ts"
-import { criterionValue, type Instance, TaskAttemptError } from "./taskRun.ts"
+import { applyPending, checkCriterion, completeIteration, type Loop, newRecord, step } from "./iteration.ts"
+import { criterionValue } from "./taskRun.ts"
 
 /** The name a per-model task runs under: `training@cnn`, `prediction@cnn.2`, `criterion@cnn`. */
 export const instanceName = (task: string, model: string, prediction?: number): string =>
@@ -30,8 +31,8 @@ interface ModelRecord {
 }
 
 /** What a resumed learner knew about its models: `state.uq.models` of its last iteration. */
-const restore = (ls: LearnerState, models: ReadonlyArray<string>): Map<string, ModelRecord> => {
-  const saved = ls.lastState.uq?.models
+const restore = (learner: LearnerState, models: ReadonlyArray<string>): Map<string, ModelRecord> => {
+  const saved = learner.lastState.uq?.models
   const out = new Map<string, ModelRecord>()
   for (const m of models) {
     const s = Json.isObject(saved) ? saved[m] : undefined
@@ -53,29 +54,29 @@ const restore = (ls: LearnerState, models: ReadonlyArray<string>): Map<string, M
  * left. The iteration's metric is the mean over the models evaluated; each model's value and history
  * are in `state.uq.models`.
  */
-export const uq: Loop = (env, ls) =>
+export const uq: Loop = (env, learner) =>
   Effect.gen(function* () {
-    const def = ls.def
+    const def = learner.def
     const models = Learner.modelNames(def.options)
     const predictions = typeof def.options.predictions === "number" ? def.options.predictions : 1
     const uqCriterion = Either.getOrUndefined(Learner.uncertaintyCriterion(def.options))
     const querySize = def.options.query_size
-    const state = restore(ls, models)
+    const state = restore(learner, models)
     while (true) {
-      const i = ls.nextIteration
-      applyPending(ls)
+      const i = learner.nextIteration
+      applyPending(learner)
       const record = newRecord()
-      if (def.tasks.has("simulation")) yield* step(env, ls, record, "simulation", i)
+      if (def.tasks.has("simulation")) yield* step(env, learner, record, "simulation", i)
       const active = models.filter((m) => state.get(m)!.training)
       yield* Effect.forEach(
         active,
         (m) =>
           Effect.gen(function* () {
             const k = models.indexOf(m)
-            yield* step(env, ls, record, "training", i, modelInstance("training", m, k))
+            yield* step(env, learner, record, "training", i, modelInstance("training", m, k))
             yield* Effect.forEach(
               Array.from({ length: predictions }, (_, p) => p),
-              (p) => step(env, ls, record, "prediction", i, modelInstance("prediction", m, k, p)),
+              (p) => step(env, learner, record, "prediction", i, modelInstance("prediction", m, k, p)),
               { concurrency: "unbounded", discard: true }
             )
           }),
@@ -86,7 +87,7 @@ export const uq: Loop = (env, ls) =>
       if (def.tasks.has("uncertainty")) {
         const out = yield* step(
           env,
-          ls,
+          learner,
           record,
           "uncertainty",
           i,
@@ -111,19 +112,22 @@ export const uq: Loop = (env, ls) =>
       }
       const values: Record<string, number> = {}
       if (!uncertaintyMet) {
-        yield* step(env, ls, record, "active_learn", i)
+        yield* step(env, learner, record, "active_learn", i)
         if (def.criterion !== undefined) {
           const criterion = def.criterion
           yield* Effect.forEach(
             active,
             (m) =>
-              Effect.map(checkCriterion(env, ls, record, i, modelInstance("criterion", m, models.indexOf(m))), (v) => {
-                if (v === undefined) return
-                values[m] = v
-                const s = state.get(m)!
-                s.history.push(v)
-                if (Metric.meets(v, criterion.operator, criterion.threshold)) s.training = false
-              }),
+              Effect.map(
+                checkCriterion(env, learner, record, i, modelInstance("criterion", m, models.indexOf(m))),
+                (v) => {
+                  if (v === undefined) return
+                  values[m] = v
+                  const s = state.get(m)!
+                  s.history.push(v)
+                  if (Metric.meets(v, criterion.operator, criterion.threshold)) s.training = false
+                }
+              ),
             { concurrency: "unbounded", discard: true }
           )
         }
@@ -148,7 +152,7 @@ export const uq: Loop = (env, ls) =>
         uncertaintyMet
       }
       const allStopped = def.criterion !== undefined && models.every((m) => !state.get(m)!.training)
-      const end = yield* completeIteration(env, ls, i, record, metric, uncertaintyMet || allStopped)
+      const end = yield* completeIteration(env, learner, i, record, metric, uncertaintyMet || allStopped)
       if (end !== undefined) return end
     }
   })

@@ -66,10 +66,10 @@ export const ensureCli = async (): Promise<string> => {
 /** A fresh folder for one test's programs and runs. */
 export const tempDir = (prefix = "rose-e2e-"): string => NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), prefix))
 
-/** Writes a program module that builds its program with the repository's `core/Rose.ts`. */
+/** Writes a program module that builds its program with the repository's `core/ProgramBuilder.ts`. */
 export const writeProgram = (dir: string, name: string, body: string): string => {
   const path = NodePath.join(dir, name)
-  const rose = Url.pathToFileURL(NodePath.join(root, "core/Rose.ts")).href
+  const rose = Url.pathToFileURL(NodePath.join(root, "core/ProgramBuilder.ts")).href
   NodeFs.writeFileSync(path, `import * as Rose from ${JSON.stringify(rose)}\n${body}\n`)
   return path
 }

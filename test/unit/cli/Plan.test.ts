@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Plan from "../../../core/Plan.ts"
-import * as Rose from "../../../core/Rose.ts"
+import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as TaskSchedule from "../../../core/TaskSchedule.ts"
 
 const program = (spec: Partial<Rose.LearnerSpec> = {}) =>

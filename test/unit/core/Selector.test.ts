@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
 import * as Plan from "../../../core/Plan.ts"
+import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Results from "../../../core/Results.ts"
-import * as Rose from "../../../core/Rose.ts"
 import { finishedOrder, kwargsByIteration, readEvents, runIn, withBackend } from "./learnerKit.ts"
 
 const selectorTasks = {

@@ -1,5 +1,6 @@
 /**
- * Building programs in TypeScript: the same model a `.rose` file compiles to, written as values.
+ * Building programs in TypeScript (exported as the `Rose` namespace): the same model a `.rose` file
+ * compiles to, written as values, checked as a whole when the program is made.
  *
  * ```ts
  * import { Rose } from "rose-ts"
@@ -240,29 +241,29 @@ const isTaskDef = (u: TaskSpec | Task.TaskDef): u is Task.TaskDef => !("_tag" in
 export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.ProgramError> => {
   const problems: Array<Learner.Problem> = []
   const learners: Array<Learner.LearnerInput> = []
-  for (const b of spec.learners) {
-    const here = b.spec.here ?? spec.here ?? "."
+  for (const learner of spec.learners) {
+    const here = learner.spec.here ?? spec.here ?? "."
     const tasks: Array<Task.TaskDef> = []
-    for (const [name, t] of Object.entries(b.spec.tasks)) {
-      if (isTaskDef(t)) {
-        tasks.push(t)
+    for (const [name, task] of Object.entries(learner.spec.tasks)) {
+      if (isTaskDef(task)) {
+        tasks.push(task)
         continue
       }
-      const def = t.build(name, here)
-      if (Either.isLeft(def)) problems.push({ learner: b.name, task: name, message: def.left })
+      const def = task.build(name, here)
+      if (Either.isLeft(def)) problems.push({ learner: learner.name, task: name, message: def.left })
       else tasks.push(def.right)
     }
     learners.push({
-      kind: b.kind,
-      name: b.name,
-      parallel: b.spec.parallel,
-      maxIter: b.spec.maxIter,
+      kind: learner.kind,
+      name: learner.name,
+      parallel: learner.spec.parallel,
+      maxIter: learner.spec.maxIter,
       tasks,
-      criterion: b.spec.stopWhen,
-      configs: b.spec.configs,
-      onError: b.spec.onError,
+      criterion: learner.spec.stopWhen,
+      configs: learner.spec.configs,
+      onError: learner.spec.onError,
       here,
-      options: b.spec.options
+      options: learner.spec.options
     })
   }
   if (problems.length > 0) return Either.left(new Program.ProgramError({ problems }))

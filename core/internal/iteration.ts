@@ -1,0 +1,146 @@
+/**
+ * The steps every learner kind's loop is made of: run a task of the iteration and keep what it gave,
+ * read the criterion, apply a pending `setNextConfig`, complete the iteration; and `sequence`, the
+ * loop that runs a list of tasks then the criterion.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Event from "../Event.ts"
+import type * as IterationState from "../IterationState.ts"
+import type * as Json from "../Json.ts"
+import * as LearnerConfig from "../LearnerConfig.ts"
+import * as Metric from "../Metric.ts"
+import { type Instance, TaskAttemptError } from "./attempt.ts"
+import type { LearnerState, RunEnv } from "./context.ts"
+import { criterionValue, runTask } from "./taskRun.ts"
+
+/** How a learner's loop ended by itself (interruption and failure are seen from outside). */
+export type LoopEnd = "criterion_met" | "max_iter"
+
+/** A learner kind's loop: runs iterations from `learner.nextIteration` until it ends. */
+export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
+
+/** What the tasks of one iteration produced so far. */
+export interface IterationRecord {
+  readonly results: { [task: string]: unknown }
+  readonly state: { [task: string]: { [key: string]: Json.Json } }
+  readonly config: { [task: string]: IterationState.ResolvedConfig }
+}
+
+export const newRecord = (): IterationRecord => ({ results: {}, state: {}, config: {} })
+
+/**
+ * Runs one named task of the iteration and records its config, state and result (under the
+ * instance's name when it runs as one).
+ */
+export const step = (
+  env: RunEnv,
+  learner: LearnerState,
+  record: IterationRecord,
+  name: string,
+  iteration: number,
+  instance?: Instance
+) =>
+  Effect.map(runTask(env, learner, learner.def.tasks.get(name)!, iteration, record.results, instance), (out) => {
+    const key = instance?.name ?? name
+    record.config[key] = out.config
+    if (out.state !== undefined) record.state[key] = { ...out.state }
+    record.results[key] = out.state ?? out.value
+    return out
+  })
+
+/**
+ * Runs the criterion task (if the learner has one) and reads its value; `undefined` without one.
+ */
+export const checkCriterion = (
+  env: RunEnv,
+  learner: LearnerState,
+  record: IterationRecord,
+  iteration: number,
+  instance?: Instance
+) =>
+  Effect.gen(function* () {
+    const criterion = learner.def.criterion
+    if (criterion === undefined) return undefined
+    const out = yield* step(env, learner, record, "criterion", iteration, instance)
+    const task = learner.def.tasks.get("criterion")!
+    const value = criterionValue(task, criterion.metric, out)
+    if (Either.isLeft(value)) {
+      return yield* new TaskAttemptError({
+        task: instance?.name ?? "criterion",
+        iteration,
+        attempt: out.attempt,
+        error: value.left,
+        exitCode: task.binding._tag === "InProcess" ? null : 0,
+        stderrTail: ""
+      })
+    }
+    return value.right
+  })
+
+/** Applies a `setNextConfig` made while the previous iteration ran. */
+export const applyPending = (learner: LearnerState) => {
+  if (learner.pending !== undefined) {
+    learner.config = LearnerConfig.patch(learner.config, learner.pending)
+    learner.pending = undefined
+  }
+}
+
+/**
+ * Ends an iteration: records `iteration_completed` (awaited: a resume starts after it), moves the
+ * learner's position, and says whether the learner stops and why.
+ */
+export const completeIteration = (
+  env: RunEnv,
+  learner: LearnerState,
+  iteration: number,
+  record: IterationRecord,
+  metric: number | undefined,
+  /** Whether the learner's stop criterion is met, when the loop decides it (default: `metric` meets it). */
+  decided?: boolean
+) =>
+  Effect.gen(function* () {
+    const criterion = learner.def.criterion
+    const met =
+      decided ??
+      (criterion !== undefined && metric !== undefined && Metric.meets(metric, criterion.operator, criterion.threshold))
+    const last = learner.def.maxIter !== undefined && iteration + 1 >= learner.def.maxIter
+    if (metric !== undefined) learner.history.push(metric)
+    const end: LoopEnd | undefined = met ? "criterion_met" : last ? "max_iter" : undefined
+    const draft: Event.Draft = {
+      _tag: "iteration_completed",
+      learner: learner.ref,
+      iteration,
+      metricName: criterion?.metric ?? null,
+      metricValue: metric ?? null,
+      metricThreshold: criterion?.threshold ?? null,
+      shouldStop: end !== undefined,
+      ...(end === undefined ? {} : { stopReason: end }),
+      state: record.state,
+      config: record.config
+    }
+    yield* env.record(draft)
+    learner.prev = { iteration, metric, metricHistory: learner.history, state: record.state }
+    learner.lastState = record.state
+    learner.lastConfig = record.config
+    learner.nextIteration = iteration + 1
+    return end
+  })
+
+/** A loop that runs the given tasks (those the learner has) in order, then the criterion. */
+export const sequence =
+  (tasks: ReadonlyArray<string>): Loop =>
+  (env, learner) =>
+    Effect.gen(function* () {
+      while (true) {
+        const i = learner.nextIteration
+        applyPending(learner)
+        const record = newRecord()
+        for (const name of tasks) {
+          if (learner.def.tasks.has(name)) yield* step(env, learner, record, name, i)
+        }
+        const metric = yield* checkCriterion(env, learner, record, i)
+        const end = yield* completeIteration(env, learner, i, record, metric)
+        if (end !== undefined) return end
+      }
+    })
