@@ -145,7 +145,7 @@ interface SignalState {
   display: Display.Display | undefined
 }
 
-const secondSignal = (state: SignalState, signal: Signals.Signal, err: Term.Sink) => {
+const secondSignal = (state: SignalState, signal: Signals.Signal) => {
   state.display?.stopNow()
   const runDir = state.handle?.runDir
   const snapshot = runDir === undefined ? undefined : Status.readSync(runDir)
@@ -160,8 +160,7 @@ const secondSignal = (state: SignalState, signal: Signals.Signal, err: Term.Sink
   if (runDir !== undefined) {
     lines.push(`The run directory is ${runDir}; \`rose status ${runDir}\` shows where it stands.`)
   }
-  err.write(`${lines.join("\n")}\n`)
-  process.exit(128 + Signals.numbers[signal])
+  Term.exitNow(`${lines.join("\n")}\n`, 128 + Signals.numbers[signal])
 }
 
 /**
@@ -179,8 +178,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     // Before the run exists there is nothing to cancel: a signal ends rose at once.
     const beforeStart = (signal: Signals.Signal) => {
       if (state.phase !== "setup" && state.handle !== undefined) return false
-      err.write(`\n${signal}: stopped before the run started\n`)
-      return process.exit(128 + Signals.numbers[signal])
+      return Term.exitNow(`\n${signal}: stopped before the run started\n`, 128 + Signals.numbers[signal])
     }
     yield* Signals.cancelOnSignal({
       onFirst: (signal) =>
@@ -194,7 +192,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
         }),
       onAgain: (signal) =>
         Effect.sync(() => {
-          if (!beforeStart(signal) && state.phase !== "done") secondSignal(state, signal, err)
+          if (!beforeStart(signal) && state.phase !== "done") secondSignal(state, signal)
         })
     })
 

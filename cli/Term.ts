@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as Fs from "node:fs"
 
 /**
  * A place to write text to.
@@ -113,6 +114,23 @@ export const flushed = (): Promise<void> =>
     // 20 ms of polling let it through in every run.
     () => new Promise((resolve) => setTimeout(resolve, 20))
   )
+
+/**
+ * Writes a last message to stderr and exits at once: the paths that must not wait (a second Ctrl-C,
+ * a signal before the run exists). The message is written synchronously, since `process.exit` drops
+ * what a pipe has not taken yet (a CI run lost the whole "exiting now" text that way).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const exitNow = (text: string, code: number): never => {
+  try {
+    Fs.writeSync(2, text)
+  } catch {
+    // A reader that left, or a pipe that would block: nothing more can be delivered at once.
+  }
+  return process.exit(code)
+}
 
 /**
  * @since 0.1.0
