@@ -45,21 +45,28 @@ export const make = (deps: Deps): Effect.Effect<JobMode, never, Scope.Scope> =>
 
     const submitJob = (invocation: Backend.Invocation, files: Script.Files, jobName: string) =>
       Effect.gen(function* () {
-        const result = yield* commands.command(
-          Script.sbatchArgs({
-            placement: {
-              name: jobName,
-              stdoutPath: invocation.stdoutPath,
-              stderrPath: invocation.stderrPath,
-              cwd: invocation.cwd
-            },
-            partition: config.partition,
-            account: config.account,
-            resources: invocation.resources,
-            directives,
-            script: files.script
-          })
-        )
+        const result = yield* commands
+          .command(
+            Script.sbatchArgs({
+              placement: {
+                name: jobName,
+                stdoutPath: invocation.stdoutPath,
+                stderrPath: invocation.stderrPath,
+                cwd: invocation.cwd
+              },
+              partition: config.partition,
+              account: config.account,
+              resources: invocation.resources,
+              directives,
+              script: files.script
+            })
+          )
+          .pipe(
+            // Interrupted while sbatch ran (Ctrl-C): sbatch is killed, but the controller may have
+            // taken the job already and its id is lost with sbatch's output. Only this attempt's job
+            // carries its name while it is outstanding, so cancel by the name.
+            Effect.onInterrupt(() => commands.scancel([`--name=${jobName}`]))
+          )
         const jobId = result.exitCode === 0 ? Parse.parseSbatch(result.stdout) : undefined
         if (jobId === undefined) return yield* attempt.submitError(invocation, "sbatch", result)
         return yield* poller.add(jobId, { jobId, startFile: files.start, exitFile: files.exit })
