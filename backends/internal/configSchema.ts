@@ -28,3 +28,17 @@ export const millisFromSeconds = (seconds: Schema.Schema<number>, options: { rea
 export interface Named {
   readonly name?: string | undefined
 }
+
+/**
+ * A configuration Schema that refuses what `problemsOf` finds wrong across fields, all problems in
+ * one message (a user fixes them in one go).
+ */
+export const checkedBy =
+  <C>(problemsOf: (config: C) => ReadonlyArray<string>) =>
+  <S extends Schema.Schema<C, any, never>>(fields: S) =>
+    fields.pipe(
+      Schema.filter((config) => {
+        const problems = problemsOf(config as C)
+        return problems.length === 0 ? true : problems.join("; ")
+      })
+    )

@@ -4,7 +4,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { Lines, millisFromSeconds, type Named, NonEmpty, PositiveInt, Seconds } from "./configSchema.ts"
+import { checkedBy, Lines, millisFromSeconds, type Named, NonEmpty, PositiveInt, Seconds } from "./configSchema.ts"
 import * as Script from "./slurmScript.ts"
 
 /** Seconds in the `.rose` form, whole milliseconds in the type. */
@@ -92,12 +92,7 @@ export const defaults = {
  * @since 0.1.0
  * @category schemas
  */
-export const ConfigSchema = ConfigFields.pipe(
-  Schema.filter((config) => {
-    const problems = problemsOf(config)
-    return problems.length === 0 ? true : problems.join("; ")
-  })
-)
+export const ConfigSchema = checkedBy((config: Config) => problemsOf(config))(ConfigFields)
 
 /**
  * The `.rose` form of the configuration.

@@ -5,7 +5,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { Env, Lines, millisFromSeconds, type Named, NonEmpty, PositiveInt, Seconds } from "./configSchema.ts"
+import { checkedBy, Env, Lines, millisFromSeconds, type Named, NonEmpty, PositiveInt, Seconds } from "./configSchema.ts"
 import type * as Args from "./sshArgs.ts"
 import * as Script from "./sshScript.ts"
 
@@ -109,12 +109,7 @@ export type Config = typeof ConfigFields.Type & Named
  * @since 0.1.0
  * @category schemas
  */
-export const ConfigSchema = ConfigFields.pipe(
-  Schema.filter((config) => {
-    const problems = problemsOf(config)
-    return problems.length === 0 ? true : problems.join("; ")
-  })
-)
+export const ConfigSchema = checkedBy((config: Config) => problemsOf(config))(ConfigFields)
 
 /**
  * The `.rose` form of the configuration.
