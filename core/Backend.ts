@@ -7,6 +7,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type * as Learner from "./Learner.ts"
 import type * as Task from "./Task.ts"
 import type * as TaskError from "./TaskError.ts"
@@ -27,6 +28,11 @@ export interface Placement {
   readonly startStamp?: string | undefined
   readonly host?: string | undefined
   readonly jobId?: string | undefined
+  /**
+   * What the backend gave `Invocation.onSubmit`: how a resumed run finds the task again (`attach`)
+   * or kills it (`reap`) when neither its pid nor its job id reached the journal.
+   */
+  readonly ticket?: string | undefined
 }
 
 /**
@@ -60,6 +66,29 @@ export interface Invocation {
   readonly resources: Task.Resources
   /** Called once the task really started; `run` waits for it (the journal records the placement). */
   readonly onStart: (placement: Placement) => Effect.Effect<void>
+  /**
+   * Called before the task is handed over (a launcher sent, a job submitted) with a ticket: what a
+   * resumed run needs to find the task again (`attach`, `reap`) when the process dies before the
+   * task's start reaches the journal. `run` waits for it (the journal records it). A backend whose
+   * tasks cannot outlive its process (local processes) need not call it.
+   */
+  readonly onSubmit?: ((ticket: string) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * A task that an earlier process of the run handed to a backend and never saw end, as its journal
+ * tells it (resume).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Earlier {
+  /** What the backend gave `onSubmit`, if it reached the journal. */
+  readonly ticket: string | undefined
+  /** Where the task started, if its start reached the journal. */
+  readonly placement: Placement | undefined
+  /** The id of the session that submitted it. */
+  readonly runId: string
 }
 
 /**
@@ -137,7 +166,36 @@ export interface Service {
    * only what it can prove is the run's (pids are reused): what it cannot prove it leaves alone and
    * reports as `spared`.
    */
-  readonly reap: (placements: ReadonlyArray<Placement>, runIds: ReadonlyArray<string>) => Effect.Effect<Reaped>
+  readonly reap: (
+    placements: ReadonlyArray<Placement>,
+    runIds: ReadonlyArray<string>,
+    options?: ReapOptions
+  ) => Effect.Effect<Reaped>
+  /**
+   * Re-attaches to a task of an earlier process of the run (resume), for `invocation`, which would
+   * run it again (same learner, iteration, task and attempt, so the same output files): when the
+   * task still runs (or waits in a queue) it waits for it, calling `invocation.onStart` once it runs,
+   * and when it has ended it reads how; either way it brings the task's output to
+   * `invocation.stdoutPath`/`stderrPath` as `run` does. Interruption cancels it as it cancels `run`.
+   * `None` when the task cannot be found, was cancelled, or cannot be proved the run's: it is then
+   * certain never to start, and the runner runs it again. Backends without it have their tasks of an
+   * earlier process killed (`reap`) and run again.
+   */
+  readonly attach?:
+    | ((invocation: Invocation, earlier: Earlier) => Effect.Effect<Option.Option<Outcome>, TaskError.BackendError>)
+    | undefined
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface ReapOptions {
+  /**
+   * Tickets of tasks the resumed run re-attaches to: a backend that looks for the earlier sessions'
+   * tasks by their run ids (a scheduler's queue) leaves these alone.
+   */
+  readonly spare?: ReadonlyArray<string> | undefined
 }
 
 /**

@@ -67,6 +67,14 @@ const where = {
 }
 
 /**
+ * A file's size and modification time (epoch millis), as a task left it.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const FileMark = Schema.Struct({ size: Schema.Number, mtimeMs: Schema.Number })
+
+/**
  * A task failure as events, `results.json` and the report show it.
  *
  * @since 0.1.0
@@ -121,6 +129,20 @@ export const RunStarted = Schema.TaggedStruct("run_started", {
 export const TaskQueued = Schema.TaggedStruct("task_queued", { ...base, ...taskFields })
 
 /**
+ * Written before a task is handed to a backend that can re-attach to it: the ticket a resumed run
+ * finds it by when the process dies before the task's start reaches the journal.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const TaskSubmitting = Schema.TaggedStruct("task_submitting", {
+  ...base,
+  ...taskFields,
+  backend: Schema.String,
+  ticket: Schema.String
+})
+
+/**
  * @since 0.1.0
  * @category schemas
  */
@@ -142,7 +164,39 @@ export const TaskFinished = Schema.TaggedStruct("task_finished", {
   ...where,
   exitCode: Schema.NullOr(Schema.Number),
   durationMs: Schema.Number,
-  value: Schema.optional(Schema.Number)
+  value: Schema.optional(Schema.Number),
+  /**
+   * Size and modification time of the files the task left (its `.out`/`.err`, files of its learner's
+   * folder it wrote), by path: a resume keeps the task only while they are unchanged.
+   */
+  files: Schema.optional(Schema.Record({ key: Schema.String, value: FileMark })),
+  /** What an in-process task returned, when it is JSON: a resume keeps the task with it. */
+  result: Schema.optional(Json.Json)
+})
+
+/**
+ * A task a resumed run did not run again: its earlier run finished (kept) or was re-attached to.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const TaskKept = Schema.TaggedStruct("task_kept", {
+  ...base,
+  ...taskFields,
+  /** The session whose run of the task is kept. */
+  from: Schema.String
+})
+
+/**
+ * A task the run cancelled (Ctrl-C, a timeout, a stop): it is not running any more.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const TaskCancelled = Schema.TaggedStruct("task_cancelled", {
+  ...base,
+  ...taskFields,
+  ...where
 })
 
 /**
@@ -216,8 +270,11 @@ export const RunFinished = Schema.TaggedStruct("run_finished", {
 export const Event = Schema.Union(
   RunStarted,
   TaskQueued,
+  TaskSubmitting,
   TaskStarted,
   TaskFinished,
+  TaskKept,
+  TaskCancelled,
   TaskFailed,
   TaskRetried,
   IterationCompleted,
