@@ -106,7 +106,7 @@ const runCommand = Command.make(
         resume:
           resume === undefined
             ? undefined
-            : { runDir: NodePath.resolve(resume), force: config.force, explainOnly: false }
+            : { runDir: NodePath.resolve(resume), force: config.force, detail: false, dryRun: false }
       })
     }).pipe(Effect.scoped)
 ).pipe(
@@ -346,7 +346,10 @@ const resumeCommand = Command.make(
   {
     runDir,
     explain: Options.boolean("explain").pipe(
-      Options.withDescription("say what a resume would reuse and run, then stop without running anything")
+      Options.withDescription("say, task by task, what is kept, re-attached to and run again, then resume")
+    ),
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("say, task by task, what a resume would keep, re-attach to and run again; do nothing")
     ),
     force: forceOption,
     backend: Options.text("backend").pipe(Options.withDescription("as for rose run"), Options.optional),
@@ -395,7 +398,7 @@ const resumeCommand = Command.make(
         fsync: config.fsync,
         plugins: config.plugin,
         trackers: config.tracker,
-        resume: { runDir: dir, force: config.force, explainOnly: config.explain }
+        resume: { runDir: dir, force: config.force, detail: config.explain || config.dryRun, dryRun: config.dryRun }
       })
     }).pipe(Effect.scoped)
 ).pipe(

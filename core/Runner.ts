@@ -36,7 +36,7 @@ import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Program from "./Program.ts"
 import type * as Results from "./Results.ts"
-import type * as Resume from "./Resume.ts"
+import * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as RunManifest from "./RunManifest.ts"
 import * as Version from "./Version.ts"
@@ -125,14 +125,42 @@ const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
   }).pipe(Effect.mapError(FileError.fromCause("repair the torn last line of", path)))
 
 /**
- * Kills what an earlier process of a resumed run left running. Every backend is offered every
- * placement and acts on its own (local: process groups on this machine; SSH: its hosts; SLURM: jobs).
+ * Kills what an earlier process of a resumed run left running (and, at the end of the run, what it
+ * was to re-attach to and never did). Each backend is offered the survivors it submitted (all of
+ * them when the journal does not say whose they are) and acts on its own; the tickets of the tasks
+ * the run re-attaches to are spared.
  */
-const reapSurvivors = (resume: Resume.ResumePlan, backends: ReadonlyArray<Backend.Service>) =>
+const reapSurvivors = (
+  survivors: ReadonlyArray<Resume.Survivor>,
+  runIds: ReadonlyArray<string>,
+  attach: ReadonlyArray<Resume.Survivor>,
+  backends: ReadonlyArray<Backend.Service>
+) =>
   Effect.map(
-    Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors, resume.previousRunIds)),
+    Effect.forEach(new Set(backends), (b) => {
+      const mine = (s: Resume.Survivor) => s.backend === undefined || s.backend === b.name
+      const spare = attach.flatMap((s) => (mine(s) && s.ticket !== undefined ? [s.ticket] : []))
+      return b.reap(survivors.filter(mine), runIds, { spare })
+    }),
     (all) => all.flatMap((r) => r.spared)
   )
+
+/**
+ * Whether the backend a learner's task runs on can re-attach to a run of it by an earlier process.
+ *
+ * @since 0.2.0
+ * @category resume
+ */
+export const attachable =
+  (program: Program.Program, backend: Backend.Service, named: ReadonlyMap<string, Backend.Service>) =>
+  (learner: Learner.LearnerRef, task: string): boolean => {
+    const def = program.learners.find((l) => l.name === learner.name)
+    // A task run several times an iteration runs under `<task>@<instance>`.
+    const t = def?.tasks.get(task) ?? def?.tasks.get(task.split("@")[0] ?? task)
+    if (t === undefined || t.binding._tag === "InProcess") return false
+    const b = t.backend === undefined ? backend : (named.get(t.backend) ?? backend)
+    return b.attach !== undefined
+  }
 
 const isoTime = (millis: number) => new Date(millis).toISOString()
 
@@ -165,9 +193,20 @@ export const prepare = (
     const plan = Program.describe(program)
     const planHash = yield* sha256(Program.canonicalJson(plan))
     let spared: ReadonlyArray<string> = []
+    let attach: ReadonlyArray<Resume.Survivor> = []
+    const allBackends = [defaultBackend, ...Option.getOrElse(named, () => new Map<string, Backend.Service>()).values()]
     if (resume !== undefined) {
       yield* dropTornLine(fs, `${runDir}/events.jsonl`)
-      spared = yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
+      const split = Resume.handover(
+        resume,
+        attachable(
+          program,
+          defaultBackend,
+          Option.getOrElse(named, () => new Map())
+        )
+      )
+      attach = split.attach
+      spared = yield* reapSurvivors(split.reap, resume.previousRunIds, attach, allBackends)
     }
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunManifest.write(runDir, {
@@ -220,7 +259,7 @@ export const prepare = (
         task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
     }
 
-    const learners = makeLearnerStates(program, resume)
+    const learners = makeLearnerStates(program, resume, attach)
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome.Outcome>()
@@ -280,6 +319,10 @@ export const prepare = (
     }
 
     const finish = Effect.gen(function* () {
+      // Tasks of the earlier process the run was to re-attach to and never reached (it was stopped
+      // first): nobody waits for them any more.
+      const unclaimed = attach.filter((s) => byKey.get(s.learner)?.resumed?.attach.has(s.task) === true)
+      if (unclaimed.length > 0) yield* reapSurvivors(unclaimed, [], [], allBackends)
       const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
