@@ -9,7 +9,6 @@
  */
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import * as NodePlatformPath from "@effect/platform-node/NodePath"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -23,6 +22,7 @@ import * as Loader from "../plugins/Loader.ts"
 import type * as Plugin from "../plugins/Plugin.ts"
 import * as Registry from "../plugins/Registry.ts"
 import * as ModuleLoader from "../runtime/ModuleLoader.ts"
+import * as NodeContext from "../runtime/NodeContext.ts"
 import * as NodeModuleLoader from "../runtime/NodeModuleLoader.ts"
 
 /**
@@ -94,7 +94,7 @@ export const loadPluginModules = (
   requests.length === 0
     ? Effect.succeed([])
     : Loader.loadAll(requests).pipe(
-        Effect.provide(Layer.merge(NodeModuleLoader.layer, NodePlatformPath.layer)),
+        Effect.provide(Layer.merge(NodeModuleLoader.layer, NodeContext.pathLayer)),
         Effect.mapError(
           (errors) => new InputError({ file, text: errors.map((e) => `${file}: ${e.message}`).join("\n") })
         )
