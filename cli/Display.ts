@@ -216,7 +216,13 @@ export const start = (
     }
     const above = (line: string) => {
       if (mode === "live") {
-        out.write(`${up()}${Term.escapes.column0}${Term.escapes.clearDown}${line}\n`)
+        // Line by line, not "clear to the end of the screen": from the top-left corner that clears the
+        // whole screen, and tmux (`scroll-on-clear`) then pushes the whole screen into its scrollback.
+        const text = line
+          .split("\n")
+          .map((l) => `${Term.escapes.clearLine}${l}\n`)
+          .join("")
+        out.write(`${up()}${Term.escapes.column0}${text}`)
         drawn = []
         draw()
       } else if (mode === "plain") out.write(`${line}\n`)
