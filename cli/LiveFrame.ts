@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import * as Learner from "../core/Learner.ts"
 import * as Metric from "../core/Metric.ts"
 import * as Eta from "./Eta.ts"
 import * as Format from "./Format.ts"
@@ -182,7 +183,15 @@ const row = (segments: ReadonlyArray<Term.Segment>, width: number, color: boolea
   return Term.line(kept, width, color)
 }
 
-const taskSegments = (l: Progress.LearnerView, now: number): ReadonlyArray<Term.Segment> => {
+const taskSegments = (
+  l: Progress.LearnerView,
+  now: number,
+  waiting: ReadonlyMap<string, Progress.TaskView>
+): ReadonlyArray<Term.Segment> => {
+  if (l.status === "queued") {
+    const t = waiting.get(l.label)
+    return t === undefined ? [] : [{ text: t.task, style: "dim" }]
+  }
   if (l.status === "error") return l.failure === undefined ? [] : [{ text: l.failure, style: "red" }]
   if (l.status === "running" && l.task !== undefined) {
     const since = l.task.startedAt === undefined ? 0 : now - l.task.startedAt
@@ -233,6 +242,8 @@ export const frame = (p: Progress.Progress, now: number, size: Size, color: bool
 
   const { shown, hidden } = select(p.learners, height - header.length - 1)
   const metric = metricColumn(p.learners)
+  const waiting = new Map<string, Progress.TaskView>()
+  for (const t of p.queued.values()) waiting.set(Learner.label(t.learner), t)
   const rows = shown.map((l) => ({
     l,
     cells: [
@@ -275,7 +286,7 @@ export const frame = (p: Progress.Progress, now: number, size: Size, color: bool
           ["bold", stateStyle[r.l.status], undefined, r.l.status === "converged" ? "green" : undefined, "blue"],
           r.eta
         ),
-        ...taskSegments(r.l, now)
+        ...taskSegments(r.l, now, waiting)
       ],
       width,
       color

@@ -144,18 +144,35 @@ describe("the live frame at scale", () => {
         ["sweep[3]", "sweep[4]", "sweep[5]", "sweep[6]", "sweep[7]"]
       )
       assert.strictEqual(states[16], "queued")
-      assert.match(learnerLines[16]!, /^sweep\[16\] +queued +2\/15 +0\.216 /)
+      // a queued learner names the task that waits for a slot
+      assert.match(learnerLines[16]!, /^sweep\[16\] +queued +2\/15 +0\.216 .* training$/)
       assert.match(learnerLines[0]!, /^sweep\[0\] +error +0\/15 .*training: exit 1/)
       if (size.columns >= 100) assert.include(learnerLines[0]!, "no such file sim-0.py")
       // running: 3 of 15 done in 10 s each, the 4th overdue: 0 s + 11 × 10 s
       assert.match(learnerLines[3]!, /^sweep\[8\] +running +3\/15 +0\.7 .* 1m50s +training 4s$/)
       // queued: 2 done in 30 s each, the 3rd overdue: 0 s + 12 × 30 s
-      assert.match(learnerLines[16]!, / 6m00s$/)
+      assert.match(learnerLines[16]!, / 6m00s +training$/)
       // the run: its slowest learner is one that has not started, estimated from the block's mean
       // iteration (2840 s over 114 iterations): 15 × 24.9 s
       assert.match(lines[0]!, /^rose run-60 +1m40s +ETA 6m14s +8 tasks running · 40 queued$/)
     })
   }
+
+  it("keeps to a tiny terminal", () => {
+    const { progress, now } = crowded()
+    for (const [columns, rows] of [
+      [20, 2],
+      [20, 4],
+      [30, 6]
+    ] as const) {
+      const lines = LiveFrame.frame(progress, now, { columns, rows }, false)
+      assert.isAtMost(lines.length, rows - 1)
+      assert.isAtLeast(lines.length, 1)
+      for (const l of lines) assert.isAtMost(visible(l), columns - 1, l)
+    }
+    const six = LiveFrame.frame(progress, now, { columns: 30, rows: 6 }, false)
+    assert.match(six.at(-1)!, /^… and 59 more: /)
+  })
 
   it("says ETA ? for a learner without max_iter and for the run", () => {
     const { events, at } = timeline()
