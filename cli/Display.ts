@@ -281,6 +281,8 @@ export const start = (
         process.removeListener("exit", restore)
       }
       stopped = true
+      // The last frame stays: a message from now on goes below it, not over it.
+      drawn = []
     })
     return {
       progress,
@@ -288,6 +290,7 @@ export const start = (
       finish,
       stopNow: () => {
         stopped = true
+        drawn = []
         restore()
       }
     }

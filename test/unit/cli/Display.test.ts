@@ -104,7 +104,14 @@ describe("Display", () => {
         2
       )
       assert.include(text, "sweep[1] task training failed")
+      // printed above the frame line by line: clearing the screen from its top-left corner makes tmux
+      // push the whole screen into its scrollback
+      const failure = out.chunks.find((c) => c.includes("sweep[1] task training failed"))!
+      assert.notInclude(failure, Term.escapes.clearDown)
       assert.strictEqual(err.text(), "")
+      // the final frame stays: a later message goes below it
+      yield* display.message("report written")
+      assert.strictEqual(out.chunks.at(-1), `${Term.escapes.column0}${Term.escapes.clearLine}report written\n`)
     })
   )
 
