@@ -339,6 +339,10 @@ export const preflight = (args: ReadonlyArray<string>): Preflight => {
     return { _tag: "Completions", shell: known }
   }
   if (first.startsWith("-")) return unknownFlag(first, rootFlags, "rose")
+  if (first === "help") {
+    const asked = commands.find((c) => c.name === rest[0])
+    return print(asked === undefined ? root() : command(asked))
+  }
   const c = commands.find((c) => c.name === first)
   if (c === undefined) {
     const guess = closest(

@@ -105,6 +105,11 @@ describe("Help", () => {
       text: Help.command(Help.commands.find((c) => c.name === "resume")!)
     })
     assert.deepStrictEqual(Help.preflight([]), { _tag: "Print", text: Help.root() })
+    assert.deepStrictEqual(Help.preflight(["help"]), { _tag: "Print", text: Help.root() })
+    assert.deepStrictEqual(Help.preflight(["help", "plan"]), {
+      _tag: "Print",
+      text: Help.command(Help.commands.find((c) => c.name === "plan")!)
+    })
     assert.deepStrictEqual(Help.preflight(["--completions", "zsh"]), { _tag: "Completions", shell: "zsh" })
     assert.include(Completions.script("bash"), "complete -o filenames -F _rose_complete rose")
     assert.match(Completions.script("zsh"), /^autoload -U \+X bashcompinit && bashcompinit\n_rose_complete\(\) \{/)
