@@ -55,6 +55,8 @@ export interface Loaded {
   readonly program: Program.Program
   /** The program's plugins (its `plugin` lines, or `Rose.program({ plugins })`) and `--plugin`s. */
   readonly plugins: ReadonlyArray<Plugin.Plugin>
+  /** The warnings of a `.rose` file (with their code frames), shown before it runs; "" without any. */
+  readonly warnings: string
 }
 
 /**
@@ -264,16 +266,21 @@ export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, 
         ...Dsl.pluginPaths(text, { here }).map((specifier) => ({ specifier, relativeTo: here })),
         ...cliPlugins(options.plugins)
       ])
-      const compiled = Dsl.compile(text, { ...dslOptions(file, absolute), backendKinds: backendKinds(plugins) })
-      if (Either.isLeft(compiled)) {
+      const compiled = Dsl.compileWithDiagnostics(text, {
+        ...dslOptions(file, absolute),
+        backendKinds: backendKinds(plugins)
+      })
+      if (compiled.program === undefined) {
         return yield* new InputError({
           file,
-          text: formatDiagnostics(compiled.left, text, file, options.color),
-          diagnostics: compiled.left,
+          text: formatDiagnostics(compiled.diagnostics, text, file, options.color),
+          diagnostics: compiled.diagnostics,
           source: text
         })
       }
-      return { file, absolute, kind: "rose", text, program: compiled.right, plugins } satisfies Loaded
+      const warnings =
+        compiled.diagnostics.length === 0 ? "" : formatDiagnostics(compiled.diagnostics, text, file, options.color)
+      return { file, absolute, kind: "rose", text, program: compiled.program, plugins, warnings } satisfies Loaded
     }
     const program = yield* loadModule(file, absolute)
     const plugins = yield* loadPluginModules(file, [
@@ -286,7 +293,8 @@ export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, 
       kind: "module",
       text,
       program: { ...program, source: { file: program.source.file ?? absolute, text } },
-      plugins
+      plugins,
+      warnings: ""
     } satisfies Loaded
   })
 

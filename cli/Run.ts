@@ -216,6 +216,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     const loaded = yield* Input.load(options.file, { color: err.color, plugins: options.plugins }).pipe(
       Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
     )
+    if (loaded.warnings !== "") err.write(`${loaded.warnings}\n`)
     const all = [Builtin.plugin, ...loaded.plugins]
     const registry = Registry.make(all)
     if (Either.isLeft(registry)) return yield* fail(2, registry.left.message)
