@@ -78,7 +78,8 @@ export class UnknownLearner extends Data.TaggedError("UnknownLearner")<{ readonl
 }
 
 /**
- * A prepared run: subscribe to `events`, then `start` it.
+ * A prepared run: take its events (`eventStream`, or a subscription to `events` made before
+ * `start`), then `start` it.
  *
  * @since 0.1.0
  * @category models
@@ -87,8 +88,18 @@ export interface RunHandle {
   readonly runId: string
   readonly runDir: string
   readonly program: Program.Program
-  /** Every event of the run; subscribe before `start` to see them all. */
+  /**
+   * Every event of the run from the moment of a subscription on: subscribe before `start` to see
+   * them all, or use `eventStream`, which cannot miss any.
+   */
   readonly events: PubSub.PubSub<Event.Event>
+  /**
+   * Every event of the run in order, from `run_started` to `run_finished`, however late it is run
+   * (before `start`, during the run, after its end): the events before the stream was run are read
+   * back from the journal, the later ones come live. It fails with the journal's `FileError` when it
+   * needs events a broken journal did not write. Each run of the stream starts from the first event.
+   */
+  readonly eventStream: Stream.Stream<Event.Event, FileError.FileError>
   /** Starts the learners (once; later calls do nothing). */
   readonly start: Effect.Effect<void>
   /** Waits for the end of the run. */
@@ -165,8 +176,14 @@ export const prepare = (
     const plan = Program.describe(program)
     const planHash = yield* sha256(Program.canonicalJson(plan))
     let spared: ReadonlyArray<string> = []
+    const journalPath = `${runDir}/events.jsonl`
+    // Where this session's events begin in the journal: a resumed run appends to the earlier ones.
+    let journalStart = 0
     if (resume !== undefined) {
-      yield* dropTornLine(fs, `${runDir}/events.jsonl`)
+      yield* dropTornLine(fs, journalPath)
+      journalStart = Number(
+        (yield* fs.stat(journalPath).pipe(Effect.mapError(FileError.fromCause("read", journalPath)))).size
+      )
       spared = yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
     }
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
@@ -182,7 +199,7 @@ export const prepare = (
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
-    const journal = yield* Journal.make(`${runDir}/events.jsonl`, { fsync: options.fsync === true })
+    const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
     // unbounded PubSub takes an offer without the fiber runtime.
@@ -355,11 +372,35 @@ export const prepare = (
       })
     })
 
+    // The events stamped before a late subscription, read back once the journal has written them.
+    const replay = (before: number) =>
+      Effect.gen(function* () {
+        yield* journal.flushed
+        const bytes = yield* fs.readFile(journalPath).pipe(Effect.mapError(FileError.fromCause("read", journalPath)))
+        const text = new TextDecoder().decode(bytes.subarray(journalStart))
+        return Event.parseJournal(text).events.filter((e) => e.seq < before)
+      })
+
+    const eventStream: Stream.Stream<Event.Event, FileError.FileError> = Stream.unwrapScoped(
+      Effect.gen(function* () {
+        const live = yield* PubSub.subscribe(events)
+        // Every event numbered below `first` is in the journal; one published between the
+        // subscription and this line is both there and in the queue, and the filter drops its copy.
+        const first = seq
+        const earlier = first === 0 ? [] : yield* replay(first)
+        return Stream.fromIterable(earlier).pipe(
+          Stream.concat(Stream.filter(Stream.fromQueue(live), (e) => e.seq >= first)),
+          Stream.takeUntil((e) => e._tag === "run_finished")
+        )
+      })
+    )
+
     const handle: RunHandle = {
       runId,
       runDir,
       program,
       events,
+      eventStream,
       start,
       await: Deferred.await(done),
       stop: (ref) =>
