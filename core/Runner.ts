@@ -186,6 +186,13 @@ export const prepare = (
       )
       spared = yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
     }
+    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
+    const backendFor = (task: { readonly backend?: string | undefined }) =>
+      task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+    // A run any of whose tasks make up their outputs says so in run.json and results.json.
+    const dryRun = program.learners.some((l) =>
+      Array.from(l.tasks.values()).some((t) => backendFor(t).capabilities.synthetic === true)
+    )
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunManifest.write(runDir, {
       runId,
@@ -195,6 +202,7 @@ export const prepare = (
       cwd: host.cwd,
       planHash,
       ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
+      ...(dryRun ? { dryRun } : {}),
       plan,
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
@@ -223,7 +231,6 @@ export const prepare = (
     const record = (draft: Event.Draft) =>
       Effect.suspend(() => journal.append(Event.draftToJsonLine(draft, stamp(draft))))
 
-    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
     const env: RunEnv = {
       runId,
       runDir,
@@ -233,8 +240,7 @@ export const prepare = (
       record,
       postSync,
       now: () => clock.unsafeCurrentTimeMillis(),
-      backendFor: (task) =>
-        task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+      backendFor
     }
 
     const learners = makeLearnerStates(program, resume)
@@ -309,7 +315,8 @@ export const prepare = (
         finishedAt: isoTime(now),
         durationMs: now - createdAt,
         learners: learnerResults,
-        ...(selection === undefined ? {} : { selection })
+        ...(selection === undefined ? {} : { selection }),
+        ...(dryRun ? { dryRun } : {})
       }
       // A full disk must not keep the run from ending: what could not be written is told, not awaited.
       yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(results, null, 2)}\n`).pipe(
