@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import type * as Event from "../../../core/Event.ts"
+import * as Resume from "../../../core/Resume.ts"
 import * as Runner from "../../../core/Runner.ts"
 import { readEvents, withBackend } from "./learnerKit.ts"
 import { metrics, program } from "./runnerKit.ts"
@@ -72,5 +73,43 @@ describe("Runner: the event stream", () => {
         })
       )
     })
+  })
+
+  it.scoped("in a resumed session, it replays that session's events, not the earlier one's", () => {
+    let hang = true
+    return withBackend((inv) =>
+      hang && inv.iteration === 2 && inv.task === "training" ? Effect.never : metrics()(inv)
+    )((dir) =>
+      Effect.gen(function* () {
+        const p = program({ maxIter: 4 })
+        const out = `${dir}/run`
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* Runner.prepare(p, { out })
+            yield* handle.start
+            yield* handle.eventStream.pipe(
+              Stream.takeUntil((e) => e._tag === "task_started" && e.iteration === 2),
+              Stream.runDrain
+            )
+            yield* handle.interrupt
+            yield* handle.await
+          })
+        )
+        const before = (yield* readEvents(out)).length
+        hang = false
+        const plan = yield* Resume.load(out, p)
+        const got = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* Runner.prepare(p, { resume: plan })
+            yield* handle.start
+            yield* handle.await
+            return yield* collect(handle.eventStream)
+          })
+        )
+        const session = (yield* readEvents(out)).slice(before)
+        assertWhole(got, session)
+        assert.isTrue(got.every((e) => e.runId === got[0]!.runId))
+      })
+    )
   })
 })
