@@ -22,6 +22,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
+import * as EventReplay from "./EventReplay.ts"
 import * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
@@ -379,28 +380,14 @@ export const prepare = (
       })
     })
 
-    // The events stamped before a late subscription, read back once the journal has written them.
-    const replay = (before: number) =>
-      Effect.gen(function* () {
-        yield* journal.flushed
-        const bytes = yield* fs.readFile(journalPath).pipe(Effect.mapError(FileError.fromCause("read", journalPath)))
-        const text = new TextDecoder().decode(bytes.subarray(journalStart))
-        return Event.parseJournal(text).events.filter((e) => e.seq < before)
-      })
-
-    const eventStream: Stream.Stream<Event.Event, FileError.FileError> = Stream.unwrapScoped(
-      Effect.gen(function* () {
-        const live = yield* PubSub.subscribe(events)
-        // Every event numbered below `first` is in the journal; one published between the
-        // subscription and this line is both there and in the queue, and the filter drops its copy.
-        const first = seq
-        const earlier = first === 0 ? [] : yield* replay(first)
-        return Stream.fromIterable(earlier).pipe(
-          Stream.concat(Stream.filter(Stream.fromQueue(live), (e) => e.seq >= first)),
-          Stream.takeUntil((e) => e._tag === "run_finished")
-        )
-      })
-    )
+    const eventStream = EventReplay.make({
+      events,
+      journal,
+      fs,
+      path: journalPath,
+      start: journalStart,
+      nextSeq: () => seq
+    })
 
     const handle: RunHandle = {
       runId,
