@@ -252,7 +252,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     let resume: Resume.ResumePlan | undefined
     if (options.resume !== undefined) {
       resume = yield* resumePlan(options.resume.runDir, program, options.resume.force)
-      const canAttach = Runner.attachable(
+      const canAttach = Resume.attachable(
         program,
         Context.get(backends, Backend.Backend),
         Option.getOrElse(Context.getOption(backends, Backend.Backends), () => new Map())

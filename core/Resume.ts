@@ -366,3 +366,20 @@ export const explain = (
   }
   return lines
 }
+
+/**
+ * Whether the backend a learner's task runs on can re-attach to a run of it by an earlier process.
+ *
+ * @since 0.2.0
+ * @category resume
+ */
+export const attachable =
+  (program: Program.Program, backend: Backend.Service, named: ReadonlyMap<string, Backend.Service>) =>
+  (learner: Learner.LearnerRef, task: string): boolean => {
+    const def = program.learners.find((l) => l.name === learner.name)
+    // A task run several times an iteration runs under `<task>@<instance>`.
+    const t = def?.tasks.get(task) ?? def?.tasks.get(task.split("@")[0] ?? task)
+    if (t === undefined || t.binding._tag === "InProcess") return false
+    const b = t.backend === undefined ? backend : (named.get(t.backend) ?? backend)
+    return b.attach !== undefined
+  }

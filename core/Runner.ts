@@ -22,6 +22,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
+import * as EventReplay from "./EventReplay.ts"
 import * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
@@ -31,6 +32,7 @@ import { sha256 } from "./internal/hash.ts"
 import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import * as Outcome from "./internal/outcome.ts"
+import { reapSurvivors } from "./internal/reap.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
@@ -78,7 +80,8 @@ export class UnknownLearner extends Data.TaggedError("UnknownLearner")<{ readonl
 }
 
 /**
- * A prepared run: subscribe to `events`, then `start` it.
+ * A prepared run: take its events (`eventStream`, or a subscription to `events` made before
+ * `start`), then `start` it.
  *
  * @since 0.1.0
  * @category models
@@ -87,8 +90,18 @@ export interface RunHandle {
   readonly runId: string
   readonly runDir: string
   readonly program: Program.Program
-  /** Every event of the run; subscribe before `start` to see them all. */
+  /**
+   * Every event of the run from the moment of a subscription on: subscribe before `start` to see
+   * them all, or use `eventStream`, which cannot miss any.
+   */
   readonly events: PubSub.PubSub<Event.Event>
+  /**
+   * Every event of the run in order, from `run_started` to `run_finished`, however late it is run
+   * (before `start`, during the run, after its end): the events before the stream was run are read
+   * back from the journal, the later ones come live. It fails with the journal's `FileError` when it
+   * needs events a broken journal did not write. Each run of the stream starts from the first event.
+   */
+  readonly eventStream: Stream.Stream<Event.Event, FileError.FileError>
   /** Starts the learners (once; later calls do nothing). */
   readonly start: Effect.Effect<void>
   /** Waits for the end of the run. */
@@ -124,44 +137,6 @@ const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
     yield* fs.truncate(path, new TextEncoder().encode(text.slice(0, text.lastIndexOf("\n") + 1)).length)
   }).pipe(Effect.mapError(FileError.fromCause("repair the torn last line of", path)))
 
-/**
- * Kills what an earlier process of a resumed run left running (and, at the end of the run, what it
- * was to re-attach to and never did). Each backend is offered the survivors it submitted (all of
- * them when the journal does not say whose they are) and acts on its own; the tickets of the tasks
- * the run re-attaches to are spared.
- */
-const reapSurvivors = (
-  survivors: ReadonlyArray<Resume.Survivor>,
-  runIds: ReadonlyArray<string>,
-  attach: ReadonlyArray<Resume.Survivor>,
-  backends: ReadonlyArray<Backend.Service>
-) =>
-  Effect.map(
-    Effect.forEach(new Set(backends), (b) => {
-      const mine = (s: Resume.Survivor) => s.backend === undefined || s.backend === b.name
-      const spare = attach.flatMap((s) => (mine(s) && s.ticket !== undefined ? [s.ticket] : []))
-      return b.reap(survivors.filter(mine), runIds, { spare })
-    }),
-    (all) => all.flatMap((r) => r.spared)
-  )
-
-/**
- * Whether the backend a learner's task runs on can re-attach to a run of it by an earlier process.
- *
- * @since 0.2.0
- * @category resume
- */
-export const attachable =
-  (program: Program.Program, backend: Backend.Service, named: ReadonlyMap<string, Backend.Service>) =>
-  (learner: Learner.LearnerRef, task: string): boolean => {
-    const def = program.learners.find((l) => l.name === learner.name)
-    // A task run several times an iteration runs under `<task>@<instance>`.
-    const t = def?.tasks.get(task) ?? def?.tasks.get(task.split("@")[0] ?? task)
-    if (t === undefined || t.binding._tag === "InProcess") return false
-    const b = t.backend === undefined ? backend : (named.get(t.backend) ?? backend)
-    return b.attach !== undefined
-  }
-
 const isoTime = (millis: number) => new Date(millis).toISOString()
 
 /**
@@ -195,11 +170,17 @@ export const prepare = (
     let spared: ReadonlyArray<string> = []
     let attach: ReadonlyArray<Resume.Survivor> = []
     const allBackends = [defaultBackend, ...Option.getOrElse(named, () => new Map<string, Backend.Service>()).values()]
+    const journalPath = `${runDir}/events.jsonl`
+    // Where this session's events begin in the journal: a resumed run appends to the earlier ones.
+    let journalStart = 0
     if (resume !== undefined) {
-      yield* dropTornLine(fs, `${runDir}/events.jsonl`)
+      yield* dropTornLine(fs, journalPath)
+      journalStart = Number(
+        (yield* fs.stat(journalPath).pipe(Effect.mapError(FileError.fromCause("read", journalPath)))).size
+      )
       const split = Resume.handover(
         resume,
-        attachable(
+        Resume.attachable(
           program,
           defaultBackend,
           Option.getOrElse(named, () => new Map())
@@ -208,6 +189,13 @@ export const prepare = (
       attach = split.attach
       spared = yield* reapSurvivors(split.reap, resume.previousRunIds, attach, allBackends)
     }
+    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
+    const backendFor = (task: { readonly backend?: string | undefined }) =>
+      task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+    // A run any of whose tasks make up their outputs says so in run.json and results.json.
+    const dryRun = program.learners.some((l) =>
+      Array.from(l.tasks.values()).some((t) => backendFor(t).capabilities.synthetic === true)
+    )
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunManifest.write(runDir, {
       runId,
@@ -217,11 +205,12 @@ export const prepare = (
       cwd: host.cwd,
       planHash,
       ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
+      ...(dryRun ? { dryRun } : {}),
       plan,
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
-    const journal = yield* Journal.make(`${runDir}/events.jsonl`, { fsync: options.fsync === true })
+    const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
     // unbounded PubSub takes an offer without the fiber runtime.
@@ -245,7 +234,6 @@ export const prepare = (
     const record = (draft: Event.Draft) =>
       Effect.suspend(() => journal.append(Event.draftToJsonLine(draft, stamp(draft))))
 
-    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
     const env: RunEnv = {
       runId,
       runDir,
@@ -255,8 +243,7 @@ export const prepare = (
       record,
       postSync,
       now: () => clock.unsafeCurrentTimeMillis(),
-      backendFor: (task) =>
-        task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+      backendFor
     }
 
     const learners = makeLearnerStates(program, resume, attach)
@@ -335,7 +322,8 @@ export const prepare = (
         finishedAt: isoTime(now),
         durationMs: now - createdAt,
         learners: learnerResults,
-        ...(selection === undefined ? {} : { selection })
+        ...(selection === undefined ? {} : { selection }),
+        ...(dryRun ? { dryRun } : {})
       }
       // A full disk must not keep the run from ending: what could not be written is told, not awaited.
       yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(results, null, 2)}\n`).pipe(
@@ -398,11 +386,21 @@ export const prepare = (
       })
     })
 
+    const eventStream = EventReplay.make({
+      events,
+      journal,
+      fs,
+      path: journalPath,
+      start: journalStart,
+      nextSeq: () => seq
+    })
+
     const handle: RunHandle = {
       runId,
       runDir,
       program,
       events,
+      eventStream,
       start,
       await: Deferred.await(done),
       stop: (ref) =>
