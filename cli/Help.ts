@@ -113,7 +113,7 @@ export const commands: ReadonlyArray<CommandHelp> = [
     summary: "Continue an interrupted or crashed run in its own directory.",
     operand: runDir,
     flags: [
-      { name: "explain", help: "say, task by task, what is kept, re-attached to and run again, then resume" },
+      { name: "explain", help: "say per task what is kept, re-attached to or run again, then resume" },
       { name: "dry-run", help: "say the same and stop: nothing is killed, nothing runs" },
       force,
       backend,
