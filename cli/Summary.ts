@@ -94,7 +94,15 @@ export const learners = (results: Results.Results, color: boolean): string => {
       note
     ]
   })
-  const header = ["rank", "learner", "iterations", "ended", "metric (last)", ...(anyConfig ? ["config"] : []), "failure"]
+  const header = [
+    "rank",
+    "learner",
+    "iterations",
+    "ended",
+    "metric (last)",
+    ...(anyConfig ? ["config"] : []),
+    "failure"
+  ]
   const text = table(header, rows, { right: [0, 2], color })
   if (!color) return text
   // Colour the "ended" cells after layout, so padding is computed on plain text.

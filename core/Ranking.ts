@@ -78,7 +78,9 @@ export const direction = (metric: string, operator: string): Metric.Direction | 
 const flatten = (config: Entry["config"]): Map<string, Json.Json> => {
   const out = new Map<string, Json.Json>()
   for (const [task, c] of Object.entries(config)) {
-    c.args.forEach((v, i) => out.set(`${task}[${i}]`, v))
+    c.args.forEach((v, i) => {
+      out.set(`${task}[${i}]`, v)
+    })
     for (const [k, v] of Object.entries(c.kwargs)) out.set(`${task}.${k}`, v)
   }
   return out
@@ -91,14 +93,16 @@ const differing = (entries: ReadonlyArray<Entry>): Map<Entry, Json.JsonObject> =
   const blocks = new Map<string, Array<Entry>>()
   for (const e of entries) blocks.set(e.name, [...(blocks.get(e.name) ?? []), e])
   for (const members of blocks.values()) {
-    const keys = new Set(members.flatMap((e) => [...flat.get(e)!.keys()]))
+    // A learner that ran no iteration has no config to compare: it neither adds nor hides a key.
+    const ran = members.filter((e) => flat.get(e)!.size > 0)
+    const keys = new Set(ran.flatMap((e) => [...flat.get(e)!.keys()]))
     const varying = [...keys].filter((k) => {
-      const seen = new Set(members.map((e) => JSON.stringify(flat.get(e)!.get(k) ?? null)))
-      return members.length > 1 && seen.size > 1
+      const seen = new Set(ran.map((e) => JSON.stringify(flat.get(e)!.get(k) ?? null)))
+      return seen.size > 1
     })
     for (const e of members) {
       const f = flat.get(e)!
-      out.set(e, Object.fromEntries(varying.map((k) => [k, f.get(k) ?? null])))
+      out.set(e, f.size === 0 ? {} : Object.fromEntries(varying.map((k) => [k, f.get(k) ?? null])))
     }
   }
   return out
@@ -132,8 +136,7 @@ export const rank = (entries: ReadonlyArray<Entry>): ReadonlyArray<Standing> => 
   for (const [, members] of ordered) {
     const scored = members.map((e, order) => ({ e, order, s: score(e) }))
     scored.sort(
-      (a, b) =>
-        Number(a.s === undefined) - Number(b.s === undefined) || (a.s ?? 0) - (b.s ?? 0) || a.order - b.order
+      (a, b) => Number(a.s === undefined) - Number(b.s === undefined) || (a.s ?? 0) - (b.s ?? 0) || a.order - b.order
     )
     scored.forEach((x, i) => {
       const previous = i === 0 ? undefined : scored[i - 1]!
