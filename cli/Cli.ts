@@ -285,6 +285,8 @@ const statusCommand = Command.make("status", { runDir, json: Options.boolean("js
           history: [...l.history],
           task: l.task === undefined ? null : l.task.task
         })),
+        ranking: snapshot.ranking,
+        ...(snapshot.dryRun === true ? { dryRun: true } : {}),
         running: runningJson(progress)
       }
       out.write(`${JSON.stringify(json, null, 2)}\n`)

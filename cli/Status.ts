@@ -11,6 +11,7 @@ import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as Event from "../core/Event.ts"
 import * as FileError from "../core/FileError.ts"
 import * as Learner from "../core/Learner.ts"
+import * as Ranking from "../core/Ranking.ts"
 import * as RunManifest from "../core/RunManifest.ts"
 import * as Display from "./Display.ts"
 import * as Format from "./Format.ts"
@@ -33,6 +34,36 @@ export interface Snapshot {
   readonly tornLine: string | undefined
   readonly invalid: number
   readonly hasResults: boolean
+  /** The learners best first by their last metric value so far (as `results.json`'s `ranking`). */
+  readonly ranking: ReadonlyArray<Ranking.Standing>
+}
+
+/**
+ * Ranks a run's learners from its journal: each one's last metric value so far and the resolved
+ * configuration of its last completed iteration.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const rankingOf = (
+  progress: Progress.Progress,
+  events: ReadonlyArray<Event.Event>
+): ReadonlyArray<Ranking.Standing> => {
+  const configs = new Map<string, Ranking.Entry["config"]>()
+  for (const e of events) if (e._tag === "iteration_completed") configs.set(Learner.label(e.learner), e.config)
+  return Ranking.rank(
+    progress.learners.map((l) => ({
+      name: l.ref.name,
+      index: l.ref.index,
+      metric:
+        l.criterion === undefined
+          ? undefined
+          : { name: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold },
+      value: l.history.at(-1),
+      failed: l.status === "error",
+      config: configs.get(l.label) ?? {}
+    }))
+  )
 }
 
 const readManifestSync = (runDir: string): Either.Either<RunManifest.RunManifest, RunManifest.RunManifestError> => {
@@ -63,11 +94,13 @@ export const readSync = (runDir: string): Snapshot | undefined => {
   }
   const manifest = readManifestSync(runDir)
   const journal = Event.parseJournal(text)
+  const progress = Progress.fromEvents(
+    Either.isRight(manifest) ? Progress.blocksOfPlan(manifest.right.plan) : [],
+    journal.events
+  )
   return {
-    progress: Progress.fromEvents(
-      Either.isRight(manifest) ? Progress.blocksOfPlan(manifest.right.plan) : [],
-      journal.events
-    ),
+    progress,
+    ranking: rankingOf(progress, journal.events),
     manifestProblem: Either.isLeft(manifest) && !manifest.left.missing ? manifest.left.message : undefined,
     dryRun: Either.isRight(manifest) && manifest.right.dryRun === true,
     tornLine: journal.tornLine,
@@ -123,6 +156,21 @@ export const killHint = (tasks: ReadonlyArray<Progress.TaskView>): string | unde
   return groups.length === 0 ? undefined : `kill -KILL ${groups.map((g) => `-${g}`).join(" ")}`
 }
 
+/** Per metric, the learner ahead (`leading` while the run goes on, `best` once it ended). */
+const bestLines = (ranking: ReadonlyArray<Ranking.Standing>, running: boolean): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  const out: Array<string> = []
+  for (const r of ranking) {
+    if (r.metric === null || r.operator === null || r.value === null || seen.has(r.metric)) continue
+    seen.add(r.metric)
+    const config = Ranking.configText(r.config)
+    out.push(
+      `${running ? "leading" : "best"} ${r.learner}: ${r.metric} ${Format.number(r.value)} (${Ranking.directionText(r.metric, r.operator)})${r.failed ? ", but it failed" : ""}${config === "" ? "" : `; ${config}`}`
+    )
+  }
+  return out
+}
+
 /**
  * Renders the status of a run.
  *
@@ -155,23 +203,37 @@ export const render = (
     lines.push(`last event ${Format.elapsed(options.now - p.lastEventAt)} ago (${Format.plural(p.events, "event")})`)
   }
   lines.push("")
-  const rows = p.learners.map((l) => {
+  const byLabel = new Map(p.learners.map((l) => [l.label, l]))
+  const ranked = snapshot.ranking.flatMap((r) => {
+    const l = byLabel.get(r.learner)
+    return l === undefined ? [] : [{ r, l }]
+  })
+  const anyConfig = ranked.some(({ r }) => Object.keys(r.config).length > 0)
+  const rows = ranked.map(({ r, l }) => {
     const task =
       l.task === undefined || Progress.isDone(l)
         ? ""
         : `${l.task.task}${l.task.startedAt === undefined ? "" : ` ${Format.elapsed(options.now - l.task.startedAt)}`}`
     return [
+      r.value === null ? "–" : String(r.rank),
       l.label,
       l.status,
       Progress.iterationText(l),
       Display.metricText(l),
       Format.sparkline(l.history),
+      ...(anyConfig ? [Ranking.configText(r.config)] : []),
       l.status === "error" ? (l.failure ?? "") : task
     ]
   })
   lines.push(
-    table(["learner", "state", "iteration", "metric (last)", "history", "task"], rows, { color: options.color })
+    table(
+      ["rank", "learner", "state", "iteration", "metric (last)", "history", ...(anyConfig ? ["config"] : []), "task"],
+      rows,
+      { right: [0], color: options.color }
+    )
   )
+  const leaders = bestLines(snapshot.ranking, finished === undefined)
+  if (leaders.length > 0) lines.push(...leaders)
   const open = Progress.unfinished(p)
   if (open.length > 0) {
     lines.push("")

@@ -1,11 +1,13 @@
 /**
- * The summary `rose run` prints at the end: a table of how each learner ended, then where the run's
- * files are.
+ * The summary `rose run` prints at the end: a table of how each learner ended, best first, who won,
+ * then where the run's files are.
  *
  * @since 0.1.0
  */
 import * as DryRunBackend from "../backends/DryRunBackend.ts"
-import type * as Results from "../core/Results.ts"
+import type * as Json from "../core/Json.ts"
+import * as Ranking from "../core/Ranking.ts"
+import * as Results from "../core/Results.ts"
 import * as Format from "./Format.ts"
 import * as Term from "./Term.ts"
 
@@ -45,14 +47,35 @@ const reasonStyle: { readonly [R in Results.LearnerResult["stopReason"]]: Term.S
   interrupted: "magenta"
 }
 
+const configCell = (config: Json.JsonObject): string => {
+  const text = Ranking.configText(config)
+  return Array.from(text).length > 60 ? `${Array.from(text).slice(0, 59).join("")}…` : text
+}
+
 /**
- * The learners' table.
+ * A run's ranking: from `results.json`, or (a file written before it had one) from its learners.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const rankingOf = (results: Results.Results): ReadonlyArray<Ranking.Standing> =>
+  results.ranking ?? Results.ranking(results.learners)
+
+/**
+ * The learners' table, best first: rank, how each ended, its last metric, the configuration that
+ * sets it apart from its block's other learners, and its failure.
  *
  * @since 0.1.0
  * @category rendering
  */
 export const learners = (results: Results.Results, color: boolean): string => {
-  const rows = results.learners.map((l) => {
+  const byLabel = new Map(results.learners.map((l) => [`${l.name}[${l.index}]`, l]))
+  const ranked = rankingOf(results).flatMap((r) => {
+    const l = byLabel.get(r.learner)
+    return l === undefined ? [] : [{ r, l }]
+  })
+  const anyConfig = ranked.some(({ r }) => Object.keys(r.config).length > 0)
+  const rows = ranked.map(({ r, l }) => {
     const last = l.metric?.history.at(-1)
     const metric =
       l.metric === null
@@ -62,20 +85,58 @@ export const learners = (results: Results.Results, color: boolean): string => {
       l.failure === null
         ? ""
         : `${l.failure.task === "" ? "" : `${l.failure.task} @${l.failure.iteration}: `}${Format.failure(l.failure)}`
-    return [`${l.name}[${l.index}]`, String(l.iterations), reasonText[l.stopReason], metric, note]
+    return [
+      r.value === null ? "–" : String(r.rank),
+      r.learner,
+      String(l.iterations),
+      reasonText[l.stopReason],
+      metric,
+      ...(anyConfig ? [configCell(r.config)] : []),
+      note
+    ]
   })
-  const text = table(["learner", "iterations", "ended", "metric (last)", "failure"], rows, { right: [1], color })
+  const header = [
+    "rank",
+    "learner",
+    "iterations",
+    "ended",
+    "metric (last)",
+    ...(anyConfig ? ["config"] : []),
+    "failure"
+  ]
+  const text = table(header, rows, { right: [0, 2], color })
   if (!color) return text
   // Colour the "ended" cells after layout, so padding is computed on plain text.
   const lines = text.split("\n")
   return [
     lines[0]!,
     ...lines.slice(1).map((line, i) => {
-      const reason = results.learners[i]!.stopReason
+      const reason = ranked[i]!.l.stopReason
       const word = reasonText[reason]
       return line.replace(` ${word}`, ` ${Term.paint(true, reasonStyle[reason], word)}`)
     })
   ].join("\n")
+}
+
+/**
+ * Who won: per metric, the best learner, its value, which way the metric is ranked and its
+ * configuration that differs (nothing when no learner has a value).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const best = (results: Results.Results, color: boolean): string => {
+  const out: Array<string> = []
+  const seen = new Set<string>()
+  for (const r of rankingOf(results)) {
+    if (r.metric === null || r.value === null || r.operator === null || seen.has(r.metric)) continue
+    seen.add(r.metric)
+    const config = Ranking.configText(r.config)
+    out.push(
+      `best ${Term.paint(color, "bold", r.learner)}: ${r.metric} ${Format.number(r.value)} (${Ranking.directionText(r.metric, r.operator)})${r.failed ? ", but it failed" : ""}${config === "" ? "" : `; ${config}`}`
+    )
+  }
+  return out.join("\n")
 }
 
 /**
@@ -144,9 +205,11 @@ export const render = (
   const failed = results.learners.filter((l) => l.stopReason === "error").length
   const tail = failed > 0 ? ` (${Format.plural(failed, "learner")} failed)` : ""
   const ranked = selection(results, options.color)
+  const winner = best(results, options.color)
   return [
     "",
     learners(results, options.color),
+    ...(winner === "" ? [] : [winner]),
     "",
     ...(ranked === "" ? [] : [ranked, ""]),
     `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}${results.dryRun === true ? ` ${DryRunBackend.mark}` : ""}`,

@@ -6,6 +6,7 @@
 import * as Schema from "effect/Schema"
 import * as Event from "./Event.ts"
 import * as Json from "./Json.ts"
+import * as Ranking from "./Ranking.ts"
 
 /**
  * @since 0.1.0
@@ -110,7 +111,9 @@ export const Results = Schema.Struct({
   /** Selector blocks' rankings, by block name (only when the program has a selector). */
   selection: Schema.optional(Schema.Record({ key: Schema.String, value: Selection })),
   /** `true` when tasks ran on a synthetic (dry-run) backend: the metrics are made up. */
-  dryRun: Schema.optional(Schema.Boolean)
+  dryRun: Schema.optional(Schema.Boolean),
+  /** Every learner, best first by its metric (absent in files written before 0.1.0 had it). */
+  ranking: Schema.optional(Schema.Array(Ranking.Standing))
 })
 
 /**
@@ -185,3 +188,25 @@ export const rank = (
     winner: top?.eligible ? { learner: top.learner, index: top.index, algorithm: top.algorithm } : null
   }
 }
+
+/**
+ * Ranks a run's learners (see `Ranking.rank`) from their results and the resolved configuration of
+ * each one's last iteration, keyed `name[k]`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const ranking = (
+  learners: ReadonlyArray<LearnerResult>,
+  configs: (learner: LearnerResult) => Ranking.Entry["config"] = () => ({})
+): ReadonlyArray<Ranking.Standing> =>
+  Ranking.rank(
+    learners.map((l) => ({
+      name: l.name,
+      index: l.index,
+      metric: l.metric === null ? undefined : l.metric,
+      value: l.metric?.history.at(-1),
+      failed: l.stopReason === "error",
+      config: configs(l)
+    }))
+  )

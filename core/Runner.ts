@@ -37,7 +37,7 @@ import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Program from "./Program.ts"
-import type * as Results from "./Results.ts"
+import * as Results from "./Results.ts"
 import * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as RunManifest from "./RunManifest.ts"
@@ -315,6 +315,7 @@ export const prepare = (
       const now = yield* Clock.currentTimeMillis
       const learnerResults = learners.map((learner) => Outcome.learnerResult(learner, outcomes.get(learner.key)))
       const selection = Outcome.selection(program, learnerResults)
+      const lastConfigs = new Map(learners.map((l) => [l.key, l.lastConfig]))
       const results: Results.Results = {
         runId,
         status,
@@ -323,7 +324,8 @@ export const prepare = (
         durationMs: now - createdAt,
         learners: learnerResults,
         ...(selection === undefined ? {} : { selection }),
-        ...(dryRun ? { dryRun } : {})
+        ...(dryRun ? { dryRun } : {}),
+        ranking: Results.ranking(learnerResults, (r) => lastConfigs.get(`${r.name}[${r.index}]`) ?? {})
       }
       // A full disk must not keep the run from ending: what could not be written is told, not awaited.
       yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(results, null, 2)}\n`).pipe(

@@ -1,6 +1,6 @@
 /**
  * The HTML report of a run, `<run>/report.html`: one self-contained file (inline CSS and SVG, no
- * script, nothing fetched) with the run's outcome, a plot per learner of its metric against the
+ * script, nothing fetched) with the run's outcome, its learners best first, a plot per learner of its metric against the
  * iteration with the threshold line, all learners overlaid in one more plot, a timeline of tasks
  * per learner, the resolved configuration of every task, failures and the source.
  *
@@ -19,14 +19,16 @@ import * as Schema from "effect/Schema"
 import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as Event from "../core/Event.ts"
 import * as Json from "../core/Json.ts"
+import * as Ranking from "../core/Ranking.ts"
 import * as Results from "../core/Results.ts"
 import * as RunDir from "../core/RunDir.ts"
 import * as RunManifest from "../core/RunManifest.ts"
-import { buildModel, type Input } from "./internal/reportModel.ts"
+import { buildModel, type Input, rankingOf } from "./internal/reportModel.ts"
 import {
   configTable,
   durationText,
   failureLine,
+  failurePlace,
   isoOrDash,
   metricChart,
   overlayChart,
@@ -83,21 +85,37 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
     ["source hash", (run?.source.hash ?? "–").slice(0, 16)],
     ["plan hash", (run?.planHash ?? "–").slice(0, 16)]
   ]
-  const summaryRows = model.learners
-    .map((l) => {
+  const ranking = rankingOf(model, input.results)
+  const byLabel = new Map(model.learners.map((l) => [l.label, l]))
+  const colorOf = new Map(model.learners.map((l, i) => [l.label, colorAt(i, model.learners.length)]))
+  const ranked = [
+    ...ranking.flatMap((r) => {
+      const l = byLabel.get(r.learner)
+      return l === undefined ? [] : [{ r, l }]
+    })
+  ]
+  const anyConfig = ranking.some((r) => Object.keys(r.config).length > 0)
+  const summaryRows = ranked
+    .map(({ r, l }) => {
       const last = l.points.at(-1)?.y
       const metric =
         l.metric === undefined
           ? '<span class="muted">–</span>'
           : `${escapeHtml(l.metric.name)} <b>${last === undefined ? "–" : escapeHtml(num(last))}</b> <span class="muted">(${escapeHtml(`${l.metric.operator} ${num(l.metric.threshold)}`.trim())})</span>`
       const reason = reasonWord(l.stopReason)
-      return `<tr><td><b>${escapeHtml(l.label)}</b></td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td><td>${l.failure === undefined ? "" : escapeHtml(`${l.failure.task}${l.failure.iteration === undefined ? "" : ` @${l.failure.iteration}`}: ${failureLine(l.failure)}`)}</td></tr>`
+      const config = anyConfig
+        ? `<td>${Object.entries(r.config)
+            .map(([k, v]) => `<code>${escapeHtml(`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)}</code>`)
+            .join(" ")}</td>`
+        : ""
+      return `<tr data-learner="${escapeHtml(l.label)}"${r.failed ? ' class="failed"' : ""}><td class="num">${r.value === null ? "–" : r.rank}</td><td><b>${escapeHtml(l.label)}</b></td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td>${config}<td>${l.failure === undefined ? "" : escapeHtml(`${failurePlace(l.failure)}: ${failureLine(l.failure)}`)}</td></tr>`
     })
     .join("")
+  const bestHtml = bestLines(ranking)
   const cards = model.learners
     .map(
-      (l, i) =>
-        `<div class="card chart-card" data-learner="${escapeHtml(l.label)}"><h3>${escapeHtml(l.label)} <span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reasonWord(l.stopReason))}</span></h3>${metricChart(l, colorAt(i))}</div>`
+      (l) =>
+        `<div class="card chart-card" data-learner="${escapeHtml(l.label)}"><h3>${escapeHtml(l.label)} <span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reasonWord(l.stopReason))}</span></h3>${metricChart(l, colorOf.get(l.label)!)}${l.failure === undefined || l.points.length === 0 ? "" : `<p class="failure">failed in ${escapeHtml(failurePlace(l.failure))}: ${escapeHtml(failureLine(l.failure))}</p>`}</div>`
     )
     .join("")
   const failures = model.learners.filter((l) => l.failure !== undefined)
@@ -137,12 +155,16 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
 ${notes.map((n) => `<p class="card muted">${escapeHtml(n)}</p>`).join("")}
 <section class="card meta">${meta.map(([k, v]) => `<div><span>${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join("")}</section>
 <h2>Learners</h2>
-<div class="card scroll"><table><thead><tr><th>learner</th><th>kind</th><th>iterations</th><th>ended</th><th>metric (last)</th><th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
+${bestHtml}
+<div class="card scroll"><table class="learners"><thead><tr><th>rank</th><th>learner</th><th>kind</th><th>iterations</th><th>ended</th><th>metric (last)</th>${anyConfig ? "<th>config</th>" : ""}<th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
 ${selectionHtml}
 <h2>Metric by iteration</h2>
 <div class="grid">${cards}</div>
 <h2>All learners</h2>
-<div class="card chart-card">${overlayChart(model.learners)}</div>
+<div class="card chart-card">${overlayChart(
+    model.learners,
+    ranked.map(({ l }) => l.label)
+  )}</div>
 <h2>Timeline</h2>
 <div class="card chart-card scroll">${model.spans.length === 0 ? '<p class="muted">No task ran.</p>' : timelineChart(model)}</div>
 ${failureHtml}
@@ -154,6 +176,21 @@ ${sourceText === undefined ? "" : `<h2>Source</h2><details class="card"><summary
 </body>
 </html>
 `
+}
+
+/** Per metric, who won: the best learner, its value, which way the metric ranks, its differing config. */
+const bestLines = (ranking: ReadonlyArray<Ranking.Standing>): string => {
+  const seen = new Set<string>()
+  const out: Array<string> = []
+  for (const r of ranking) {
+    if (r.metric === null || r.operator === null || r.value === null || seen.has(r.metric)) continue
+    seen.add(r.metric)
+    const config = Ranking.configText(r.config)
+    out.push(
+      `<p class="card best" data-learner="${escapeHtml(r.learner)}">Best: <b>${escapeHtml(r.learner)}</b>, ${escapeHtml(`${r.metric} ${num(r.value)}`)} <span class="muted">(${escapeHtml(Ranking.directionText(r.metric, r.operator))})</span>${r.failed ? ' <span class="badge r-error">failed</span>' : ""}${config === "" ? "" : ` <code>${escapeHtml(config)}</code>`}</p>`
+    )
+  }
+  return out.join("")
 }
 
 const decodeResults = Schema.decodeUnknownEither(Results.Results)

@@ -6,6 +6,7 @@
  */
 import type * as Event from "../../core/Event.ts"
 import type * as Json from "../../core/Json.ts"
+import * as Ranking from "../../core/Ranking.ts"
 import type * as Results from "../../core/Results.ts"
 import type * as RunManifest from "../../core/RunManifest.ts"
 
@@ -247,4 +248,28 @@ export const buildModel = (input: Input): Model => {
     spans,
     taskNames
   }
+}
+
+/**
+ * The learners best first: `results.json`'s ranking when it has one, else ranked from the journal
+ * (each learner's last value and the configuration of its last iteration).
+ */
+export const rankingOf = (model: Model, results: Results.Results | undefined): ReadonlyArray<Ranking.Standing> => {
+  if (results?.ranking !== undefined) return results.ranking
+  return Ranking.rank(
+    model.learners.map((l) => {
+      const last = Math.max(-1, ...l.configs.keys())
+      const config = Object.fromEntries(
+        [...(l.configs.get(last)?.entries() ?? [])].map(([task, c]) => [task, { args: c.args, kwargs: c.kwargs }])
+      )
+      return {
+        name: l.name,
+        index: l.index,
+        metric: l.metric,
+        value: l.points.at(-1)?.y,
+        failed: l.stopReason === "error" || l.failure !== undefined,
+        config
+      }
+    })
+  )
 }

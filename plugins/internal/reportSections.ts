@@ -7,7 +7,7 @@
 import type * as Json from "../../core/Json.ts"
 import type * as Results from "../../core/Results.ts"
 import type { LearnerModel, Model } from "./reportModel.ts"
-import { colorAt, escapeHtml, lineChart, num, type Series, type Span, timeline } from "./svg.ts"
+import { colorAt, escapeHtml, lineChart, num, palette, type Series, type Span, shapes, timeline } from "./svg.ts"
 
 export const isoOrDash = (ms: number | undefined) =>
   ms === undefined || Number.isNaN(ms)
@@ -44,8 +44,34 @@ export const failureLine = (f: NonNullable<LearnerModel["failure"]>): string => 
   return last === undefined ? how : `${how}: ${last}`
 }
 
+/** Text cut into lines of at most `width` characters at spaces (a longer word gets a line of its own). */
+export const wrap = (text: string, width: number, maxLines: number): ReadonlyArray<string> => {
+  const lines: Array<string> = []
+  let line = ""
+  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line === "" ? word : `${line} ${word}`
+  }
+  if (line !== "") lines.push(line)
+  if (lines.length <= maxLines) return lines
+  const kept = lines.slice(0, maxLines)
+  kept[maxLines - 1] = `${kept[maxLines - 1]!.slice(0, width - 1)}…`
+  return kept
+}
+
+/** Where a learner failed: `training at iteration 3`. */
+export const failurePlace = (f: NonNullable<LearnerModel["failure"]>): string =>
+  `${f.task === "" ? "a task" : f.task}${f.iteration === undefined ? "" : ` at iteration ${f.iteration}`}`
+
 export const metricChart = (l: LearnerModel, color: string): string =>
   lineChart([{ label: l.label, color, points: l.points }], {
+    empty:
+      l.failure === undefined
+        ? undefined
+        : [`failed in ${failurePlace(l.failure)}`, ...wrap(failureLine(l.failure), 44, 4)],
+    emptyFailed: l.failure !== undefined,
     width: 400,
     height: 250,
     className: "chart metric",
@@ -60,8 +86,22 @@ export const metricChart = (l: LearnerModel, color: string): string =>
     xMax: l.maxIter === undefined ? undefined : Math.max(0, l.maxIter - 1)
   })
 
-export const overlayChart = (learners: ReadonlyArray<LearnerModel>): string => {
-  const series: Array<Series> = learners.map((l, i) => ({ label: l.label, color: colorAt(i), points: l.points }))
+/**
+ * Every learner in one plot, the legend in ranked order: each learner its own colour (and, past
+ * the palette, its own marker shape), the best three drawn bold and on top.
+ */
+export const overlayChart = (learners: ReadonlyArray<LearnerModel>, ranked: ReadonlyArray<string>): string => {
+  const order = new Map(ranked.map((label, i) => [label, i]))
+  const many = learners.length > palette.length
+  const series: Array<Series> = learners
+    .map((l, i) => ({
+      label: l.label,
+      color: colorAt(i, learners.length),
+      points: l.points,
+      shape: many ? shapes[i % shapes.length] : undefined,
+      highlight: learners.length > 3 && (order.get(l.label) ?? Number.POSITIVE_INFINITY) < 3 && l.points.length > 0
+    }))
+    .sort((a, b) => (order.get(a.label) ?? Number.POSITIVE_INFINITY) - (order.get(b.label) ?? Number.POSITIVE_INFINITY))
   const thresholds = new Set(learners.flatMap((l) => (l.metric === undefined ? [] : [l.metric.threshold])))
   const one = thresholds.size === 1 ? learners.find((l) => l.metric !== undefined)?.metric : undefined
   const names = new Set(learners.flatMap((l) => (l.metric === undefined ? [] : [l.metric.name])))
@@ -75,7 +115,7 @@ export const overlayChart = (learners: ReadonlyArray<LearnerModel>): string => {
     threshold:
       one === undefined
         ? undefined
-        : { value: one.threshold, label: `threshold ${one.operator} ${num(one.threshold)}` },
+        : { value: one.threshold, label: `threshold ${one.operator} ${num(one.threshold)}`.trim() },
     legend: true
   })
 }

@@ -37,7 +37,15 @@ svg line.grid { stroke: #e8ebf0; stroke-width: 1; }
 svg line.axis, svg line.axis-tick { stroke: #9aa3b2; stroke-width: 1; }
 svg .axis-label { fill: #414a5a; font-weight: 600; }
 svg path.line { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
-svg circle.point { stroke: #fff; stroke-width: 1; }
+svg .point, svg .swatch { stroke: #fff; stroke-width: 1; }
+svg g.series:not(.highlight) path.line { stroke-width: 1.5; }
+svg.overlay g.series:not(.highlight) { opacity: .75; }
+svg g.series.highlight path.line { stroke-width: 3; }
+svg text.empty tspan:first-child { font-weight: 600; }
+svg.metric text.empty.failed { fill: #a11d1d; }
+p.failure { color: #a11d1d; margin: 6px 0 0; font-size: 12px; word-break: break-word; }
+.best { margin: 0 0 10px; }
+tr.failed td:nth-child(2) b::after { content: " ✗"; color: #a11d1d; }
 svg line.threshold { stroke: #d62728; stroke-width: 1.5; stroke-dasharray: 6 4; }
 svg text.threshold-label { fill: #d62728; font-weight: 600; }
 svg text.empty { fill: #9aa3b2; font-size: 13px; }

@@ -18,7 +18,56 @@ export const palette: ReadonlyArray<string> = [
   "#bab0ac"
 ]
 
-export const colorAt = (i: number): string => palette[((i % palette.length) + palette.length) % palette.length]!
+const hex = (h: number, s: number, l: number): string => {
+  const a = s * Math.min(l, 1 - l)
+  const f = (n: number) => {
+    const k = (n + h / 30) % 12
+    const c = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))
+    return Math.round(255 * c)
+      .toString(16)
+      .padStart(2, "0")
+  }
+  return `#${f(0)}${f(8)}${f(4)}`
+}
+
+/**
+ * The colour of series `i` of `count`: the palette while it suffices; past it, hues a golden angle
+ * apart (neighbours far apart on the wheel) in three lightnesses, so no two of the series share one.
+ */
+export const colorAt = (i: number, count = palette.length): string => {
+  if (count <= palette.length) return palette[((i % palette.length) + palette.length) % palette.length]!
+  return hex((i * 137.508) % 360, 0.68, [0.4, 0.52, 0.3][i % 3]!)
+}
+
+/** Marker shapes that, with the colours, keep many overlaid series apart. */
+export const shapes = ["circle", "square", "triangle", "diamond"] as const
+
+/** A marker shape. */
+export type Shape = (typeof shapes)[number]
+
+/** A data point's marker, its value as its tooltip (class `point`, `data-shape` its shape). */
+const marker = (
+  shape: Shape,
+  cx: number,
+  cy: number,
+  r: number,
+  color: string,
+  title: string,
+  cls = "point"
+): string => {
+  const tip = `<title>${escapeHtml(title)}</title>`
+  const common = `class="${cls}" data-shape="${shape}" fill="${color}"`
+  switch (shape) {
+    case "circle":
+      return `<circle ${common} cx="${round(cx)}" cy="${round(cy)}" r="${r}">${tip}</circle>`
+    case "square":
+      return `<rect ${common} x="${round(cx - r)}" y="${round(cy - r)}" width="${2 * r}" height="${2 * r}">${tip}</rect>`
+    case "triangle":
+      return `<polygon ${common} points="${round(cx)},${round(cy - r * 1.2)} ${round(cx + r * 1.1)},${round(cy + r * 0.8)} ${round(cx - r * 1.1)},${round(cy + r * 0.8)}">${tip}</polygon>`
+    case "diamond":
+      return `<polygon ${common} points="${round(cx)},${round(cy - r * 1.3)} ${round(cx + r * 1.3)},${round(cy)} ${round(cx)},${round(cy + r * 1.3)} ${round(cx - r * 1.3)},${round(cy)}">${tip}</polygon>`
+  }
+}
 
 const round = (n: number): string => String(Math.round(n * 100) / 100)
 
@@ -92,6 +141,10 @@ export interface Series {
   readonly label: string
   readonly color: string
   readonly points: ReadonlyArray<{ readonly x: number; readonly y: number }>
+  /** Its markers' shape (circles when omitted). */
+  readonly shape?: Shape | undefined
+  /** Drawn bolder and on top of the others (the best learners of an overlay). */
+  readonly highlight?: boolean | undefined
 }
 
 export interface LineChartOptions {
@@ -107,11 +160,26 @@ export interface LineChartOptions {
   readonly legend?: boolean
   /** The largest x the axis should show (e.g. max_iter - 1). */
   readonly xMax?: number | undefined
+  /** What to say, a line each, when no series has a point (default: no metric values yet). */
+  readonly empty?: ReadonlyArray<string> | undefined
+  /** Marks the empty message as a failure's. */
+  readonly emptyFailed?: boolean | undefined
 }
+
+/** The threshold's label, beside the plot at the line's height, as lines (`threshold`, `< 0.1`). */
+const thresholdLines = (label: string): ReadonlyArray<string> => {
+  const cut = label.indexOf(" ")
+  return cut === -1 ? [label] : [label.slice(0, cut), label.slice(cut + 1)]
+}
+
+const textWidth = (text: string) => 6.4 * Array.from(text).length
 
 /** A line chart of metric values against the iteration, with an optional threshold line. */
 export const lineChart = (series: ReadonlyArray<Series>, o: LineChartOptions): string => {
-  const m = { left: 58, right: 16, top: 18, bottom: 40 }
+  // The threshold's label goes in the right margin, beside its line and never on the data.
+  const labelLines = o.threshold === undefined ? [] : thresholdLines(o.threshold.label)
+  const right = labelLines.length === 0 ? 16 : 12 + Math.max(...labelLines.map(textWidth))
+  const m = { left: 58, right, top: 18, bottom: 40 }
   const legendRows = o.legend === true ? Math.ceil(series.length / 4) : 0
   const height = o.height + legendRows * 18
   const plotBottom = o.height - m.bottom
@@ -154,25 +222,31 @@ export const lineChart = (series: ReadonlyArray<Series>, o: LineChartOptions): s
     const ty = round(y.map(o.threshold.value))
     parts.push(
       `<line class="threshold" x1="${m.left}" x2="${o.width - m.right}" y1="${ty}" y2="${ty}"><title>${escapeHtml(o.threshold.label)}</title></line>`,
-      `<text class="threshold-label" x="${o.width - m.right - 4}" y="${Number(ty) - 5}" text-anchor="end">${escapeHtml(o.threshold.label)}</text>`
+      `<text class="threshold-label" x="${o.width - m.right + 6}" y="${round(Number(ty) - 2)}">${labelLines.map((t, i) => `<tspan x="${o.width - m.right + 6}" dy="${i === 0 ? 0 : 12}">${escapeHtml(t)}</tspan>`).join("")}</text>`
     )
   }
-  for (const s of series) {
+  // Highlighted series last, so they are drawn on top.
+  const order = [...series].sort((a, b) => Number(a.highlight === true) - Number(b.highlight === true))
+  for (const s of order) {
     if (s.points.length === 0) continue
     const d = s.points.map((p, i) => `${i === 0 ? "M" : "L"}${round(x(p.x))} ${round(y.map(p.y))}`).join(" ")
+    // A lone point has no line to show it: its marker is drawn larger.
+    const r = s.points.length === 1 ? 5 : 3
     parts.push(
-      `<g class="series" data-series="${escapeHtml(s.label)}">`,
+      `<g class="series${s.highlight === true ? " highlight" : ""}" data-series="${escapeHtml(s.label)}" data-color="${s.color}">`,
       `<path class="line" d="${d}" stroke="${s.color}" />`,
-      ...s.points.map(
-        (p) =>
-          `<circle class="point" cx="${round(x(p.x))}" cy="${round(y.map(p.y))}" r="3" fill="${s.color}"><title>${escapeHtml(`${s.label} · iteration ${p.x}: ${num(p.y)}`)}</title></circle>`
+      ...s.points.map((p) =>
+        marker(s.shape ?? "circle", x(p.x), y.map(p.y), r, s.color, `${s.label} · iteration ${p.x}: ${num(p.y)}`)
       ),
       "</g>"
     )
   }
   if (series.every((s) => s.points.length === 0)) {
+    const lines = o.empty ?? ["no metric values yet"]
+    // Above the middle, where a lone threshold line would be drawn.
+    const cy = m.top + 24
     parts.push(
-      `<text class="empty" x="${(m.left + o.width - m.right) / 2}" y="${(m.top + plotBottom) / 2}" text-anchor="middle">no metric values yet</text>`
+      `<text class="empty${o.emptyFailed === true ? " failed" : ""}" x="${(m.left + o.width - m.right) / 2}" y="${round(cy)}" text-anchor="middle">${lines.map((t, i) => `<tspan x="${(m.left + o.width - m.right) / 2}" dy="${i === 0 ? 0 : 16}">${escapeHtml(t)}</tspan>`).join("")}</text>`
     )
   }
   if (o.legend === true) {
@@ -180,7 +254,7 @@ export const lineChart = (series: ReadonlyArray<Series>, o: LineChartOptions): s
       const lx = m.left + (i % 4) * ((o.width - m.left) / 4)
       const ly = o.height + Math.floor(i / 4) * 18 + 4
       parts.push(
-        `<g class="legend-item"><rect x="${round(lx)}" y="${ly}" width="12" height="12" rx="2" fill="${s.color}" /><text x="${round(lx + 17)}" y="${ly + 10}">${escapeHtml(s.label)}</text></g>`
+        `<g class="legend-item">${marker(s.shape ?? "square", lx + 6, ly + 6, 5, s.color, s.label, "swatch")}<text x="${round(lx + 17)}" y="${ly + 10}">${escapeHtml(s.label)}</text></g>`
       )
     })
   }

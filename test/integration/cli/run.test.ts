@@ -119,6 +119,7 @@ describe("rose run", () => {
       "durationMs",
       "finishedAt",
       "learners",
+      "ranking",
       "runId",
       "startedAt",
       "status"

@@ -3,6 +3,8 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Event from "../../../core/Event.ts"
+import type * as Results from "../../../core/Results.ts"
+import { colorAt } from "../../../plugins/internal/svg.ts"
 import * as Report from "../../../plugins/Report.ts"
 import { manifestOf, resultsOf, smallRun } from "./fixtures.ts"
 
@@ -89,6 +91,72 @@ describe("Report", () => {
     assert.include(html, "last line was incomplete")
     assert.strictEqual(count(html, /<svg class="chart metric"/g), 2)
     assert.include(html, "did not finish")
+  })
+
+  it("lists the learners best first with the config that differs, and names the best", () => {
+    const ranking: Results.Results["ranking"] = [
+      {
+        rank: 1,
+        learner: "sweep[1]",
+        name: "sweep",
+        index: 1,
+        metric: "mse",
+        operator: "<",
+        value: 0.5,
+        failed: true,
+        config: { "training.n": 20 }
+      },
+      {
+        rank: 2,
+        learner: "sweep[0]",
+        name: "sweep",
+        index: 0,
+        metric: "mse",
+        operator: "<",
+        value: 0.9,
+        failed: false,
+        config: { "training.n": 10 }
+      }
+    ]
+    const html = Report.render(input({ results: { ...resultsOf, ranking } }))
+    const rows = [...html.matchAll(/<tr data-learner="([^"]+)"( class="failed")?><td class="num">(\d+)<\/td>/g)].map(
+      (m) => [m[1], m[3], m[2] !== undefined]
+    )
+    assert.deepStrictEqual(rows, [
+      ["sweep[1]", "1", true],
+      ["sweep[0]", "2", false]
+    ])
+    assert.include(html, "<code>training.n=20</code>")
+    assert.match(
+      html,
+      /Best: <b>sweep\[1\]<\/b>, mse 0\.5 <span class="muted">\(lower is better\)<\/span> <span class="badge r-error">failed<\/span>/
+    )
+  })
+
+  it("says why a failed learner has no values, where the empty message was", () => {
+    const learners = resultsOf.learners.map((l) =>
+      l.index === 1 ? { ...l, metric: { ...l.metric!, history: [] } } : l
+    )
+    const html = Report.render(input({ events: [], results: { ...resultsOf, learners } }))
+    const card = /<svg class="chart metric" data-learner="sweep\[1\]".*?<\/svg>/s.exec(html)![0]
+    assert.include(card, "failed in training at iteration 1")
+    assert.include(card, "exit 3: boom")
+    assert.notInclude(card, "no metric values yet")
+  })
+
+  it("keeps the threshold label beside the plot, a lone point large, and up to 64 colours apart", () => {
+    const learners = resultsOf.learners.map((l) =>
+      l.index === 0 ? { ...l, metric: { ...l.metric!, history: [0.4] } } : l
+    )
+    const html = Report.render(input({ events: [], results: { ...resultsOf, learners } }))
+    const card = /<svg class="chart metric" data-learner="sweep\[0\]".*?<\/svg>/s.exec(html)![0]
+    const plot = /<rect class="plot-bg" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(card)!
+    const label = /<text class="threshold-label" x="([\d.]+)"/.exec(card)!
+    assert.isAbove(Number(label[1]), Number(plot[1]) + Number(plot[2]), "the label starts inside the plot")
+    assert.match(card, /<circle class="point" data-shape="circle" fill="[^"]+" cx="[\d.]+" cy="[\d.]+" r="5">/)
+    const colors = Array.from({ length: 64 }, (_, i) => colorAt(i, 64))
+    assert.strictEqual(new Set(colors).size, 64)
+    for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/)
   })
 
   it.scoped("writes report.html from a run directory, and says what is missing", () =>

@@ -5,6 +5,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Status from "../../../cli/Status.ts"
 import * as Summary from "../../../cli/Summary.ts"
 import * as Event from "../../../core/Event.ts"
+import type * as Json from "../../../core/Json.ts"
+import type * as Results from "../../../core/Results.ts"
 import { manifestOf, resultsOf, smallRun } from "./fixtures.ts"
 
 const runDir = (events: ReadonlyArray<Event.Event>, extra = "") => {
@@ -23,6 +25,23 @@ describe("Status", () => {
     assert.match(text, /sweep\[0\] +converged +2\/5 +mse 0\.05 \(< 0\.1\)/)
     assert.match(text, /sweep\[1\] +error/)
     assert.notInclude(text, "may still be running")
+  })
+
+  it("ranks the learners best first, as --json can carry it", () => {
+    const dir = runDir(smallRun().events)
+    const snapshot = Status.readSync(dir)!
+    const json: Json.Json = snapshot.ranking
+    assert.deepStrictEqual(
+      (json as ReadonlyArray<Json.JsonObject>).map((r) => [r.rank, r.learner, r.failed]),
+      [
+        [1, "sweep[0]", false],
+        [2, "sweep[1]", true]
+      ]
+    )
+    const text = Status.render(dir, snapshot, { now: Date.now(), color: false, isAlive: () => false })
+    assert.match(text, /rank +learner +state/)
+    assert.match(text, /\n +1 +sweep\[0\] +converged[^\n]*\n +2 +sweep\[1\] +error/)
+    assert.include(text, "best sweep[0]: mse 0.05 (lower is better)")
   })
 
   it("reads a running run's journal with a torn last line, and says so", () => {
@@ -69,9 +88,33 @@ describe("Summary", () => {
     assert.match(text, /sweep\[1\] +1 +error +mse 0\.5 \(< 0\.1\) +training @1: exit 3: boom/)
     assert.include(text, "run run-1 failed in 7.0 s (1 learner failed)")
     assert.include(text, "report         /runs/run-1/report.html")
+    assert.include(text, "best sweep[0]: mse 0.05 (lower is better)")
     assert.include(
       Summary.render({ ...resultsOf, status: "interrupted" }, "/r", { color: false, report: false, signal: "SIGINT" }),
       "interrupted by SIGINT"
     )
+  })
+
+  it("lists the learners best first, marks the failed best, and shows the config that differs", () => {
+    const results: Results.Results = {
+      ...resultsOf,
+      learners: resultsOf.learners.map((l) =>
+        l.index === 0 ? { ...l, stopReason: "max_iter" as const, metric: { ...l.metric!, history: [0.9, 0.8] } } : l
+      )
+    }
+    const text = Summary.render(results, "/r", { color: false, report: false })
+    assert.match(
+      text,
+      /rank +learner +iterations +ended +metric \(last\) +failure\n +1 +sweep\[1\][^\n]*\n +2 +sweep\[0\]/
+    )
+    assert.include(text, "best sweep[1]: mse 0.5 (lower is better), but it failed")
+    const ranking = Summary.rankingOf(results).map((r) => ({
+      ...r,
+      config: { "training.lr": r.index === 0 ? 0.1 : 0.01 }
+    }))
+    const withConfig = Summary.render({ ...results, ranking }, "/r", { color: false, report: false })
+    assert.match(withConfig, /rank +learner +iterations +ended +metric \(last\) +config +failure/)
+    assert.match(withConfig, /2 +sweep\[0\] +2 +max_iter +mse 0\.8 \(< 0\.1\) +training\.lr=0\.1/)
+    assert.include(withConfig, "best sweep[1]: mse 0.5 (lower is better), but it failed; training.lr=0.01")
   })
 })
