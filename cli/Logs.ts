@@ -11,10 +11,11 @@ import * as NodePath from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { closest } from "../dsl/internal/suggest.ts"
+import * as EarlySignals from "../runtime/EarlySignals.ts"
 import { type CliExit, fail } from "./Exit.ts"
 import * as FailureText from "./FailureText.ts"
 import * as Status from "./Status.ts"
-import type * as Term from "./Term.ts"
+import * as Term from "./Term.ts"
 
 /**
  * One output file of a task's attempt.
@@ -45,6 +46,9 @@ export interface Selection {
   readonly attempt?: number | undefined
   readonly stream?: "out" | "err" | undefined
 }
+
+const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
+const signals = Object.keys(signalNumbers) as ReadonlyArray<keyof typeof signalNumbers>
 
 const folderPattern = /^(.+)-(\d+)$/
 const iterPattern = /^iter-(\d+)$/
@@ -282,94 +286,113 @@ const header = (path: string, color: boolean) => {
  * @category running
  */
 export const run = (options: Options): Effect.Effect<void, CliExit> =>
-  Effect.gen(function* () {
-    const dir = NodePath.resolve(options.runDir)
-    const isRun =
-      NodeFs.existsSync(NodePath.join(dir, "events.jsonl")) || NodeFs.existsSync(NodePath.join(dir, "run.json"))
-    if (!isRun) {
-      return yield* fail(
-        2,
-        `${options.runDir}: no journal (events.jsonl) here; ${NodeFs.existsSync(dir) ? "is it a run directory?" : "no such directory"}`
-      )
-    }
-    const view = readJournal(dir, emptyJournal())
-    let learner: Selection["learner"]
-    if (options.learner !== undefined) {
-      const parsed = parseLearner(options.learner, knownLearners(list(dir), view, dir))
-      if (Either.isLeft(parsed)) return yield* fail(2, `${options.runDir}: ${parsed.left}`)
-      learner = parsed.right
-    }
-    const selection: Selection = {
-      learner,
-      iteration: options.iteration,
-      task: options.task,
-      attempt: options.attempt,
-      stream: options.stream
-    }
-    const { out, err } = options
-    const selected = () =>
-      sort(
-        list(dir).filter((f) => matches(f, selection)),
-        view
-      )
-    if (!options.follow) {
-      const files = selected()
-      if (files.length === 0) {
-        err.write(`${options.runDir}: no task output matches${view.finished ? "" : " (yet)"}\n`)
+  Effect.scoped(
+    Effect.gen(function* () {
+      const dir = NodePath.resolve(options.runDir)
+      const isRun =
+        NodeFs.existsSync(NodePath.join(dir, "events.jsonl")) || NodeFs.existsSync(NodePath.join(dir, "run.json"))
+      if (!isRun) {
+        return yield* fail(
+          2,
+          `${options.runDir}: no journal (events.jsonl) here; ${NodeFs.existsSync(dir) ? "is it a run directory?" : "no such directory"}`
+        )
+      }
+      const view = readJournal(dir, emptyJournal())
+      let learner: Selection["learner"]
+      if (options.learner !== undefined) {
+        const parsed = parseLearner(options.learner, knownLearners(list(dir), view, dir))
+        if (Either.isLeft(parsed)) return yield* fail(2, `${options.runDir}: ${parsed.left}`)
+        learner = parsed.right
+      }
+      const selection: Selection = {
+        learner,
+        iteration: options.iteration,
+        task: options.task,
+        attempt: options.attempt,
+        stream: options.stream
+      }
+      const { out, err } = options
+      const selected = () =>
+        sort(
+          list(dir).filter((f) => matches(f, selection)),
+          view
+        )
+      if (!options.follow) {
+        const files = selected()
+        if (files.length === 0) {
+          err.write(`${options.runDir}: no task output matches${view.finished ? "" : " (yet)"}\n`)
+          return
+        }
+        files.forEach((f, i) => {
+          const text = readFrom(f.path, 0).toString("utf8")
+          out.write(
+            `${i === 0 ? "" : "\n"}${header(f.path, out.color)}\n${text}${text === "" || text.endsWith("\n") ? "" : "\n"}`
+          )
+        })
         return
       }
-      files.forEach((f, i) => {
-        const text = readFrom(f.path, 0).toString("utf8")
-        out.write(
-          `${i === 0 ? "" : "\n"}${header(f.path, out.color)}\n${text}${text === "" || text.endsWith("\n") ? "" : "\n"}`
-        )
-      })
-      return
-    }
-    // Followed like `tail -f` does several files: a header whenever the output comes from another file.
-    const offsets = new Map<string, { offset: number; decoder: InstanceType<typeof TextDecoder> }>()
-    const announced = new Set<string>()
-    let last: string | undefined
-    let endedWithNewline = true
-    const pass = () => {
-      for (const f of selected()) {
-        const seen = offsets.get(f.path) ?? { offset: 0, decoder: new TextDecoder() }
-        offsets.set(f.path, seen)
-        const buf = readFrom(f.path, seen.offset)
-        if (buf.length === 0) {
-          if (seen.offset === 0 && !announced.has(f.path)) {
-            // A task that started and has written nothing yet: name its file once.
-            announced.add(f.path)
+      // Followed like `tail -f` does several files: a header whenever the output comes from another file.
+      const offsets = new Map<string, { offset: number; decoder: InstanceType<typeof TextDecoder> }>()
+      const announced = new Set<string>()
+      let last: string | undefined
+      let endedWithNewline = true
+      const pass = () => {
+        for (const f of selected()) {
+          const seen = offsets.get(f.path) ?? { offset: 0, decoder: new TextDecoder() }
+          offsets.set(f.path, seen)
+          const buf = readFrom(f.path, seen.offset)
+          if (buf.length === 0) {
+            if (seen.offset === 0 && !announced.has(f.path)) {
+              // A task that started and has written nothing yet: name its file once.
+              announced.add(f.path)
+              out.write(`${last === undefined ? "" : endedWithNewline ? "\n" : "\n\n"}${header(f.path, out.color)}\n`)
+              last = f.path
+              endedWithNewline = true
+            }
+            continue
+          }
+          announced.add(f.path)
+          seen.offset += buf.length
+          const text = seen.decoder.decode(buf, { stream: true })
+          if (last !== f.path) {
             out.write(`${last === undefined ? "" : endedWithNewline ? "\n" : "\n\n"}${header(f.path, out.color)}\n`)
             last = f.path
-            endedWithNewline = true
           }
-          continue
+          out.write(text)
+          if (text !== "") endedWithNewline = text.endsWith("\n")
         }
-        announced.add(f.path)
-        seen.offset += buf.length
-        const text = seen.decoder.decode(buf, { stream: true })
-        if (last !== f.path) {
-          out.write(`${last === undefined ? "" : endedWithNewline ? "\n" : "\n\n"}${header(f.path, out.color)}\n`)
-          last = f.path
+      }
+      const every = `${options.pollMillis ?? 250} millis` as const
+      // Ctrl-C ends a follow as it ends `tail -f`: quietly, with 128 + the signal's number.
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const resumeEarly = EarlySignals.suspend()
+          const handlers = signals.map((signal) => {
+            const handler = () => Term.exitNow("", 128 + signalNumbers[signal])
+            process.once(signal, handler)
+            return [signal, handler] as const
+          })
+          return { resumeEarly, handlers }
+        }),
+        ({ resumeEarly, handlers }) =>
+          Effect.sync(() => {
+            for (const [signal, handler] of handlers) process.removeListener(signal, handler)
+            resumeEarly()
+          })
+      )
+      while (true) {
+        readJournal(dir, view)
+        const ended = view.finished
+        const gone = !ended && view.pid !== undefined && !Status.alive(view.pid)
+        pass()
+        if (ended) return
+        if (gone) {
+          err.write(
+            `${endedWithNewline ? "" : "\n"}the run's rose process (pid ${view.pid}) is gone; rose resume ${options.runDir} continues it\n`
+          )
+          return
         }
-        out.write(text)
-        if (text !== "") endedWithNewline = text.endsWith("\n")
+        yield* Effect.sleep(every)
       }
-    }
-    const every = `${options.pollMillis ?? 250} millis` as const
-    while (true) {
-      readJournal(dir, view)
-      const ended = view.finished
-      const gone = !ended && view.pid !== undefined && !Status.alive(view.pid)
-      pass()
-      if (ended) return
-      if (gone) {
-        err.write(
-          `${endedWithNewline ? "" : "\n"}the run's rose process (pid ${view.pid}) is gone; rose resume ${options.runDir} continues it\n`
-        )
-        return
-      }
-      yield* Effect.sleep(every)
-    }
-  })
+    })
+  )
