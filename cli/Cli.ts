@@ -1,6 +1,6 @@
 /**
- * The `rose` command line (`@effect/cli`): `run`, `resume`, `check`, `plan`, `fmt`, `report` and
- * `status`. Options may follow the file. What the commands and their options are for, and the check
+ * The `rose` command line (`@effect/cli`): `run`, `resume`, `check`, `plan`, `fmt`, `report`,
+ * `status` and `logs`. Options may follow the file. What the commands and their options are for, and the check
  * of a command line's shape, live in `Help.ts`. Each handler ends with a `CliExit` for a
  * non-zero exit code; the entry point (`main.ts`) turns that into the process's exit.
  *
@@ -23,6 +23,7 @@ import * as Diagnostic from "../dsl/Diagnostic.ts"
 import * as DslFormat from "../dsl/Format.ts"
 import { CliExit, fail } from "./Exit.ts"
 import * as Input from "./Input.ts"
+import * as Logs from "./Logs.ts"
 import type * as Run from "./Run.ts"
 import * as Status from "./Status.ts"
 import { table } from "./Summary.ts"
@@ -351,6 +352,36 @@ const resumeCommand = Command.make(
     }).pipe(Effect.scoped)
 )
 
+const logsCommand = Command.make(
+  "logs",
+  {
+    runDir,
+    learner: Args.text({ name: "LEARNER" }).pipe(Args.optional),
+    iteration: Options.integer("iteration").pipe(Options.optional),
+    task: Options.text("task").pipe(Options.optional),
+    attempt: Options.integer("attempt").pipe(Options.optional),
+    err: Options.boolean("err"),
+    out: Options.boolean("out"),
+    follow: Options.boolean("follow").pipe(Options.withAlias("f"))
+  },
+  (config) =>
+    Effect.gen(function* () {
+      if (config.err && config.out)
+        return yield* fail(2, "rose logs: --err and --out exclude each other (neither shows both)")
+      return yield* Logs.run({
+        runDir: config.runDir,
+        learner: Option.getOrUndefined(config.learner),
+        iteration: Option.getOrUndefined(config.iteration),
+        task: Option.getOrUndefined(config.task),
+        attempt: Option.getOrUndefined(config.attempt),
+        stream: config.err ? "err" : config.out ? "out" : undefined,
+        follow: config.follow,
+        out: Term.stdout(),
+        err: Term.stderr()
+      })
+    })
+)
+
 const runningJson = (p: Status.Snapshot["progress"]): Json.Json =>
   [...p.running.values()].map((t) => ({
     learner: { name: t.learner.name, index: t.learner.index },
@@ -376,7 +407,8 @@ export const subcommands = [
   planCommand,
   fmtCommand,
   reportCommand,
-  statusCommand
+  statusCommand,
+  logsCommand
 ] as const
 
 /**

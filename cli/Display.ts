@@ -18,6 +18,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Event from "../core/Event.ts"
 import * as Learner from "../core/Learner.ts"
+import * as FailureText from "./FailureText.ts"
 import * as Format from "./Format.ts"
 import * as LiveFrame from "./LiveFrame.ts"
 import * as Progress from "./Progress.ts"
@@ -68,6 +69,15 @@ const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progr
   }
 }
 
+type TaskFailedEvent = Extract<Event.Event, { _tag: "task_failed" }>
+
+const failedHead = (e: TaskFailedEvent, time: string, who: string): string =>
+  `${time} ${who} task ${e.task} failed (iteration ${e.iteration}, attempt ${e.attempt}): ${Format.failureHead(e.error)}`
+
+// The cause is in the stderr lines under the head, each whole, and the files say the rest.
+const failedDetail = (p: Progress.Progress, e: TaskFailedEvent, context: FailureText.Context) =>
+  FailureText.detail(p.runDir, e, e.error.stderrTail, context)
+
 /**
  * The plain line for an event, or `undefined` for events plain output leaves out (task starts and
  * ends: the iteration lines say what matters).
@@ -75,7 +85,11 @@ const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progr
  * @since 0.1.0
  * @category rendering
  */
-export const plainLine = (p: Progress.Progress, e: Event.Event): string | undefined => {
+export const plainLine = (
+  p: Progress.Progress,
+  e: Event.Event,
+  context: FailureText.Context = FailureText.local()
+): string | undefined => {
   const time = Format.clock(Date.parse(e.ts))
   const who = "learner" in e && e.learner !== undefined ? Learner.label(e.learner) : ""
   switch (e._tag) {
@@ -95,7 +109,7 @@ export const plainLine = (p: Progress.Progress, e: Event.Event): string | undefi
       return `${time} ${who} iteration ${iter} done${metric}`
     }
     case "task_failed":
-      return `${time} ${who} task ${e.task} failed (iteration ${e.iteration}, attempt ${e.attempt}): ${Format.failure(e.error)}`
+      return [failedHead(e, time, who), ...failedDetail(p, e, context)].join("\n")
     case "task_retried":
       return `${time} ${who} retrying ${e.task} in ${Format.duration(e.delayMs)} (attempt ${e.nextAttempt}): ${e.reason.split("\n")[0]}`
     case "learner_stopped":
@@ -134,16 +148,19 @@ export const liveLogLine = (
   p: Progress.Progress,
   e: Event.Event,
   width: number,
-  color: boolean
+  color: boolean,
+  context: FailureText.Context = FailureText.local()
 ): string | undefined => {
   switch (e._tag) {
     case "task_failed":
+      return [
+        ...FailureText.wrap(failedHead(e, Format.clock(Date.parse(e.ts)), Learner.label(e.learner)), width - 1).map(
+          (l) => Term.paint(color, "red", l)
+        ),
+        ...failedDetail(p, e, context).flatMap((l) => FailureText.wrap(l, width - 1))
+      ].join("\n")
     case "task_retried":
-      return Term.line(
-        [{ text: plainLine(p, e) ?? "", style: e._tag === "task_failed" ? "red" : "yellow" }],
-        width - 1,
-        color
-      )
+      return Term.line([{ text: plainLine(p, e) ?? "", style: "yellow" }], width - 1, color)
     case "learner_stopped":
       return e.reason === "error"
         ? Term.line([{ text: plainLine(p, e) ?? "", style: "red" }], width - 1, color)

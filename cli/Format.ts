@@ -111,3 +111,22 @@ export const failure = (f: {
   }
   return f.message.split("\n")[0]!
 }
+
+/**
+ * The head of a failure, without its stderr: `exit 1`, `killed by SIGKILL`, or the first line of
+ * its message (the stderr lines go under it, see `FailureText`).
+ *
+ * @since 0.2.0
+ * @category rendering
+ */
+export const failureHead = (f: {
+  readonly tag?: string | undefined
+  readonly message: string
+  readonly exitCode?: number | null | undefined
+  readonly signal?: string | null | undefined
+}): string =>
+  f.tag === "TaskFailed"
+    ? f.exitCode === null || f.exitCode === undefined
+      ? `killed by ${f.signal ?? "a signal"}`
+      : `exit ${f.exitCode}`
+    : f.message.split("\n")[0]!

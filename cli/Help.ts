@@ -21,6 +21,8 @@ import { closest } from "../dsl/internal/suggest.ts"
  */
 export interface Flag {
   readonly name: string
+  /** A one-letter alias (`f` for `-f`). */
+  readonly short?: string
   readonly value?: string
   readonly kind?: "integer" | ReadonlyArray<string>
   readonly help: string
@@ -36,6 +38,8 @@ export interface CommandHelp {
   readonly name: string
   readonly summary: string
   readonly operand: { readonly name: string; readonly many: boolean; readonly help: string }
+  /** An optional second argument (`rose logs RUN_DIR [LEARNER]`). */
+  readonly optional?: { readonly name: string; readonly help: string }
   readonly flags: ReadonlyArray<Flag>
   readonly examples: ReadonlyArray<string>
 }
@@ -168,6 +172,25 @@ export const commands: ReadonlyArray<CommandHelp> = [
     operand: runDir,
     flags: [{ name: "json", help: "print where the run stands as JSON" }],
     examples: ["rose status runs/20261128-143005-1a2b", "rose status runs/20261128-143005-1a2b --json"]
+  },
+  {
+    name: "logs",
+    summary: "Print the .out/.err files of a run's tasks, or follow them while the run goes on.",
+    operand: runDir,
+    optional: { name: "LEARNER", help: "sweep[2] or sweep-2 (one learner), or sweep (all of the block)" },
+    flags: [
+      { name: "iteration", value: "I", kind: "integer", help: "only this iteration (0-based, as in iter-<i>/)" },
+      { name: "task", value: "T", help: "only this task (training, simulation, …)" },
+      { name: "attempt", value: "N", kind: "integer", help: "only this attempt (1 is the first)" },
+      { name: "err", help: "only stderr (.err files)" },
+      { name: "out", help: "only stdout (.out files)" },
+      { name: "follow", short: "f", help: "print output as it is written, new tasks too, until the run ends" }
+    ],
+    examples: [
+      "rose logs runs/20261128-143005-1a2b 'sweep[2]' --err",
+      "rose logs runs/20261128-143005-1a2b sweep --iteration 0 --task training",
+      "rose logs runs/20261128-143005-1a2b -f"
+    ]
   }
 ]
 
@@ -208,7 +231,7 @@ export const rootFlags: ReadonlyArray<Flag> = [
 ]
 
 const flagLabel = (flag: Flag): string =>
-  `${flag.name === "help" ? "-h, " : "    "}--${flag.name}${flag.value === undefined ? "" : ` ${flag.value}`}`
+  `${flag.name === "help" ? "-h, " : flag.short === undefined ? "    " : `-${flag.short}, `}--${flag.name}${flag.value === undefined ? "" : ` ${flag.value}`}`
 
 const twoColumns = (rows: ReadonlyArray<readonly [string, string]>): Array<string> => {
   const width = Math.max(...rows.map(([left]) => left.length))
@@ -257,13 +280,14 @@ export const root = (): string =>
  */
 export const command = (c: CommandHelp): string => {
   const operand = c.operand.many ? `${c.operand.name}...` : c.operand.name
+  const optional = c.optional === undefined ? [] : ([[`[${c.optional.name}]`, c.optional.help]] as const)
   return [
     `rose ${c.name}: ${c.summary.charAt(0).toLowerCase()}${c.summary.slice(1)}`,
     "",
-    `Usage: rose ${c.name} [options] ${operand}`,
+    `Usage: rose ${c.name} [options] ${operand}${c.optional === undefined ? "" : ` [${c.optional.name}]`}`,
     "",
     "Arguments:",
-    ...twoColumns([[operand, c.operand.help]]),
+    ...twoColumns([[operand, c.operand.help], ...optional]),
     "",
     "Options:",
     ...twoColumns([...c.flags, helpFlag].map((f) => [flagLabel(f), f.help])),
@@ -363,7 +387,9 @@ export const preflight = (args: ReadonlyArray<string>): Preflight => {
     }
     const eq = word.indexOf("=")
     const name = eq < 0 ? word : word.slice(0, eq)
-    const flag = name.startsWith("--") ? c.flags.find((f) => `--${f.name}` === name.toLowerCase()) : undefined
+    const flag = name.startsWith("--")
+      ? c.flags.find((f) => `--${f.name}` === name.toLowerCase())
+      : c.flags.find((f) => f.short !== undefined && `-${f.short}` === name)
     if (flag === undefined) return unknownFlag(word, c.flags, where)
     if (flag.value === undefined) {
       if (eq >= 0) return refuse(`${where}: option '${name}' takes no value`, where)
@@ -376,8 +402,10 @@ export const preflight = (args: ReadonlyArray<string>): Preflight => {
     if (problem !== undefined) return refuse(`${where}: option '${name}' ${problem}`, where)
   }
   if (operands.length === 0) return refuse(`${where}: missing ${c.operand.name}`, where)
-  if (!c.operand.many && operands.length > 1) {
-    return refuse(`${where}: one ${c.operand.name} expected; unexpected '${operands[1]}'`, where)
+  const most = c.operand.many ? Number.POSITIVE_INFINITY : c.optional === undefined ? 1 : 2
+  if (operands.length > most) {
+    const expected = c.optional === undefined ? `one ${c.operand.name}` : `${c.operand.name} [${c.optional.name}]`
+    return refuse(`${where}: ${expected} expected; unexpected '${operands[most]}'`, where)
   }
   return parse
 }

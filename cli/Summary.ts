@@ -8,6 +8,7 @@ import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import type * as Json from "../core/Json.ts"
 import * as Ranking from "../core/Ranking.ts"
 import * as Results from "../core/Results.ts"
+import * as FailureText from "./FailureText.ts"
 import * as Format from "./Format.ts"
 import * as Term from "./Term.ts"
 
@@ -140,6 +141,30 @@ export const best = (results: Results.Results, color: boolean): string => {
 }
 
 /**
+ * Each failed task under the table: its head, the last lines of its stderr whole, and its log files.
+ *
+ * @since 0.2.0
+ * @category rendering
+ */
+export const failures = (
+  results: Results.Results,
+  runDir: string,
+  color: boolean,
+  context: FailureText.Context = FailureText.local()
+): string => {
+  const out: Array<string> = []
+  for (const l of results.learners) {
+    const f = l.failure
+    if (f === null) continue
+    const where = f.task === "" ? "" : ` ${f.task} @${f.iteration} (attempt ${f.attempt})`
+    out.push(Term.paint(color, "red", `${l.name}[${l.index}]${where}: ${Format.failureHead(f)}`))
+    const task = { learner: { name: l.name, index: l.index }, iteration: f.iteration, task: f.task, attempt: f.attempt }
+    out.push(...FailureText.detail(f.task === "" ? undefined : runDir, task, f.stderrTail, context))
+  }
+  return out.join("\n")
+}
+
+/**
  * Each selector block's ranking: one line per algorithm, best first, and the winner.
  *
  * @since 0.1.0
@@ -190,6 +215,8 @@ export const render = (
     readonly signal?: string | undefined
     /** Whether results.json was written (false: the disk was full, say). */
     readonly results?: boolean | undefined
+    /** Where the log paths are made relative to (the working directory by default). */
+    readonly context?: FailureText.Context | undefined
   }
 ): string => {
   const status =
@@ -206,11 +233,13 @@ export const render = (
   const tail = failed > 0 ? ` (${Format.plural(failed, "learner")} failed)` : ""
   const ranked = selection(results, options.color)
   const winner = best(results, options.color)
+  const failedTasks = failures(results, runDir, options.color, options.context)
   return [
     "",
     learners(results, options.color),
     ...(winner === "" ? [] : [winner]),
     "",
+    ...(failedTasks === "" ? [] : [failedTasks, ""]),
     ...(ranked === "" ? [] : [ranked, ""]),
     `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}${results.dryRun === true ? ` ${DryRunBackend.mark}` : ""}`,
     files(runDir, options.report, options.results ?? true),

@@ -30,6 +30,7 @@ import {
   failureLine,
   failurePlace,
   isoOrDash,
+  logLinks,
   metricChart,
   overlayChart,
   reasonWord,
@@ -125,7 +126,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
       : `<h2>Failures</h2>${failures
           .map(
             (l) =>
-              `<div class="card" style="margin-bottom:10px"><h3>${escapeHtml(l.label)}: ${escapeHtml(l.failure!.task)}${l.failure!.iteration === undefined ? "" : ` at iteration ${l.failure!.iteration}`}</h3><pre>${escapeHtml(l.failure!.message)}${l.failure!.stderrTail.trim() === "" || l.failure!.message.includes(l.failure!.stderrTail.trim()) ? "" : `\n\nstderr:\n${escapeHtml(l.failure!.stderrTail)}`}</pre></div>`
+              `<div class="card" style="margin-bottom:10px"><h3>${escapeHtml(l.label)}: ${escapeHtml(l.failure!.task)}${l.failure!.iteration === undefined ? "" : ` at iteration ${l.failure!.iteration}`}${logLinks(l)}</h3><pre>${escapeHtml(l.failure!.message)}${l.failure!.stderrTail.trim() === "" || l.failure!.message.includes(l.failure!.stderrTail.trim()) ? "" : `\n\nstderr:\n${escapeHtml(l.failure!.stderrTail)}`}</pre></div>`
           )
           .join("")}`
   const configs = model.learners

@@ -42,6 +42,7 @@ export interface LearnerModel {
     | {
         task: string
         iteration: number | undefined
+        attempt: number | undefined
         message: string
         stderrTail: string
         exitCode: number | null | undefined
@@ -187,6 +188,7 @@ export const buildModel = (input: Input): Model => {
           learner.failure = {
             task: e.failure.task ?? "",
             iteration: e.failure.iteration,
+            attempt: e.failure.attempt,
             message: e.failure.message,
             stderrTail: e.failure.stderrTail ?? "",
             exitCode: e.failure.exitCode,
@@ -228,6 +230,7 @@ export const buildModel = (input: Input): Model => {
         learner.failure = {
           task: learnerResult.failure.task,
           iteration: learnerResult.failure.iteration,
+          attempt: learnerResult.failure.attempt,
           message: learnerResult.failure.message,
           stderrTail: learnerResult.failure.stderrTail,
           exitCode: learnerResult.failure.exitCode,

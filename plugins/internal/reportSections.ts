@@ -6,6 +6,7 @@
  */
 import type * as Json from "../../core/Json.ts"
 import type * as Results from "../../core/Results.ts"
+import * as RunDir from "../../core/RunDir.ts"
 import type { LearnerModel, Model } from "./reportModel.ts"
 import { colorAt, escapeHtml, lineChart, num, palette, type Series, type Span, shapes, timeline } from "./svg.ts"
 
@@ -64,6 +65,20 @@ export const wrap = (text: string, width: number, maxLines: number): ReadonlyArr
 /** Where a learner failed: `training at iteration 3`. */
 export const failurePlace = (f: NonNullable<LearnerModel["failure"]>): string =>
   `${f.task === "" ? "a task" : f.task}${f.iteration === undefined ? "" : ` at iteration ${f.iteration}`}`
+
+/**
+ * The link from report.html to the files a failed task left (`learners/<name>-<k>/iter-<i>/<task>.err`),
+ * for failures of a process that ran: other failures (in-process, never started) left none.
+ */
+export const logLinks = (l: LearnerModel): string => {
+  const f = l.failure
+  if (f === undefined || f.iteration === undefined || f.task === "") return ""
+  if (f.tag !== "TaskFailed" && f.tag !== "TaskTimedOut") return ""
+  const dir = ["learners", `${l.name}-${l.index}`, `iter-${f.iteration}`].map(encodeURIComponent).join("/")
+  const link = (stream: "err" | "out") =>
+    `<a class="log" href="${escapeHtml(`${dir}/${encodeURIComponent(RunDir.outputFile(f.task, stream, f.attempt ?? 1))}`)}">${stream === "err" ? "stderr" : "stdout"}</a>`
+  return ` <span class="muted">log: ${link("err")} · ${link("out")}</span>`
+}
 
 export const metricChart = (l: LearnerModel, color: string): string =>
   lineChart([{ label: l.label, color, points: l.points }], {

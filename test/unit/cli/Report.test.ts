@@ -31,11 +31,33 @@ describe("Report", () => {
     assert.include(html, "exited with code 3")
   })
 
+  it("links a failed task to its .err and .out files, relative to report.html", () => {
+    const html = Report.render(input())
+    assert.include(html, 'href="learners/sweep-1/iter-1/training.err"')
+    assert.include(html, 'href="learners/sweep-1/iter-1/training.out"')
+    const second = {
+      ...resultsOf,
+      learners: resultsOf.learners.map((l) =>
+        l.failure === null ? l : { ...l, failure: { ...l.failure, attempt: 2 } }
+      )
+    }
+    assert.include(Report.render(input({ results: second })), 'href="learners/sweep-1/iter-1/training.err.2"')
+    const inProcess = {
+      ...resultsOf,
+      learners: resultsOf.learners.map((l) =>
+        l.failure === null ? l : { ...l, failure: { ...l.failure, tag: "TaskFunctionError" } }
+      )
+    }
+    assert.notInclude(Report.render(input({ results: inProcess, events: [] })), "href=")
+  })
+
   it("is self-contained: no script, no stylesheet or image fetched, text escaped", () => {
     const html = Report.render(input())
     assert.notMatch(html, /<script/i)
     assert.notMatch(html, /<link /i)
-    assert.notMatch(html, /\b(?:src|href)=/i)
+    assert.notMatch(html, /\bsrc=/i)
+    // the only links lead to a failed task's log files, in the run directory beside the report
+    for (const href of html.match(/\bhref="[^"]*"/gi) ?? []) assert.match(href, /^href="learners\//)
     assert.notMatch(html, /url\(/i)
     assert.include(html, "&lt;script&gt;alert(1)&lt;/script&gt;")
     const urls = html.match(/https?:\/\/[^"'\s<]+/g) ?? []
