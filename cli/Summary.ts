@@ -60,7 +60,7 @@ export const learners = (results: Results.Results, color: boolean): string => {
     const note =
       l.failure === null
         ? ""
-        : `${l.failure.task === "" ? "" : `${l.failure.task} @${l.failure.iteration}: `}${Format.failure(l.failure)}`
+        : `${l.failure.task === "" ? "" : `${l.failure.task} in iteration ${l.failure.iteration}: `}${Format.failure(l.failure)}`
     return [`${l.name}[${l.index}]`, String(l.iterations), reasonText[l.stopReason], metric, note]
   })
   const text = table(["learner", "iterations", "ended", "metric (last)", "failure"], rows, { right: [1], color })

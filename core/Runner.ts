@@ -84,7 +84,10 @@ export class UnknownLearner extends Data.TaggedError("UnknownLearner")<{ readonl
  * @category models
  */
 export interface RunHandle {
+  /** The run's id: its first session's, which names its directory (a resume keeps it). */
   readonly runId: string
+  /** This session's id (the events' `runId`, `ROSE_RUN_ID`): the run's, or a new one on a resume. */
+  readonly sessionId: string
   readonly runDir: string
   readonly program: Program.Program
   /** Every event of the run; subscribe before `start` to see them all. */
@@ -187,7 +190,11 @@ export const prepare = (
     const defaultBackend = yield* Backend.Backend
     const named = yield* Effect.serviceOption(Backend.Backends)
     const resume = options.resume
-    const runId = yield* RunDir.makeRunId
+    // Each start or resume is a session with an id of its own (what tells its processes and events
+    // apart from an earlier session's); the run keeps its first session's id, its directory's name.
+    const sessionId = yield* RunDir.makeRunId
+    const runId = resume === undefined ? sessionId : resume.runId
+    const ids = runId === sessionId ? {} : { sessionId }
     const runDir = resume === undefined ? yield* RunDir.create(runId, options.out) : resume.runDir
     const createdAt = yield* Clock.currentTimeMillis
     const plan = Program.describe(program)
@@ -211,6 +218,7 @@ export const prepare = (
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunManifest.write(runDir, {
       runId,
+      ...ids,
       createdAt: isoTime(createdAt),
       versions: { rose: Version.version, runtime: host.runtime },
       host: host.hostname,
@@ -236,7 +244,7 @@ export const prepare = (
         stampedIso = isoTime(now)
       }
       // Fixed keys first: a spread followed by more keys is several times slower in V8.
-      const event = { v: 1, seq: seq++, ts: stampedIso, runId, ...draft } as Event.Event
+      const event = { v: 1, seq: seq++, ts: stampedIso, runId: sessionId, ...draft } as Event.Event
       events.unsafeOffer(event)
       return event
     }
@@ -247,7 +255,7 @@ export const prepare = (
 
     const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
     const env: RunEnv = {
-      runId,
+      runId: sessionId,
       runDir,
       program,
       fs,
@@ -330,6 +338,7 @@ export const prepare = (
       const selection = Outcome.selection(program, learnerResults)
       const results: Results.Results = {
         runId,
+        ...ids,
         status,
         startedAt: isoTime(createdAt),
         finishedAt: isoTime(now),
@@ -400,6 +409,7 @@ export const prepare = (
 
     const handle: RunHandle = {
       runId,
+      sessionId,
       runDir,
       program,
       events,

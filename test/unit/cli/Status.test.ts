@@ -66,7 +66,7 @@ describe("Summary", () => {
     const text = Summary.render(resultsOf, "/runs/run-1", { color: false, report: true })
     assert.match(text, /learner +iterations +ended +metric \(last\) +failure/)
     assert.match(text, /sweep\[0\] +2 +converged +mse 0\.05 \(< 0\.1\)/)
-    assert.match(text, /sweep\[1\] +1 +error +mse 0\.5 \(< 0\.1\) +training @1: exit 3: boom/)
+    assert.match(text, /sweep\[1\] +1 +error +mse 0\.5 \(< 0\.1\) +training in iteration 1: exit 3: boom/)
     assert.include(text, "run run-1 failed in 7.0 s (1 learner failed)")
     assert.include(text, "report         /runs/run-1/report.html")
     assert.include(
