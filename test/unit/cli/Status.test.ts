@@ -56,6 +56,20 @@ describe("Status", () => {
     assert.match(text, /sweep\[0\] +converged/)
   })
 
+  it("ends with the command that resumes a run with work left", () => {
+    const dir = runDir(smallRun().events)
+    const text = Status.render(dir, Status.readSync(dir)!, {
+      now: Date.now(),
+      color: false,
+      isAlive: () => false,
+      cwd: NodePath.dirname(dir)
+    })
+    assert.include(text, `resume with: rose resume ${NodePath.basename(dir)}\n`)
+    assert.strictEqual(Status.resumeCommand("/work/runs/a", "/work"), "rose resume runs/a")
+    assert.strictEqual(Status.resumeCommand("/data/runs/a", "/work"), "rose resume /data/runs/a")
+    assert.strictEqual(Status.resumeCommand("/work/my runs/it's", "/work"), "rose resume 'my runs/it'\\''s'")
+  })
+
   it("has nothing to say about a folder without a journal", () => {
     assert.isUndefined(Status.readSync(NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "rose-empty-"))))
   })
