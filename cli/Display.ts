@@ -52,16 +52,29 @@ export const metricText = (l: Progress.LearnerView): string => {
  */
 export const frame = LiveFrame.frame
 
+/**
+ * Iterations done as a count, against `max_iter` when there is one: `2 of 3 iterations`.
+ * (An iteration's index is 0-based, as in schedules: a learner with 2 done runs iteration 2.)
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const doneText = (done: number, maxIter: number | undefined): string =>
+  maxIter === undefined ? Format.plural(done, "iteration") : `${done} of ${Format.plural(maxIter, "iteration")}`
+
 const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progress.LearnerView | undefined) => {
   const metric = l === undefined ? "" : metricText(l)
-  const iters = Format.plural(e.iterations, "iteration")
+  const iters = doneText(e.iterations, l?.maxIter)
   switch (e.reason) {
     case "criterion_met":
       return `converged after ${iters}${metric === "" ? "" : `: ${metric}`}`
     case "max_iter":
       return `reached max_iter after ${iters}${metric === "" ? "" : `: ${metric}`}`
-    case "error":
-      return `failed after ${iters}: ${e.failure === undefined ? "unknown error" : `${e.failure.task === undefined ? "" : `${e.failure.task} `}${Format.failure(e.failure)}`}`
+    case "error": {
+      const f = e.failure
+      const at = f?.iteration === undefined ? "" : `in iteration ${f.iteration} `
+      return `failed ${at}after ${iters}: ${f === undefined ? "unknown error" : `${f.task === undefined ? "" : `${f.task} `}${Format.failure(f)}`}`
+    }
     case "stopped":
       return `stopped after ${iters}`
     case "interrupted":
@@ -94,19 +107,23 @@ export const plainLine = (
   const who = "learner" in e && e.learner !== undefined ? Learner.label(e.learner) : ""
   switch (e._tag) {
     case "run_started":
-      return `${time} run ${e.runId} started: ${e.learners
+      return `${time} run ${p.runId ?? e.runId} ${p.runId === undefined || p.runId === e.runId ? "started" : `resumed (session ${e.runId})`}: ${e.learners
         .map((l) => `${l.name} ×${l.parallel}${l.maxIter === null ? "" : ` (max_iter ${l.maxIter})`}`)
         .join(", ")}; run directory ${e.runDir}`
     case "iteration_completed": {
       const l = p.byLabel.get(who)
-      const iter = l?.maxIter === undefined ? `${e.iteration + 1}` : `${e.iteration + 1}/${l.maxIter}`
+      // The index, then the count done: `iteration 1 done (2 of 3)`.
+      const done =
+        l === undefined
+          ? ""
+          : ` (${l.maxIter === undefined ? `${l.iterations} done` : `${l.iterations} of ${l.maxIter}`})`
       const metric =
         e.metricName === null || e.metricValue === null
           ? ""
           : `: ${e.metricName} ${Format.number(e.metricValue)}${
               l?.criterion === undefined ? "" : ` (${l.criterion.operator} ${Format.number(l.criterion.threshold)})`
             }`
-      return `${time} ${who} iteration ${iter} done${metric}`
+      return `${time} ${who} iteration ${e.iteration} done${done}${metric}`
     }
     case "task_failed":
       return [failedHead(e, time, who), ...failedDetail(p, e, context)].join("\n")
@@ -115,7 +132,7 @@ export const plainLine = (
     case "learner_stopped":
       return `${time} ${who} ${stopText(e, p.byLabel.get(who))}`
     case "run_finished":
-      return `${time} run ${e.runId} ${e.status} in ${Format.duration(e.durationMs)}`
+      return `${time} run ${p.runId ?? e.runId} ${e.status} in ${Format.duration(e.durationMs)}`
     default:
       return undefined
   }

@@ -169,6 +169,7 @@ const secondSignal = (state: SignalState, signal: Signals.Signal) => {
   } else lines.push("No task was running.")
   if (runDir !== undefined) {
     lines.push(`The run directory is ${runDir}; \`rose status ${runDir}\` shows where it stands.`)
+    lines.push(`resume with: ${Status.resumeCommand(runDir, process.cwd())}`)
   }
   Term.exitNow(`${lines.join("\n")}\n`, 128 + Signals.numbers[signal])
 }
@@ -250,6 +251,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
       })
     )
     let resume: Resume.ResumePlan | undefined
+    let explained: ReadonlyArray<string> = []
     if (options.resume !== undefined) {
       resume = yield* resumePlan(options.resume.runDir, program, options.resume.force)
       const canAttach = Resume.attachable(
@@ -257,16 +259,13 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
         Context.get(backends, Backend.Backend),
         Option.getOrElse(Context.getOption(backends, Backend.Backends), () => new Map())
       )
-      const lines = Resume.explain(resume, { canAttach, detail: options.resume.detail })
-      err.write(
-        `${[
-          options.resume.dryRun
-            ? `A resume of ${options.resume.runDir} would (dry run: nothing is done):`
-            : `Resuming ${options.resume.runDir}:`,
-          ...lines.map((l) => `  ${l}`)
-        ].join("\n")}\n`
-      )
-      if (options.resume.dryRun) return
+      explained = Resume.explain(resume, { canAttach, detail: options.resume.detail }).map((l) => `  ${l}`)
+      if (options.resume.dryRun) {
+        err.write(
+          `${[`A resume of ${options.resume.runDir} would (dry run: nothing is done):`, ...explained].join("\n")}\n`
+        )
+        return
+      }
     }
     const handle = yield* Runner.prepare(program, { out: options.out, fsync: options.fsync, resume }).pipe(
       Effect.provide(backends as Context.Context<Backend.Backend | Backend.Backends>),
@@ -281,6 +280,12 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
         FileError: (e) => fail(2, `${e.message}; nothing ran`)
       })
     )
+    if (resume !== undefined) {
+      // The run keeps its id and directory; this session has an id of its own (its events carry it).
+      err.write(
+        `${[`Resuming ${handle.runDir} (run ${handle.runId}, new session ${handle.sessionId}):`, ...explained].join("\n")}\n`
+      )
+    }
     for (const line of handle.spared) err.write(`warning: not signalled: ${line}\n`)
     const trackers = yield* Trackers.build(
       (options.trackers ?? []).map((kind) => ({ kind, config: {} })),
@@ -338,6 +343,9 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
       report.write(
         `${signal}: every learner was cancelled and every task killed; the journal and results.json say where each stopped.\n`
       )
+    }
+    if (results.learners.some((l) => l.stopReason === "error" || l.stopReason === "interrupted")) {
+      report.write(`resume with: ${Status.resumeCommand(handle.runDir, process.cwd())}\n`)
     }
     state.phase = "done"
     const code = signal !== undefined ? 128 + Signals.numbers[signal] : Results.exitCode(results)

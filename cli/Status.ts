@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
 import * as Either from "effect/Either"
 import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as Event from "../core/Event.ts"
@@ -172,6 +173,19 @@ const bestLines = (ranking: ReadonlyArray<Ranking.Standing>, running: boolean): 
 }
 
 /**
+ * The command that resumes a run, to copy: `rose resume runs/X` (relative to `cwd` when the run is
+ * under it; quoted for a POSIX shell when it has to be).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const resumeCommand = (runDir: string, cwd: string): string => {
+  const relative = NodePath.relative(cwd, runDir)
+  const dir = relative !== "" && !relative.startsWith("..") && !NodePath.isAbsolute(relative) ? relative : runDir
+  return `rose resume ${/^[\w@%+=:,./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", "'\\''")}'`}`
+}
+
+/**
  * Renders the status of a run.
  *
  * @since 0.1.0
@@ -180,7 +194,13 @@ const bestLines = (ranking: ReadonlyArray<Ranking.Standing>, running: boolean): 
 export const render = (
   runDir: string,
   snapshot: Snapshot,
-  options: { readonly now: number; readonly color: boolean; readonly isAlive: (pid: number) => boolean }
+  options: {
+    readonly now: number
+    readonly color: boolean
+    readonly isAlive: (pid: number) => boolean
+    /** The folder the resume command is written relative to (default: the current one). */
+    readonly cwd?: string | undefined
+  }
 ): string => {
   const p = snapshot.progress
   const lines: Array<string> = []
@@ -227,7 +247,7 @@ export const render = (
   })
   lines.push(
     table(
-      ["rank", "learner", "state", "iteration", "metric (last)", "history", ...(anyConfig ? ["config"] : []), "task"],
+      ["rank", "learner", "state", "iterations", "metric (last)", "history", ...(anyConfig ? ["config"] : []), "task"],
       rows,
       { right: [0], color: options.color }
     )
@@ -245,6 +265,15 @@ export const render = (
     lines.push(...unfinishedLines(open))
     const hint = killHint(open)
     if (!(finished === undefined && roseAlive) && hint !== undefined) lines.push(`to kill them: ${hint}`)
+  }
+  // Work is left when a learner failed or was interrupted, or when rose died before the end.
+  const left =
+    finished === undefined
+      ? p.startedAt !== undefined && !roseAlive
+      : p.learners.some((l) => l.status === "error" || l.status === "interrupted")
+  if (left) {
+    lines.push("")
+    lines.push(`resume with: ${resumeCommand(runDir, options.cwd ?? process.cwd())}`)
   }
   if (snapshot.manifestProblem !== undefined) {
     lines.push("")

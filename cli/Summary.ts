@@ -85,7 +85,7 @@ export const learners = (results: Results.Results, color: boolean): string => {
     const note =
       l.failure === null
         ? ""
-        : `${l.failure.task === "" ? "" : `${l.failure.task} @${l.failure.iteration}: `}${Format.failure(l.failure)}`
+        : `${l.failure.task === "" ? "" : `${l.failure.task} in iteration ${l.failure.iteration}: `}${Format.failure(l.failure)}`
     return [
       r.value === null ? "–" : String(r.rank),
       r.learner,

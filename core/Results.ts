@@ -102,7 +102,10 @@ export type Selection = typeof Selection.Type
  * @category schemas
  */
 export const Results = Schema.Struct({
+  /** The run's id: its first session's, which names its directory (a resume keeps it). */
   runId: Schema.String,
+  /** The id of the session that wrote this file, when it is not the run's first (a resume). */
+  sessionId: Schema.optional(Schema.String),
   status: Event.RunStatus,
   startedAt: Schema.String,
   finishedAt: Schema.String,

@@ -91,6 +91,8 @@ export interface Survivor extends Backend.Placement {
 export interface ResumePlan {
   readonly runDir: string
   readonly previousRunId: string
+  /** The run's own id: its first session's, which names its directory (a resume keeps it). */
+  readonly runId: string
   readonly planHash: string
   readonly learners: ReadonlyMap<string, LearnerPosition>
   /**
@@ -173,7 +175,7 @@ export const load = (
       return s
     }
     let previousPid: number | undefined
-    let previousRunId = run.runId
+    let previousRunId = run.sessionId ?? run.runId
     const runIds: Array<string> = []
     parsed.events.forEach((e, at) => {
       switch (e._tag) {
@@ -254,6 +256,7 @@ export const load = (
     return {
       runDir,
       previousRunId,
+      runId: runIds[0] ?? run.runId,
       planHash,
       learners,
       survivors: survivors.filter(findable),
@@ -332,9 +335,14 @@ export const explain = (
   }
   for (const p of plan.learners.values()) {
     const label = keyOf(p.ref)
-    const reused = p.nextIteration === 0 ? "nothing to reuse" : `reuses iterations 0-${p.nextIteration - 1}`
+    // Indices are 0-based as in schedules; counts are counts ("1 iteration done").
+    const done = `${p.nextIteration} iteration${p.nextIteration === 1 ? "" : "s"} done`
+    const reused =
+      p.nextIteration === 0
+        ? "nothing to reuse"
+        : `reuses iteration${p.nextIteration === 1 ? " 0" : `s 0-${p.nextIteration - 1}`}`
     if (p.status === "done") {
-      lines.push(`${label}: ${p.stopReason} after ${p.nextIteration} iteration(s); stays as it is`)
+      lines.push(`${label}: ${p.stopReason} with ${done}; stays as it is`)
       continue
     }
     const rejoined = [...p.inFlight.keys()].filter((t) => attached.has(`${label}/${t}`))

@@ -75,7 +75,10 @@ export interface Plan extends Schema.Schema.Type<typeof Plan> {}
  * @category schemas
  */
 export const RunManifest = Schema.Struct({
+  /** The run's id: its first session's (a resume keeps it). */
   runId: Schema.String,
+  /** The id of the session that wrote this file, when it is not the run's first (a resume). */
+  sessionId: Schema.optional(Schema.String),
   /** ISO 8601, UTC. */
   createdAt: Schema.String,
   versions: Schema.Struct({ rose: Schema.String, runtime: Schema.String }),

@@ -87,7 +87,10 @@ export class UnknownLearner extends Data.TaggedError("UnknownLearner")<{ readonl
  * @category models
  */
 export interface RunHandle {
+  /** The run's id: its first session's, which names its directory (a resume keeps it). */
   readonly runId: string
+  /** This session's id (the events' `runId`, `ROSE_RUN_ID`): the run's, or a new one on a resume. */
+  readonly sessionId: string
   readonly runDir: string
   readonly program: Program.Program
   /**
@@ -162,7 +165,11 @@ export const prepare = (
     const defaultBackend = yield* Backend.Backend
     const named = yield* Effect.serviceOption(Backend.Backends)
     const resume = options.resume
-    const runId = yield* RunDir.makeRunId
+    // Each start or resume is a session with an id of its own (what tells its processes and events
+    // apart from an earlier session's); the run keeps its first session's id, its directory's name.
+    const sessionId = yield* RunDir.makeRunId
+    const runId = resume === undefined ? sessionId : resume.runId
+    const ids = runId === sessionId ? {} : { sessionId }
     const runDir = resume === undefined ? yield* RunDir.create(runId, options.out) : resume.runDir
     const createdAt = yield* Clock.currentTimeMillis
     const plan = Program.describe(program)
@@ -199,6 +206,7 @@ export const prepare = (
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunManifest.write(runDir, {
       runId,
+      ...ids,
       createdAt: isoTime(createdAt),
       versions: { rose: Version.version, runtime: host.runtime },
       host: host.hostname,
@@ -225,7 +233,7 @@ export const prepare = (
         stampedIso = isoTime(now)
       }
       // Fixed keys first: a spread followed by more keys is several times slower in V8.
-      const event = { v: 1, seq: seq++, ts: stampedIso, runId, ...draft } as Event.Event
+      const event = { v: 1, seq: seq++, ts: stampedIso, runId: sessionId, ...draft } as Event.Event
       events.unsafeOffer(event)
       return event
     }
@@ -235,7 +243,7 @@ export const prepare = (
       Effect.suspend(() => journal.append(Event.draftToJsonLine(draft, stamp(draft))))
 
     const env: RunEnv = {
-      runId,
+      runId: sessionId,
       runDir,
       program,
       fs,
@@ -318,6 +326,7 @@ export const prepare = (
       const lastConfigs = new Map(learners.map((l) => [l.key, l.lastConfig]))
       const results: Results.Results = {
         runId,
+        ...ids,
         status,
         startedAt: isoTime(createdAt),
         finishedAt: isoTime(now),
@@ -399,6 +408,7 @@ export const prepare = (
 
     const handle: RunHandle = {
       runId,
+      sessionId,
       runDir,
       program,
       events,

@@ -116,7 +116,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
   const cards = model.learners
     .map(
       (l) =>
-        `<div class="card chart-card" data-learner="${escapeHtml(l.label)}"><h3>${escapeHtml(l.label)} <span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reasonWord(l.stopReason))}</span></h3>${metricChart(l, colorOf.get(l.label)!)}${l.failure === undefined || l.points.length === 0 ? "" : `<p class="failure">failed in ${escapeHtml(failurePlace(l.failure))}: ${escapeHtml(failureLine(l.failure))}</p>`}</div>`
+        `<div class="card chart-card" data-learner="${escapeHtml(l.label)}"><h3>${escapeHtml(l.label)} <span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reasonWord(l.stopReason))}</span></h3>${metricChart(l, colorOf.get(l.label)!)}${l.failure === undefined || l.points.length === 0 ? "" : `<p class="failure">failed: ${escapeHtml(failurePlace(l.failure))}: ${escapeHtml(failureLine(l.failure))}</p>`}</div>`
     )
     .join("")
   const failures = model.learners.filter((l) => l.failure !== undefined)
@@ -126,7 +126,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
       : `<h2>Failures</h2>${failures
           .map(
             (l) =>
-              `<div class="card" style="margin-bottom:10px"><h3>${escapeHtml(l.label)}: ${escapeHtml(l.failure!.task)}${l.failure!.iteration === undefined ? "" : ` at iteration ${l.failure!.iteration}`}${logLinks(l)}</h3><pre>${escapeHtml(l.failure!.message)}${l.failure!.stderrTail.trim() === "" || l.failure!.message.includes(l.failure!.stderrTail.trim()) ? "" : `\n\nstderr:\n${escapeHtml(l.failure!.stderrTail)}`}</pre></div>`
+              `<div class="card" style="margin-bottom:10px"><h3>${escapeHtml(l.label)}: ${escapeHtml(l.failure!.task)}${l.failure!.iteration === undefined ? "" : ` in iteration ${l.failure!.iteration}`}${logLinks(l)}</h3><pre>${escapeHtml(l.failure!.message)}${l.failure!.stderrTail.trim() === "" || l.failure!.message.includes(l.failure!.stderrTail.trim()) ? "" : `\n\nstderr:\n${escapeHtml(l.failure!.stderrTail)}`}</pre></div>`
           )
           .join("")}`
   const configs = model.learners

@@ -13,6 +13,7 @@ import type * as TaskSchedule from "../TaskSchedule.ts"
 
 /** What every learner of a run shares. */
 export interface RunEnv {
+  /** This session's id (a resume has a new one): what tells its processes from an earlier session's. */
   readonly runId: string
   readonly runDir: string
   readonly program: Program.Program

@@ -62,9 +62,9 @@ export const wrap = (text: string, width: number, maxLines: number): ReadonlyArr
   return kept
 }
 
-/** Where a learner failed: `training at iteration 3`. */
+/** Where a learner failed: `training in iteration 3` (an index, from 0). */
 export const failurePlace = (f: NonNullable<LearnerModel["failure"]>): string =>
-  `${f.task === "" ? "a task" : f.task}${f.iteration === undefined ? "" : ` at iteration ${f.iteration}`}`
+  `${f.task === "" ? "a task" : f.task}${f.iteration === undefined ? "" : ` in iteration ${f.iteration}`}`
 
 /**
  * The link from report.html to the files a failed task left (`learners/<name>-<k>/iter-<i>/<task>.err`),
@@ -85,7 +85,7 @@ export const metricChart = (l: LearnerModel, color: string): string =>
     empty:
       l.failure === undefined
         ? undefined
-        : [`failed in ${failurePlace(l.failure)}`, ...wrap(failureLine(l.failure), 44, 4)],
+        : [`failed: ${failurePlace(l.failure)}`, ...wrap(failureLine(l.failure), 44, 4)],
     emptyFailed: l.failure !== undefined,
     width: 400,
     height: 250,

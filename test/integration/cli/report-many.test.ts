@@ -183,12 +183,12 @@ describe("64 learners: the report in a browser", () => {
       // A failed learner without values says why, and where.
       const failedCard = page.locator(`svg.chart.metric[data-learner="sweep[${failedEarly}]"]`)
       const failedText = (await failedCard.locator("text.empty").textContent()) ?? ""
-      assert.include(failedText, "failed in training at iteration 0")
+      assert.include(failedText, "failed: training in iteration 0")
       assert.include(failedText, "exit 3")
       assert.notInclude(failedText, "no metric values yet")
       assert.include(
         (await page.locator(`div.chart-card[data-learner="sweep[${failedLate}]"] p.failure`).textContent()) ?? "",
-        "failed in training at iteration 2: exit 4"
+        "failed: training in iteration 2: exit 4"
       )
 
       // No threshold label overlaps a point, in any chart: it sits beside the plot.

@@ -32,7 +32,7 @@ const program = `export default Rose.program({
 
 const comparable = (runDir: string) => {
   const r = JSON.parse(NodeFs.readFileSync(NodePath.join(runDir, "results.json"), "utf8"))
-  for (const k of ["runId", "startedAt", "finishedAt", "durationMs"]) delete r[k]
+  for (const k of ["runId", "sessionId", "startedAt", "finishedAt", "durationMs"]) delete r[k]
   return r
 }
 

@@ -165,7 +165,7 @@ describe("rose run", () => {
     assert.strictEqual(NodeFs.readFileSync(`${out}/learners/sweep-0/iter-0/training.out`, "utf8"), "training sweep 0\n")
     // Not a terminal: plain timestamped lines, then the summary.
     assert.match(r.stdout, /^\d\d:\d\d:\d\d run \S+ started: sweep ×2 \(max_iter 3\)/m)
-    assert.match(r.stdout, /^\d\d:\d\d:\d\d sweep\[1\] converged after 2 iterations: mse 0\.05 \(< 0\.1\)$/m)
+    assert.match(r.stdout, /^\d\d:\d\d:\d\d sweep\[1\] converged after 2 of 3 iterations: mse 0\.05 \(< 0\.1\)$/m)
     assert.match(r.stdout, /sweep\[0\] +3 +max_iter/)
     assert.include(r.stdout, `report         ${out}/report.html`)
     assert.notInclude(r.stdout, "\u001b[")

@@ -18,6 +18,7 @@ const fixture = `${import.meta.dirname}/../fixtures/resume-program.ts`
 const comparable = (runDir: string) => {
   const r = JSON.parse(fs.readFileSync(`${runDir}/results.json`, "utf8"))
   delete r.runId
+  delete r.sessionId
   delete r.startedAt
   delete r.finishedAt
   delete r.durationMs

@@ -162,7 +162,7 @@ export const problems = (out: string, counts: string, options: { readonly once: 
 /** results.json without what differs between any two runs (ids, times). */
 export const comparable = (runDir: string) => {
   const r = JSON.parse(NodeFs.readFileSync(NodePath.join(runDir, "results.json"), "utf8"))
-  for (const k of ["runId", "startedAt", "finishedAt", "durationMs"]) delete r[k]
+  for (const k of ["runId", "sessionId", "startedAt", "finishedAt", "durationMs"]) delete r[k]
   return r
 }
 

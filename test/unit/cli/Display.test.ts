@@ -60,9 +60,11 @@ describe("Display", () => {
     for (const l of lines) assert.match(l, clock)
     const text = lines.map((l) => l.replace(clock, "")).join("\n")
     assert.include(text, "run run-1 started: sweep ×2 (max_iter 5); run directory /runs/run-1")
-    assert.include(text, "sweep[0] iteration 1/5 done: mse 0.4 (< 0.1)")
+    // Indices are 0-based, counts are counts: iteration 0 done makes 1 of 5.
+    assert.include(text, "sweep[0] iteration 0 done (1 of 5): mse 0.4 (< 0.1)")
     assert.include(text, "sweep[1] task training failed (iteration 1, attempt 1): exit 3\n  boom\n")
-    assert.include(text, "sweep[0] converged after 2 iterations: mse 0.05 (< 0.1)")
+    assert.include(text, "sweep[1] failed in iteration 1 after 1 of 5 iterations: training exit 3: boom")
+    assert.include(text, "sweep[0] converged after 2 of 5 iterations: mse 0.05 (< 0.1)")
     assert.include(text, "run run-1 failed in 7.0 s")
     assert.notInclude(text, "task_started")
   })

@@ -161,7 +161,7 @@ describe("Report", () => {
     )
     const html = Report.render(input({ events: [], results: { ...resultsOf, learners } }))
     const card = /<svg class="chart metric" data-learner="sweep\[1\]".*?<\/svg>/s.exec(html)![0]
-    assert.include(card, "failed in training at iteration 1")
+    assert.include(card, "failed: training in iteration 1")
     assert.include(card, "exit 3: boom")
     assert.notInclude(card, "no metric values yet")
   })

@@ -75,6 +75,20 @@ describe("Status", () => {
     assert.match(text, /sweep\[0\] +converged/)
   })
 
+  it("ends with the command that resumes a run with work left", () => {
+    const dir = runDir(smallRun().events)
+    const text = Status.render(dir, Status.readSync(dir)!, {
+      now: Date.now(),
+      color: false,
+      isAlive: () => false,
+      cwd: NodePath.dirname(dir)
+    })
+    assert.include(text, `resume with: rose resume ${NodePath.basename(dir)}\n`)
+    assert.strictEqual(Status.resumeCommand("/work/runs/a", "/work"), "rose resume runs/a")
+    assert.strictEqual(Status.resumeCommand("/data/runs/a", "/work"), "rose resume /data/runs/a")
+    assert.strictEqual(Status.resumeCommand("/work/my runs/it's", "/work"), "rose resume 'my runs/it'\\''s'")
+  })
+
   it("has nothing to say about a folder without a journal", () => {
     assert.isUndefined(Status.readSync(NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "rose-empty-"))))
   })
@@ -85,7 +99,7 @@ describe("Summary", () => {
     const text = Summary.render(resultsOf, "/runs/run-1", { color: false, report: true })
     assert.match(text, /learner +iterations +ended +metric \(last\) +failure/)
     assert.match(text, /sweep\[0\] +2 +converged +mse 0\.05 \(< 0\.1\)/)
-    assert.match(text, /sweep\[1\] +1 +error +mse 0\.5 \(< 0\.1\) +training @1: exit 3: boom/)
+    assert.match(text, /sweep\[1\] +1 +error +mse 0\.5 \(< 0\.1\) +training in iteration 1: exit 3: boom/)
     assert.include(text, "run run-1 failed in 7.0 s (1 learner failed)")
     assert.include(text, "report         /runs/run-1/report.html")
     assert.include(text, "best sweep[0]: mse 0.05 (lower is better)")
