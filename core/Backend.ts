@@ -156,7 +156,8 @@ export interface Service {
   readonly capabilities: Capabilities
   /**
    * The run directory as a learner's tasks see it. A backend with several hosts picks the learner's
-   * host here (a learner sticks to one host, so its files stay where its next task runs).
+   * host here (a learner sticks to one host, so its files stay where its next task runs). `runId`
+   * is the run's own id, the same in every session of a resumed run.
    */
   readonly workspace: (runDir: string, runId: string, learner: Learner.LearnerRef) => string
   /** Runs one attempt; interruption kills it. A non-zero exit is an `Outcome`, not an error. */

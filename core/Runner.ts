@@ -244,6 +244,7 @@ export const prepare = (
 
     const env: RunEnv = {
       runId: sessionId,
+      runKey: runId,
       runDir,
       program,
       fs,

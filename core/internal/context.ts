@@ -15,6 +15,12 @@ import type * as TaskSchedule from "../TaskSchedule.ts"
 export interface RunEnv {
   /** This session's id (a resume has a new one): what tells its processes from an earlier session's. */
   readonly runId: string
+  /**
+   * The run's own id, the same in every session (its directory's name): what a backend names the
+   * run's remote folder by, so a resumed session works in the folder its tasks (and those it
+   * re-attaches to) have used.
+   */
+  readonly runKey: string
   readonly runDir: string
   readonly program: Program.Program
   readonly fs: FileSystem.FileSystem

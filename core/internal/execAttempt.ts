@@ -66,7 +66,7 @@ export const runExec = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptErro
       return yield* runInProcess(run, extra)
     }
     const backend = env.backendFor(task)
-    const workspace = backend.workspace(env.runDir, env.runId, learner.ref)
+    const workspace = backend.workspace(env.runDir, env.runKey, learner.ref)
     const workdir = RunDir.learnerDir(workspace, learner.ref)
     const ctx = taskContext(run, workspace, () => new AbortController().signal, extra)
     const command = yield* buildCommand(task, prepared, ctx, workspace).pipe(Effect.catchAll((error) => fail(error)))

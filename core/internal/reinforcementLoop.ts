@@ -19,7 +19,7 @@ export const environments = (def: Learner.LearnerDef): ReadonlyArray<string> => 
 /** The bank's folder as a task sees it (its backend's workspace). */
 const taskBank = (env: RunEnv, learner: LearnerState, name: string) => {
   const backend = env.backendFor(learner.def.tasks.get(name)!)
-  return Experience.bankDir(RunDir.learnerDir(backend.workspace(env.runDir, env.runId, learner.ref), learner.ref))
+  return Experience.bankDir(RunDir.learnerDir(backend.workspace(env.runDir, env.runKey, learner.ref), learner.ref))
 }
 
 const bankInstance = (env: RunEnv, learner: LearnerState, name: string): Instance => {
