@@ -20,6 +20,13 @@
  * cancels its job or step (`scancel`, SIGTERM first so the wrapper can kill the task's whole group,
  * then SIGKILL) and waits, bounded, until the scheduler shows it gone.
  *
+ * In job mode a job outlives the process that submitted it: each attempt's job has its own name
+ * (`rose-<runId>-<learner>-<k>-i<iteration>-<task>-a<attempt>`), handed to `onSubmit` with the
+ * wrapper files' path before `sbatch`, and a resumed run's `attach` finds the job by its journaled
+ * id or that name and waits for it or reads its exit file (`internal/slurmAttach.ts`). A step of an
+ * allocation cannot be waited for by another process: `attach` cancels the earlier allocation and
+ * the task runs again.
+ *
  * The wrapper and its files live next to the task's output (`<iteration>/.slurm/`), or under
  * `stateDir`; the run directory must be on a file system the nodes share (it is on any real
  * cluster's home or scratch; on a single node it is the same disk).
@@ -208,14 +215,14 @@ export const make = (
         return { killed: active.length, spared: [] } satisfies Backend.Reaped
       })
 
-    // Allocation mode: an earlier process's allocation did not outlive it as a place to run (its
-    // steps' srun died with it), so its step is cancelled and the task runs again.
+    // Allocation mode: a step cannot be waited for by another process (its srun died with the
+    // earlier one), so the earlier allocation is cancelled, as `reap` would, and the task runs again.
     const attachStep = (_invocation: Backend.Invocation, earlier: Backend.Earlier) =>
       Effect.gen(function* () {
         const step = /^(\d+)\.\d+$/.exec(earlier.placement?.jobId ?? "")
         if (step !== null && step[1] !== tasks.jobId) {
-          yield* commands.scancel([step[0]])
-          yield* commands.awaitGone([step[0]], Duration.seconds(killWaitSeconds + 10))
+          yield* commands.scancel([step[1]!])
+          yield* commands.awaitGone([step[1]!], Duration.seconds(killWaitSeconds + 10))
         }
         return Option.none<Backend.Outcome>()
       })

@@ -68,8 +68,17 @@ const gated = (dir: string) =>
  * Runs the case's task in a child process and SIGKILLs it once `ready` holds (the job outlives it).
  * `directives` go to its sbatch (`--hold` keeps the job pending).
  */
-const submitAndDie = async (c: Case, ready: () => boolean, directives: ReadonlyArray<string> = []) => {
-  const spec = { dir: c.dir, config: { ...config, name: "slurm-earlier", directives }, invocation: c.invocation }
+const submitAndDie = async (
+  c: Case,
+  ready: () => boolean,
+  directives: ReadonlyArray<string> = [],
+  mode: Partial<SlurmBackend.Config> = {}
+) => {
+  const spec = {
+    dir: c.dir,
+    config: { ...config, name: "slurm-earlier", directives, ...mode },
+    invocation: c.invocation
+  }
   const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", submitter, JSON.stringify(spec)], {
     stdio: ["ignore", "ignore", "pipe"]
   })
@@ -84,7 +93,8 @@ const submitAndDie = async (c: Case, ready: () => boolean, directives: ReadonlyA
   }
   assert.isFalse(fs.existsSync(path.join(c.dir, "outcome")), "the earlier process died before the task ended")
   return {
-    ticket: fs.readFileSync(path.join(c.dir, "ticket"), "utf8"),
+    // none in allocation mode, which hands nothing over that outlives it
+    ticket: fs.existsSync(path.join(c.dir, "ticket")) ? fs.readFileSync(path.join(c.dir, "ticket"), "utf8") : undefined,
     placement: fs.existsSync(path.join(c.dir, "placement"))
       ? (JSON.parse(fs.readFileSync(path.join(c.dir, "placement"), "utf8")) as Backend.Placement)
       : undefined
@@ -96,7 +106,7 @@ const runs = (c: Case) =>
   fs.existsSync(path.join(c.dir, "count"))
     ? fs.readFileSync(path.join(c.dir, "count"), "utf8").split("\n").length - 1
     : 0
-const jobOf = (ticket: string) => parseTicket(ticket)!.job
+const jobOf = (ticket: string | undefined) => parseTicket(ticket)!.job
 const activeNamed = (name: string) => activeJobs().filter((j) => j.name === name)
 
 /** Attaches with a fresh layer, as the resumed run would; `started` gets the placement `onStart` saw. */
@@ -166,7 +176,7 @@ describe("SLURM: re-attaching to an earlier process's job", () => {
         assert.strictEqual((yield* Deferred.await(started)).jobId, earlier.placement!.jobId)
         // … and by its ticket alone once the scheduler has forgotten the job: the ticket's name is
         // then unknown to squeue (this one was never submitted), its exit file says how it ended.
-        const forgotten = JSON.stringify({ ...JSON.parse(earlier.ticket), job: `${jobOf(earlier.ticket)}-gone` })
+        const forgotten = JSON.stringify({ ...JSON.parse(earlier.ticket!), job: `${jobOf(earlier.ticket)}-gone` })
         const byFile = yield* attach(
           c,
           { ticket: forgotten, placement: undefined },
@@ -254,6 +264,34 @@ describe("SLURM: re-attaching to an earlier process's job", () => {
   )
 
   it.live(
+    "allocation mode gives none and cancels the earlier process's allocation with its step",
+    () =>
+      Effect.gen(function* () {
+        const c = setup(gated)
+        const allocation = { mode: "allocation" as const, allocation: { cores: 1, startTimeoutMillis: 60_000 } }
+        const earlier = yield* Effect.promise(() => submitAndDie(c, has(c, "placement"), [], allocation))
+        const [holder] = earlier.placement!.jobId!.split(".")
+        assert.include(
+          activeJobs().map((j) => j.id),
+          holder,
+          "the allocation outlived its process"
+        )
+        const found = yield* attach(c, earlier, yield* Deferred.make<Backend.Placement>()).pipe(
+          Effect.provide(SlurmBackend.layer({ ...config, ...allocation, name: "slurm-attach-steps" })),
+          Effect.provide(Platform.layer)
+        )
+        assert.isTrue(Option.isNone(found))
+        assert.notInclude(
+          activeJobs().map((j) => j.id),
+          holder
+        )
+        assert.deepStrictEqual(yield* Effect.promise(() => waitGone([earlier.placement!.pid!], 10)), [])
+        assert.strictEqual(runs(c), 1)
+      }),
+    120_000
+  )
+
+  it.live(
     "reap cancels a survivor known only by its ticket, and spares the ones being re-attached",
     () =>
       Effect.gen(function* () {
@@ -270,12 +308,12 @@ describe("SLURM: re-attaching to an earlier process's job", () => {
         const name = jobOf(earlier.ticket)
         const backend = yield* Backend.Backend
         // The sweep of the earlier session's jobs leaves the spared one alone …
-        const spared = yield* backend.reap([], [c.runId], { spare: [earlier.ticket] })
+        const spared = yield* backend.reap([], [c.runId], { spare: [earlier.ticket!] })
         assert.strictEqual(spared.killed, 0)
         assert.strictEqual(activeNamed(name).length, 1)
         // … and so does reaping it by its ticket while it is spared; without that, both cancel it.
         assert.strictEqual(
-          (yield* backend.reap([{ ticket: earlier.ticket }], [], { spare: [earlier.ticket] })).killed,
+          (yield* backend.reap([{ ticket: earlier.ticket }], [], { spare: [earlier.ticket!] })).killed,
           0
         )
         const reaped = yield* backend.reap([{ ticket: earlier.ticket }], [])
