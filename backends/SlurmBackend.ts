@@ -20,6 +20,13 @@
  * cancels its job or step (`scancel`, SIGTERM first so the wrapper can kill the task's whole group,
  * then SIGKILL) and waits, bounded, until the scheduler shows it gone.
  *
+ * In job mode a job outlives the process that submitted it: each attempt's job has its own name
+ * (`rose-<runId>-<learner>-<k>-i<iteration>-<task>-a<attempt>`), handed to `onSubmit` with the
+ * wrapper files' path before `sbatch`, and a resumed run's `attach` finds the job by its journaled
+ * id or that name and waits for it or reads its exit file (`internal/slurmAttach.ts`). A step of an
+ * allocation cannot be waited for by another process: `attach` cancels the earlier allocation and
+ * the task runs again.
+ *
  * The wrapper and its files live next to the task's output (`<iteration>/.slurm/`), or under
  * `stateDir`; the run directory must be on a file system the nodes share (it is on any real
  * cluster's home or scratch; on a single node it is the same disk).
@@ -42,6 +49,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
@@ -154,32 +162,46 @@ export const make = (
     const tasks =
       mode === "job"
         ? { ...(yield* Jobs.make(deps)), jobId: undefined }
-        : yield* Allocation.make(deps, config.allocation!)
+        : { ...(yield* Allocation.make(deps, config.allocation!)), attach: undefined }
 
-    // Jobs named after an earlier session (`rose-<runId>-…`): submitted, perhaps still queued, but
-    // never journaled as started when that session died.
-    const jobsOfRuns = (runIds: ReadonlyArray<string>) =>
-      Effect.gen(function* () {
-        if (runIds.length === 0) return []
-        const listed = yield* Effect.either(commands.output(["squeue", "--noheader", "--format=%i %j"]))
-        if (Either.isLeft(listed)) return []
-        const prefixes = runIds.map((id) => `${Script.jobName(["rose", id])}-`)
-        return listed.right.split("\n").flatMap((line) => {
-          const [id, jobName] = line.trim().split(/\s+/)
-          return id !== undefined && jobName !== undefined && prefixes.some((prefix) => jobName.startsWith(prefix))
-            ? [id]
-            : []
-        })
+    /** Active jobs as `squeue` lists them: id and name; undefined if it did not answer. */
+    const listJobs = Effect.gen(function* () {
+      const listed = yield* Effect.either(commands.output(["squeue", "--noheader", "--format=%i %j"]))
+      if (Either.isLeft(listed)) return undefined
+      return listed.right.split("\n").flatMap((line) => {
+        const [id, jobName] = line.trim().split(/\s+/)
+        return id !== undefined && jobName !== undefined ? [{ id, jobName }] : []
       })
+    })
 
-    const reap = (placements: ReadonlyArray<Backend.Placement>, runIds: ReadonlyArray<string> = []) =>
+    const reap = (
+      placements: ReadonlyArray<Backend.Placement>,
+      runIds: ReadonlyArray<string> = [],
+      options: Backend.ReapOptions = {}
+    ) =>
       Effect.gen(function* () {
+        const spared = new Set((options.spare ?? []).flatMap((t) => Script.parseTicket(t)?.job ?? []))
         const ids = new Set<string>()
+        // Named jobs: a survivor known only by its ticket (its start never reached the journal), and
+        // jobs named after an earlier session (`rose-<runId>-…`), submitted but never journaled as
+        // started; the jobs being re-attached to are left alone.
+        const names = new Set<string>()
         for (const placement of placements) {
+          const job = Script.parseTicket(placement.ticket)?.job
+          if (job !== undefined && !spared.has(job)) names.add(job)
+        }
+        const prefixes = runIds.map((id) => `${Script.jobName(["rose", id])}-`)
+        if (names.size > 0 || prefixes.length > 0) {
+          for (const { id, jobName } of (yield* listJobs) ?? []) {
+            if (spared.has(jobName) || id === tasks.jobId) continue
+            if (names.has(jobName) || prefixes.some((prefix) => jobName.startsWith(prefix))) ids.add(id)
+          }
+        }
+        for (const placement of placements) {
+          if (spared.has(Script.parseTicket(placement.ticket)?.job ?? "")) continue
           const job = /^(\d+)(?:\.(\d+))?$/.exec(placement.jobId ?? "")
           if (job !== null && job[1] !== tasks.jobId) ids.add(job[1]!)
         }
-        for (const id of yield* jobsOfRuns(runIds)) if (id !== tasks.jobId) ids.add(id)
         // Job ids are never reused by a controller: a journaled id is the run's own.
         if (ids.size === 0) return Backend.nothingReaped
         const rows = yield* commands.squeue([...ids])
@@ -193,6 +215,18 @@ export const make = (
         return { killed: active.length, spared: [] } satisfies Backend.Reaped
       })
 
+    // Allocation mode: a step cannot be waited for by another process (its srun died with the
+    // earlier one), so the earlier allocation is cancelled, as `reap` would, and the task runs again.
+    const attachStep = (_invocation: Backend.Invocation, earlier: Backend.Earlier) =>
+      Effect.gen(function* () {
+        const step = /^(\d+)\.\d+$/.exec(earlier.placement?.jobId ?? "")
+        if (step !== null && step[1] !== tasks.jobId) {
+          yield* commands.scancel([step[1]!])
+          yield* commands.awaitGone([step[1]!], Duration.seconds(killWaitSeconds + 10))
+        }
+        return Option.none<Backend.Outcome>()
+      })
+
     const service: Service = {
       name,
       kind: "slurm",
@@ -202,7 +236,8 @@ export const make = (
       capabilities: { concurrency: tasks.concurrency, remote: true },
       workspace: (runDir) => runDir,
       run: tasks.run,
-      reap
+      reap,
+      attach: tasks.attach ?? attachStep
     }
     return service
   })

@@ -47,6 +47,15 @@ export interface Attempt {
     endedAt: number,
     state?: string | undefined
   ) => Effect.Effect<Backend.Outcome, TaskError.BackendError>
+  /**
+   * Whether a task that died of a signal (an exit record of 128 or more) was cancelled with `scancel`
+   * rather than killed by a limit or by itself: the job's state, or slurmstepd's line in its stderr.
+   */
+  readonly cancelled: (
+    invocation: Backend.Invocation,
+    record: Parse.ExitRecord,
+    state: string | undefined
+  ) => Effect.Effect<boolean>
   /** What a refused `sbatch` or `srun` means, for a task (or, without one, for `what`). */
   readonly submitError: (
     invocation: Backend.Invocation | undefined,
@@ -74,7 +83,14 @@ export const make = (deps: Deps): Attempt => {
     Effect.gen(function* () {
       const n = counter++
       const { learner } = invocation
-      const jobName = Script.jobName(["rose", invocation.runId, learner.name, learner.index, invocation.task])
+      const jobName = Script.attemptJobName({
+        runId: invocation.runId,
+        learner: learner.name,
+        index: learner.index,
+        iteration: invocation.iteration,
+        task: invocation.task,
+        attempt: invocation.attempt
+      })
       const dir =
         config.stateDir === undefined
           ? path.join(path.dirname(invocation.stdoutPath), ".slurm")
@@ -173,6 +189,16 @@ export const make = (deps: Deps): Attempt => {
     }
   }
 
+  const cancelled = (invocation: Backend.Invocation, record: Parse.ExitRecord, state: string | undefined) =>
+    record._tag !== "Exited" || record.code < 128
+      ? Effect.succeed(false)
+      : state === "CANCELLED"
+        ? Effect.succeed(true)
+        : Effect.map(
+            readTail(invocation.stderrPath, 16 * 1024),
+            (tail) => Parse.schedulerKill(tail)?.state === "CANCELLED"
+          )
+
   const submitError = (
     invocation: Backend.Invocation | undefined,
     what: string,
@@ -207,5 +233,5 @@ export const make = (deps: Deps): Attempt => {
           alive ? Effect.asVoid(deps.spawner.signalGroup(start.pid, "SIGKILL")) : Effect.void
         )
 
-  return { prepare, read, placementOf, fromExit, submitError, reapLocal }
+  return { prepare, read, placementOf, fromExit, cancelled, submitError, reapLocal }
 }

@@ -12,6 +12,7 @@ import type * as Scope from "effect/Scope"
 import type * as Backend from "../../core/Backend.ts"
 import * as Slots from "../../core/Slots.ts"
 import * as TaskError from "../../core/TaskError.ts"
+import * as Attach from "./slurmAttach.ts"
 import { type Attempt, describe } from "./slurmAttempt.ts"
 import type { Commands } from "./slurmCommands.ts"
 import { type Config, defaults } from "./slurmConfig.ts"
@@ -31,6 +32,11 @@ export interface Deps {
 
 export interface JobMode {
   readonly run: (invocation: Backend.Invocation) => Effect.Effect<Backend.Outcome, TaskError.BackendError>
+  /** Re-attaches to a job an earlier process of the run submitted (see `Backend.Service.attach`). */
+  readonly attach: (
+    invocation: Backend.Invocation,
+    earlier: Backend.Earlier
+  ) => Effect.Effect<Option.Option<Backend.Outcome>, TaskError.BackendError>
   /** Jobs submitted at once. */
   readonly concurrency: number
 }
@@ -72,15 +78,30 @@ export const make = (deps: Deps): Effect.Effect<JobMode, never, Scope.Scope> =>
         return yield* poller.add(jobId, { jobId, startFile: files.start, exitFile: files.exit })
       })
 
-    const awaitJob = (invocation: Backend.Invocation, watch: Poller.Watch) =>
+    /** Waits for a watched job's task to start (telling `onStart`) and end. */
+    const awaitEnd = (invocation: Backend.Invocation, watch: Poller.Watch) =>
       Effect.gen(function* () {
-        const jobId = watch.jobId!
         const start = Option.getOrUndefined(yield* Deferred.await(watch.started))
-        if (start !== undefined) yield* invocation.onStart(attempt.placementOf(jobId, start))
-        const end = yield* Deferred.await(watch.ended)
+        if (start !== undefined) yield* invocation.onStart(attempt.placementOf(watch.jobId!, start))
+        return { start, end: yield* Deferred.await(watch.ended) }
+      })
+
+    const awaitJob = (invocation: Backend.Invocation, watch: Poller.Watch) =>
+      Effect.flatMap(awaitEnd(invocation, watch), ({ end, start }) =>
+        outcomeOf(invocation, watch.jobId!, start, end, watch.state)
+      )
+
+    const outcomeOf = (
+      invocation: Backend.Invocation,
+      jobId: string,
+      start: Parse.StartRecord | undefined,
+      end: Poller.JobEnd,
+      state: string | undefined
+    ): Effect.Effect<Backend.Outcome, TaskError.BackendError> =>
+      Effect.gen(function* () {
         switch (end._tag) {
           case "Exit":
-            return yield* attempt.fromExit(invocation, jobId, start, end.record, end.at, watch.state)
+            return yield* attempt.fromExit(invocation, jobId, start, end.record, end.at, state)
           case "Lost":
             return yield* new TaskError.JobLost({ jobId, reason: end.reason })
           case "Hopeless":
@@ -110,12 +131,31 @@ export const make = (deps: Deps): Effect.Effect<JobMode, never, Scope.Scope> =>
       Effect.flatMap(attempt.prepare(invocation), ({ files, jobName }) =>
         jobSlots.withSlots(1)(
           Effect.acquireUseRelease(
-            submitJob(invocation, files, jobName),
+            // Journaled before sbatch: a job whose id dies with this process is still found by name.
+            Effect.zipRight(
+              invocation.onSubmit?.(Script.ticketText({ job: jobName, base: files.base })) ?? Effect.void,
+              submitJob(invocation, files, jobName)
+            ),
             (watch) => awaitJob(invocation, watch),
             (watch) => finishJob(watch)
           )
         )
       )
+
+    const attach = Attach.make({
+      attempt,
+      commands,
+      cancelBound,
+      outcomeOf,
+      follow: (invocation, jobId, files) =>
+        jobSlots.withSlots(1)(
+          Effect.acquireUseRelease(
+            poller.add(jobId, { jobId, startFile: files.start, exitFile: files.exit }),
+            (watch) => Effect.map(awaitEnd(invocation, watch), (ended) => ({ ...ended, state: watch.state })),
+            (watch) => finishJob(watch)
+          )
+        )
+    })
 
     // Jobs some task did not get to cancel (the layer closing under running tasks).
     yield* Effect.addFinalizer(() =>
@@ -129,5 +169,5 @@ export const make = (deps: Deps): Effect.Effect<JobMode, never, Scope.Scope> =>
       })
     )
 
-    return { run, concurrency: jobSlots.capacity }
+    return { run, attach, concurrency: jobSlots.capacity }
   })

@@ -26,8 +26,73 @@ export const jobName = (parts: ReadonlyArray<string | number>): string =>
     .join("-")
     .slice(0, 128)
 
+/** The parts of an attempt's job name. */
+export interface AttemptName {
+  readonly runId: string
+  readonly learner: string
+  readonly index: number
+  readonly iteration: number
+  readonly task: string
+  readonly attempt: number
+}
+
+/**
+ * The job name of one task attempt, `rose-<run id>-<learner>-<index>-i<iteration>-<task>-a<attempt>`:
+ * unique per attempt, so a resumed run finds the job by it when its id never reached the journal.
+ * Within 128 characters the run id prefix (which `reap` sweeps by) and the iteration, task and
+ * attempt are kept whole; a long learner name is cut first, then a long task name.
+ */
+export const attemptJobName = (name: AttemptName): string => {
+  const part = (p: string | number) => String(p).replace(/[^A-Za-z0-9_.-]+/g, "_")
+  const head = `rose-${part(name.runId)}-`
+  const tail = (task: string) => `-${name.index}-i${name.iteration}-${task}-a${name.attempt}`
+  const whole = `${head}${part(name.learner)}${tail(part(name.task))}`
+  if (whole.length <= 128) return whole
+  // Both cut ones end with a hash of the whole name, so two long names that share a prefix stay apart.
+  const hash = fnv1a(whole)
+  const task = part(name.task)
+  const learnerRoom = 128 - head.length - tail(task).length - hash.length - 1
+  if (learnerRoom >= 1) return `${head}${part(name.learner).slice(0, learnerRoom)}${hash}${tail(task)}`
+  const taskRoom = Math.max(1, 128 - head.length - 1 - tail("").length - hash.length)
+  return `${head}${part(name.learner).slice(0, 1)}${tail(`${task.slice(0, taskRoom)}${hash}`)}`.slice(0, 128)
+}
+
+/** An 8-digit hex FNV-1a hash of a string. */
+const fnv1a = (s: string): string => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0
+  return h.toString(16).padStart(8, "0")
+}
+
+/**
+ * What a job-mode attempt gives `onSubmit`: its job name and its wrapper files' base path (the start
+ * and exit files are `<base>.start`, `<base>.exit`), enough for a later process to find the job.
+ */
+export interface Ticket {
+  readonly job: string
+  readonly base: string
+}
+
+/** A ticket as the compact string the journal keeps. */
+export const ticketText = (ticket: Ticket): string => JSON.stringify({ slurm: 1, job: ticket.job, base: ticket.base })
+
+/** A ticket from its string; undefined if it is not one of this backend's. */
+export const parseTicket = (text: string | undefined): Ticket | undefined => {
+  if (text === undefined) return undefined
+  const parsed = Either.try(() => JSON.parse(text) as unknown)
+  if (Either.isLeft(parsed)) return undefined
+  const v = parsed.right
+  if (typeof v !== "object" || v === null) return undefined
+  const { base, job, slurm } = v as { readonly slurm?: unknown; readonly job?: unknown; readonly base?: unknown }
+  return slurm === 1 && typeof job === "string" && job.length > 0 && typeof base === "string" && base.length > 0
+    ? { job, base }
+    : undefined
+}
+
 /** The files of one task attempt: the wrapper, the start record and the exit status it writes. */
 export interface Files {
+  /** The path the three are named after. */
+  readonly base: string
   readonly script: string
   readonly start: string
   readonly exit: string
@@ -35,6 +100,7 @@ export interface Files {
 
 /** Files named `<base>.sh`, `<base>.start`, `<base>.exit`. */
 export const files = (base: string): Files => ({
+  base,
   script: `${base}.sh`,
   start: `${base}.start`,
   exit: `${base}.exit`

@@ -1,9 +1,10 @@
 /**
  * `rose resume` on SLURM continues a run, not only cleans up after it: `rose run` on the one-node
  * test cluster (one batch job per task) is killed with SIGKILL while both learners' training jobs
- * hang at iteration 1; `rose resume RUN_DIR` cancels those jobs, runs the rest as new jobs, and the
- * run ends with the results of an uninterrupted run (equal but for the run id and times). No job of
- * either session is left in the queue and no process the tasks started is alive.
+ * wait at iteration 1; `rose resume RUN_DIR` re-attaches to those jobs (they run on, and are not
+ * run again), runs the rest as new jobs, and the run ends with the results of an uninterrupted run
+ * (equal but for the run id and times). No job of either session is left in the queue and no
+ * process the tasks started is alive.
  */
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
@@ -20,7 +21,8 @@ beforeAll(async () => {
   cli = await ensureCli()
   dir = tempDir("rose-slurm-resume-")
   const mark = `echo $$ >> pids; echo "$ROSE_ITERATION $ROSE_TASK" >> calls`
-  const training = `${mark}; if [ -e ${NodePath.join(dir, "slow-flag")} ] && [ "$ROSE_ITERATION" = 1 ]; then echo $$ > slow.pid; exec sleep 300; fi; echo "{\\"seen\\": $ROSE_ITERATION}"`
+  const flag = NodePath.join(dir, "slow-flag")
+  const training = `${mark}; if [ -e ${flag} ] && [ "$ROSE_ITERATION" = 1 ]; then echo $$ > slow.pid; while [ -e ${flag} ]; do sleep 0.1; done; fi; echo "{\\"seen\\": $ROSE_ITERATION}"`
   const criterion = `${mark}; awk -v i="$ROSE_ITERATION" -v l="$ROSE_LEARNER" 'BEGIN { printf "%.4f\\n", 1 / (i + 2 + l) }'`
   NodeFs.writeFileSync(
     NodePath.join(dir, "cluster.rose"),
@@ -47,7 +49,7 @@ const comparable = (runDir: string) => {
 }
 
 describe("rose resume on SLURM", () => {
-  it("continues a run killed with SIGKILL, as an uninterrupted run ends, leaving no job", async () => {
+  it("continues a run killed with SIGKILL, waiting for its running jobs, as an uninterrupted run ends", async () => {
     const reference = await rose(cli, ["run", "cluster.rose", "--out", "reference"], dir)
     assert.strictEqual(reference.code, 0, reference.stderr)
 
@@ -64,7 +66,6 @@ describe("rose resume on SLURM", () => {
     )
     running.child.kill("SIGKILL")
     await running.done
-    NodeFs.rmSync(NodePath.join(dir, "slow-flag"))
     const survivors = slow.map((p) => Number(NodeFs.readFileSync(p, "utf8")))
     assert.isTrue(survivors.every(alive), "the killed rose left its jobs running")
     const firstRunId = journal(crashed)[0]!.runId as string
@@ -75,9 +76,21 @@ describe("rose resume on SLURM", () => {
     const queued = activeJobs().map((j) => j.id)
     for (const id of hanging) assert.include(queued, id, "the hanging jobs outlived rose")
 
-    const resumed = await rose(cli, ["resume", "crashed"], dir)
+    const resuming = start(cli, ["resume", "crashed"], dir)
+    // The resumed session re-attaches to both waiting jobs (journals their start) before they end.
+    await waitFor(
+      "the resumed session to re-attach to the waiting jobs",
+      () =>
+        journal(crashed).filter(
+          (e) => e.type === "task_started" && e.runId !== firstRunId && e.iteration === 1 && e.task === "training"
+        ).length === 2,
+      60_000
+    )
+    assert.isTrue(survivors.every(alive), "the jobs were waited for, not cancelled")
+    NodeFs.rmSync(NodePath.join(dir, "slow-flag"))
+    const resumed = await resuming.done
     assert.strictEqual(resumed.code, 0, resumed.stderr)
-    assert.deepStrictEqual(await waitGone(survivors, 10), [], "the survivors were killed")
+    assert.deepStrictEqual(await waitGone(survivors, 10), [], "the survivors ended")
     assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
 
     const after = journal(crashed)
@@ -90,14 +103,23 @@ describe("rose resume on SLURM", () => {
         done.map((e) => e.iteration),
         [0, 1, 2]
       )
-      // Iteration 0 ran once; iteration 1 ran again (whole) after the resume.
+      // Every task ran once: iteration 0's before the kill, iteration 1's training in the job that
+      // outlived the kill (re-attached to), the rest after the resume.
       const calls = NodeFs.readFileSync(NodePath.join(crashed, `learners/s-${k}/calls`), "utf8")
         .trim()
         .split("\n")
-      for (const t of ["training", "active_learn", "criterion"]) {
-        assert.strictEqual(calls.filter((l) => l === `0 ${t}`).length, 1, `s[${k}] iteration 0 ${t}`)
+      for (const i of [0, 1, 2]) {
+        for (const t of ["training", "active_learn", "criterion"]) {
+          assert.strictEqual(calls.filter((l) => l === `${i} ${t}`).length, 1, `s[${k}] iteration ${i} ${t}`)
+        }
       }
-      assert.strictEqual(calls.filter((l) => l === "1 training").length, 2)
+      const reattached = after.filter(
+        (e) => e.type === "task_kept" && e.learner.index === k && e.iteration === 1 && e.task === "training"
+      )
+      assert.deepStrictEqual(
+        reattached.map((e) => [e.runId, e.from]),
+        [[sessions[1], firstRunId]]
+      )
     }
     // Every task after the resume ran as a job of the new session, and no job of either is left.
     const resumedStarts = after.filter((e) => e.type === "task_started" && e.runId === sessions[1])

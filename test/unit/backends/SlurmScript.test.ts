@@ -59,6 +59,57 @@ describe("SLURM wrapper: quoting", () => {
     assert.strictEqual(Script.jobName(["a".repeat(200)]).length, 128)
   })
 
+  it("names each task attempt's job uniquely, within 128 characters, keeping the run id prefix", () => {
+    const name = {
+      runId: "20261128-1200-ab12",
+      learner: "my learner",
+      index: 1,
+      iteration: 3,
+      task: "simulation",
+      attempt: 2
+    }
+    assert.strictEqual(Script.attemptJobName(name), "rose-20261128-1200-ab12-my_learner-1-i3-simulation-a2")
+    const variants = [
+      name,
+      { ...name, iteration: 4 },
+      { ...name, attempt: 3 },
+      { ...name, index: 0 },
+      { ...name, task: "training" }
+    ].map(Script.attemptJobName)
+    assert.strictEqual(new Set(variants).size, variants.length)
+
+    const long = { ...name, learner: "l".repeat(300) }
+    const longNames = [long, { ...long, learner: `${"l".repeat(299)}m` }, { ...long, iteration: 4 }].map(
+      Script.attemptJobName
+    )
+    for (const n of longNames) {
+      assert.isAtMost(n.length, 128)
+      assert.isTrue(n.startsWith("rose-20261128-1200-ab12-"), n)
+    }
+    assert.isTrue(longNames[0]!.endsWith("-1-i3-simulation-a2"), longNames[0])
+    assert.strictEqual(new Set(longNames).size, longNames.length, "cut names stay apart")
+
+    const longTask = [
+      { ...long, task: "t".repeat(300) },
+      { ...long, task: `${"t".repeat(299)}u` }
+    ].map(Script.attemptJobName)
+    for (const n of longTask) {
+      assert.isAtMost(n.length, 128)
+      assert.isTrue(n.startsWith("rose-20261128-1200-ab12-"), n)
+      assert.isTrue(n.endsWith("-a2"), n)
+    }
+    assert.notStrictEqual(longTask[0], longTask[1])
+  })
+
+  it("writes a ticket a later process reads back, and refuses what is not one", () => {
+    const ticket = { job: "rose-r1-s-0-i1-training-a1", base: "/runs/r 1/learners/s-0/iter-1/.slurm/x" }
+    assert.deepStrictEqual(Script.parseTicket(Script.ticketText(ticket)), ticket)
+    for (const bad of [undefined, "", "not json", "null", "12", `{"job":"x"}`, `{"slurm":1,"job":"","base":"/b"}`]) {
+      assert.isUndefined(Script.parseTicket(bad), String(bad))
+    }
+    assert.isUndefined(Script.parseTicket(JSON.stringify({ host: "h", dir: "rose-ssh.ab/1" })))
+  })
+
   it("tells shell variable names from others", () => {
     assert.isTrue(Script.isShellName("ROSE_RUN_DIR"))
     assert.isTrue(Script.isShellName("_x1"))
