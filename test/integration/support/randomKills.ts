@@ -20,7 +20,8 @@ export const writeTaskScript = (dir: string): string => {
     [
       'key="$ROSE_LEARNER_NAME.$ROSE_LEARNER.$ROSE_ITERATION.$2"',
       'echo "start $key $(date +%s%3N)" >> "$1"',
-      'sleep "${3:-0.3}"',
+      'seconds="$3"; [ -n "$seconds" ] || seconds=0.3',
+      'sleep "$seconds"',
       'if [ "$2" = criterion ]; then',
       `  awk -v i="$ROSE_ITERATION" -v l="$ROSE_LEARNER" 'BEGIN { printf "%.4f\\n", 1 / (i + 2 + 2 * l) }'`,
       "else",
