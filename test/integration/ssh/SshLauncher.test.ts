@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
+import * as ResumeScript from "../../../backends/internal/sshResumeScript.ts"
 import * as Script from "../../../backends/internal/sshScript.ts"
 import { isAlive, waitGone } from "../support/processes.ts"
 
@@ -93,7 +94,7 @@ describe("ssh launcher", () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
     const env = { ...process.env, TMPDIR: dir }
     // Cancelled before it started: the launcher exits without starting the task.
-    spawnSync("/bin/sh", ["-s"], { input: Script.kill("k", 1, 100), env })
+    spawnSync("/bin/sh", ["-s"], { input: Script.kill(Script.controlName("k", 1), 100), env })
     const r = spawnSync("/bin/sh", ["-s"], {
       input: Script.launcher({
         graceMillis: 100,
@@ -229,7 +230,7 @@ describe("ssh launcher", () => {
     const decoy = spawn("sleep", ["300"], { detached: true, stdio: "ignore" })
     try {
       const r = spawnSync("/bin/sh", ["-s"], {
-        input: Script.reap(marker, [p1!, decoy.pid!], ["run-old"]),
+        input: ResumeScript.reap(marker, [p1!, decoy.pid!], ["run-old"]),
         encoding: "utf8",
         env
       })
