@@ -150,6 +150,9 @@ export const launcher = (spec: LauncherSpec): string => {
     `[ -e "$c/cancel" ] && exit 130`,
     // The task writes to files of its own, not to the session: it must outlive a lost session (a
     // killed rose), and a resumed run reads them back (`attach`).
+    // Made before the task starts: its redirections happen in the forked child, maybe after `tail`
+    // opened the files, which must then be these.
+    `: >"$c/out"; : >"$c/err"`,
     "if command -v setsid >/dev/null 2>&1; then",
     `  setsid ${words} </dev/null >"$c/out" 2>"$c/err" &`,
     "else",
