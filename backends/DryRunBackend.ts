@@ -2,8 +2,9 @@
  * The dry-run backend: runs no process. Each task "runs" for a short while on Effect's clock, then
  * writes synthetic output to the files a real task would write, so the runner reads it the same way:
  * a line naming the command it would have run, and for a `criterion` task a metric value as the last
- * line (scripted per learner, or a default that halves each iteration). Scripted failures exercise
- * `on_error`. `rose run --dry-run` sends every task here; a `.rose` file may also declare
+ * line (scripted per learner, or a default that falls at a rate of the learner's own). Scripted
+ * failures exercise `on_error`. Its capabilities say `synthetic`, so the run marks its results and
+ * report as a dry run. `rose run --dry-run` sends every task here; a `.rose` file may also declare
  * `backend dry-run { … }` to script it.
  *
  * @since 0.1.0
@@ -60,15 +61,36 @@ export interface Config {
 export const defaultDurationMillis = 20
 
 /**
+ * What every output of a dry run (the summary, `rose status`, the report) says next to its metrics.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const mark = "(dry run: synthetic metrics)"
+
+/**
+ * The factor by which an unscripted learner's metric falls each iteration: 0.5 for learner 0, and
+ * for learner k a value between 0.5 and 0.9 of its own (spread by the golden ratio, so neighbours
+ * differ), so the learners of a dry run meet a criterion at different iterations.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const decayOf = (index: number): number => {
+  const spread = (index * 0.6180339887498949) % 1
+  return (500 + Math.round(400 * spread)) / 1000
+}
+
+/**
  * The metric a learner's criterion reports at an iteration: the scripted list of `name[k]`, else of
- * `name`, else `0.5 ** iteration`.
+ * `name`, else `decayOf(k) ** iteration` (1, then falling at the learner's own rate).
  *
  * @since 0.1.0
  * @category getters
  */
 export const metricAt = (config: Config, learner: Learner.LearnerRef, iteration: number): number => {
   const list = config.metrics?.[Learner.label(learner)] ?? config.metrics?.[learner.name]
-  if (list === undefined || list.length === 0) return 0.5 ** iteration
+  if (list === undefined || list.length === 0) return decayOf(learner.index) ** iteration
   return list[Math.min(iteration, list.length - 1)]!
 }
 
@@ -153,7 +175,7 @@ export const make = (config: Config = {}) =>
     const service: Backend.Service = {
       name,
       kind: "dry-run",
-      capabilities: { concurrency: slots.capacity, remote: false },
+      capabilities: { concurrency: slots.capacity, remote: false, synthetic: true },
       workspace: (runDir) => runDir,
       run,
       reap: () => Effect.succeed(Backend.nothingReaped)

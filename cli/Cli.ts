@@ -1,6 +1,7 @@
 /**
- * The `rose` command line (`@effect/cli`): `run`, `check`, `plan`, `fmt`, `report`, `status`,
- * `--version` and `--help`. Options may follow the file. Each handler ends with a `CliExit` for a
+ * The `rose` command line (`@effect/cli`): `run`, `resume`, `check`, `plan`, `fmt`, `report` and
+ * `status`. Options may follow the file. What the commands and their options are for, and the check
+ * of a command line's shape, live in `Help.ts`. Each handler ends with a `CliExit` for a
  * non-zero exit code; the entry point (`main.ts`) turns that into the process's exit.
  *
  * @since 0.1.0
@@ -9,8 +10,6 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -35,53 +34,25 @@ const loadReport: Effect.Effect<typeof import("../plugins/Report.ts")> = Effect.
   () => import("../plugins/Report.ts")
 )
 
-const pluginOption = Options.text("plugin").pipe(
-  Options.withDescription(
-    "load a plugin module (a path relative to the current directory, or a package name); repeatable"
-  ),
-  Options.repeated
-)
+const pluginOption = Options.text("plugin").pipe(Options.repeated)
 
-const trackerOption = Options.text("tracker").pipe(
-  Options.withDescription("attach a tracker kind (csv: <run>/metrics.csv, or a plugin's); repeatable"),
-  Options.repeated
-)
+const trackerOption = Options.text("tracker").pipe(Options.repeated)
 
-const forceOption = Options.boolean("force").pipe(
-  Options.withDescription("resume even though the program changed since the run started")
-)
+const forceOption = Options.boolean("force")
 
-const file = Args.text({ name: "FILE" }).pipe(
-  Args.withDescription("a .rose file, or a program module (.ts/.js) whose default export is Rose.program({ … })")
-)
+const file = Args.text({ name: "FILE" })
 
 const runCommand = Command.make(
   "run",
   {
     file,
-    backend: Options.text("backend").pipe(
-      Options.withDescription("run on this backend: a name the file declares, or a backend kind (local, dry-run, …)"),
-      Options.optional
-    ),
-    out: Options.text("out").pipe(
-      Options.withDescription("the run directory (missing or empty); default runs/<YYYYMMDD-HHMMSS>-<hex>/"),
-      Options.optional
-    ),
-    dryRun: Options.boolean("dry-run").pipe(
-      Options.withDescription("run no process: synthetic outputs and scripted metrics (backend dry-run)")
-    ),
-    maxConcurrency: Options.integer("max-concurrency").pipe(
-      Options.withDescription("at most N tasks at once (overrides the backend's concurrency)"),
-      Options.optional
-    ),
-    json: Options.boolean("json").pipe(
-      Options.withDescription("stream every event as a JSON line on stdout (the summary goes to stderr)")
-    ),
-    fsync: Options.boolean("fsync").pipe(Options.withDescription("fsync the journal after each write")),
-    resume: Options.text("resume").pipe(
-      Options.withDescription("continue this run directory with FILE instead of starting a new run (see rose resume)"),
-      Options.optional
-    ),
+    backend: Options.text("backend").pipe(Options.optional),
+    out: Options.text("out").pipe(Options.optional),
+    dryRun: Options.boolean("dry-run"),
+    maxConcurrency: Options.integer("max-concurrency").pipe(Options.optional),
+    json: Options.boolean("json"),
+    fsync: Options.boolean("fsync"),
+    resume: Options.text("resume").pipe(Options.optional),
     force: forceOption,
     plugin: pluginOption,
     tracker: trackerOption
@@ -106,19 +77,12 @@ const runCommand = Command.make(
         resume:
           resume === undefined
             ? undefined
-            : { runDir: NodePath.resolve(resume), force: config.force, explainOnly: false }
+            : { runDir: NodePath.resolve(resume), force: config.force, detail: false, dryRun: false }
       })
     }).pipe(Effect.scoped)
-).pipe(
-  Command.withDescription(
-    "Run a program: every learner concurrently, with live progress; writes the run directory (run.json, events.jsonl, results.json, report.html, learners/)."
-  )
 )
 
-const format = Options.choice("format", ["text", "json"]).pipe(
-  Options.withDescription("text (diagnostics with code frames) or json"),
-  Options.withDefault("text" as const)
-)
+const format = Options.choice("format", ["text", "json"]).pipe(Options.withDefault("text" as const))
 
 const checkOne = (path: string, color: boolean, plugins: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -172,7 +136,7 @@ const checkCommand = Command.make(
       }
       if (failed) return yield* new CliExit({ code: 2, message: undefined })
     })
-).pipe(Command.withDescription("Check files without running them; exits 2 if any has an error."))
+)
 
 const planText = (plan: Plan.Plan, color: boolean): string => {
   const blocks: Array<string> = []
@@ -215,10 +179,7 @@ const planCommand = Command.make(
   "plan",
   {
     file,
-    iterations: Options.integer("iterations").pipe(
-      Options.withDescription("iterations to show per learner (default: max_iter, or 20 without one)"),
-      Options.optional
-    ),
+    iterations: Options.integer("iterations").pipe(Options.optional),
     format,
     plugin: pluginOption
   },
@@ -236,17 +197,13 @@ const planCommand = Command.make(
         config.format === "json" ? `${JSON.stringify(Plan.toJson(plan), null, 2)}\n` : planText(plan, out.color)
       )
     })
-).pipe(
-  Command.withDescription(
-    "Show the resolved command line of every learner × iteration × task without running anything (values that depend on the previous iteration are shown symbolically)."
-  )
 )
 
 const fmtCommand = Command.make(
   "fmt",
   {
     files: Args.text({ name: "FILE" }).pipe(Args.atLeast(1)),
-    check: Options.boolean("check").pipe(Options.withDescription("change nothing; exit 1 if a file is not formatted"))
+    check: Options.boolean("check")
   },
   (config) =>
     Effect.gen(function* () {
@@ -287,11 +244,9 @@ const fmtCommand = Command.make(
       if (invalid) return yield* new CliExit({ code: 2, message: undefined })
       if (unformatted) return yield* new CliExit({ code: 1, message: undefined })
     })
-).pipe(Command.withDescription("Format .rose files in place (--check: only say whether they are formatted)."))
-
-const runDir = Args.directory({ name: "RUN_DIR", exists: "either" }).pipe(
-  Args.withDescription("a run directory (runs/<id>/ or the --out of a run)")
 )
+
+const runDir = Args.directory({ name: "RUN_DIR", exists: "either" })
 
 const reportCommand = Command.make("report", { runDir }, (config) =>
   Effect.gen(function* () {
@@ -300,7 +255,7 @@ const reportCommand = Command.make("report", { runDir }, (config) =>
     const path = yield* Report.write(dir).pipe(Effect.mapError((e) => new CliExit({ code: 2, message: e.message })))
     Term.stdout().write(`${path}\n`)
   })
-).pipe(Command.withDescription("Write (again) the run's report.html from its run.json, events.jsonl and results.json."))
+)
 
 const statusCommand = Command.make("status", { runDir, json: Options.boolean("json") }, (config) =>
   Effect.gen(function* () {
@@ -337,25 +292,19 @@ const statusCommand = Command.make("status", { runDir, json: Options.boolean("js
     }
     out.write(Status.render(dir, snapshot, { now: Date.now(), color: out.color, isAlive: Status.alive }))
   })
-).pipe(
-  Command.withDescription("Where a run stands (running or finished), read from its journal; works from another shell.")
 )
 
 const resumeCommand = Command.make(
   "resume",
   {
     runDir,
-    explain: Options.boolean("explain").pipe(
-      Options.withDescription("say what a resume would reuse and run, then stop without running anything")
-    ),
+    explain: Options.boolean("explain"),
+    dryRun: Options.boolean("dry-run"),
     force: forceOption,
-    backend: Options.text("backend").pipe(Options.withDescription("as for rose run"), Options.optional),
-    maxConcurrency: Options.integer("max-concurrency").pipe(
-      Options.withDescription("as for rose run"),
-      Options.optional
-    ),
-    json: Options.boolean("json").pipe(Options.withDescription("as for rose run")),
-    fsync: Options.boolean("fsync").pipe(Options.withDescription("as for rose run")),
+    backend: Options.text("backend").pipe(Options.optional),
+    maxConcurrency: Options.integer("max-concurrency").pipe(Options.optional),
+    json: Options.boolean("json"),
+    fsync: Options.boolean("fsync"),
     plugin: pluginOption,
     tracker: trackerOption
   },
@@ -395,13 +344,9 @@ const resumeCommand = Command.make(
         fsync: config.fsync,
         plugins: config.plugin,
         trackers: config.tracker,
-        resume: { runDir: dir, force: config.force, explainOnly: config.explain }
+        resume: { runDir: dir, force: config.force, detail: config.explain || config.dryRun, dryRun: config.dryRun }
       })
     }).pipe(Effect.scoped)
-).pipe(
-  Command.withDescription(
-    "Continue an interrupted or crashed run: kill what its earlier process left running, keep completed iterations, re-run the incomplete one with its journaled configs, and go on. Refuses a program that changed (unless --force)."
-  )
 )
 
 const runningJson = (p: Status.Snapshot["progress"]): Json.Json =>
@@ -416,24 +361,21 @@ const runningJson = (p: Status.Snapshot["progress"]): Json.Json =>
     jobId: t.jobId ?? null
   }))
 
-const description = HelpDoc.blocks([
-  HelpDoc.p(
-    "Surrogate-building loops (active, reinforcement, uncertainty-driven learning, algorithm selection) on local processes, SSH hosts and SLURM."
-  ),
-  HelpDoc.h1("EXAMPLES"),
-  HelpDoc.p(Span.code("npx --no-install rose run examples/parallel-learners/full.rose")),
-  HelpDoc.p(Span.code("npx --no-install rose run sweep.ts --out runs/try1 --max-concurrency 4")),
-  HelpDoc.p(Span.code("npx --no-install rose run sweep.rose --dry-run")),
-  HelpDoc.p(Span.code("npx --no-install rose check sweep.rose other.rose --format json")),
-  HelpDoc.p(Span.code("npx --no-install rose plan sweep.rose --iterations 3")),
-  HelpDoc.p(Span.code("npx --no-install rose status runs/20261128-143005-1a2b")),
-  HelpDoc.p(Span.code("npx --no-install rose report runs/20261128-143005-1a2b")),
-  HelpDoc.p(Span.code("npx --no-install rose resume runs/20261128-143005-1a2b --explain")),
-  HelpDoc.h1("EXIT CODES"),
-  HelpDoc.p(
-    "0 success · 1 a learner or task failed · 2 invalid input (nothing ran) · 128 + n interrupted by signal n (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)"
-  )
-])
+/**
+ * The subcommands, each parsing its own options and arguments.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const subcommands = [
+  runCommand,
+  resumeCommand,
+  checkCommand,
+  planCommand,
+  fmtCommand,
+  reportCommand,
+  statusCommand
+] as const
 
 /**
  * The command tree.
@@ -441,18 +383,7 @@ const description = HelpDoc.blocks([
  * @since 0.1.0
  * @category commands
  */
-export const rose = Command.make("rose").pipe(
-  Command.withDescription(description),
-  Command.withSubcommands([
-    runCommand,
-    resumeCommand,
-    checkCommand,
-    planCommand,
-    fmtCommand,
-    reportCommand,
-    statusCommand
-  ])
-)
+export const rose = Command.make("rose").pipe(Command.withSubcommands(subcommands))
 
 /**
  * Runs the command line (argv as `process.argv`: runtime, script, arguments…).

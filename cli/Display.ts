@@ -1,8 +1,7 @@
 /**
- * What `rose run` shows while a run goes on. On a terminal: one line per learner (its name and
- * index, iteration of `max_iter`, last metric against the threshold, a sparkline of the metric
- * history, its state, and the task it runs with the elapsed time), redrawn in place a few times a
- * second, under a header with the counts of running and queued tasks; failures are printed above
+ * What `rose run` shows while a run goes on. On a terminal: a frame that fits the terminal (see
+ * `LiveFrame`: counts by state, the run's ETA, then the most relevant learners, one line each),
+ * redrawn in place a few times a second at the terminal's current size; failures are printed above
  * it and stay in the scrollback. Elsewhere: plain timestamped lines. With `--json`: every event as
  * a JSON line on stdout.
  *
@@ -20,6 +19,7 @@ import type * as Scope from "effect/Scope"
 import * as Event from "../core/Event.ts"
 import * as Learner from "../core/Learner.ts"
 import * as Format from "./Format.ts"
+import * as LiveFrame from "./LiveFrame.ts"
 import * as Progress from "./Progress.ts"
 import * as Term from "./Term.ts"
 
@@ -28,26 +28,6 @@ import * as Term from "./Term.ts"
  * @category models
  */
 export type Mode = "live" | "plain" | "json"
-
-const statusStyle: { readonly [S in Progress.Status]: Term.Style } = {
-  waiting: "gray",
-  running: "cyan",
-  converged: "green",
-  max_iter: "yellow",
-  error: "red",
-  stopped: "gray",
-  interrupted: "magenta"
-}
-
-const statusWord: { readonly [S in Progress.Status]: string } = {
-  waiting: "waiting",
-  running: "running",
-  converged: "converged",
-  max_iter: "max_iter",
-  error: "error",
-  stopped: "stopped",
-  interrupted: "interrupted"
-}
 
 /**
  * The metric part of a learner's line: `mse 0.231 (< 0.1)`.
@@ -64,74 +44,12 @@ export const metricText = (l: Progress.LearnerView): string => {
 }
 
 /**
- * One learner's line on the live display.
+ * The whole live frame for a terminal of the given size (see `LiveFrame`).
  *
  * @since 0.1.0
  * @category rendering
  */
-export const learnerLine = (
-  l: Progress.LearnerView,
-  now: number,
-  widths: { readonly label: number; readonly metric: number },
-  width: number,
-  color: boolean
-): string => {
-  const segments: Array<Term.Segment> = [
-    { text: `${Term.pad(l.label, widths.label)}  `, style: "bold" },
-    { text: `${Term.pad(statusWord[l.status], 11)} `, style: statusStyle[l.status] },
-    { text: `it ${Term.pad(Progress.iterationText(l), 7)} ` },
-    { text: `${Term.pad(metricText(l), widths.metric)}  `, style: l.status === "converged" ? "green" : undefined },
-    { text: `${Term.pad(Format.sparkline(l.history), 16)}  `, style: "blue" }
-  ]
-  if (l.task !== undefined && l.status === "running") {
-    const since = l.task.startedAt === undefined ? 0 : now - l.task.startedAt
-    segments.push({ text: l.task.task })
-    if (l.task.attempt > 1) segments.push({ text: ` (attempt ${l.task.attempt})`, style: "yellow" })
-    if (since >= 1000) segments.push({ text: ` ${Format.elapsed(since)}`, style: "dim" })
-  } else if (l.status === "error" && l.failure !== undefined) {
-    segments.push({ text: l.failure, style: "red" })
-  }
-  return Term.line(segments, width - 1, color)
-}
-
-/**
- * The header of the live display: run id, learners still going, running and queued tasks, elapsed.
- *
- * @since 0.1.0
- * @category rendering
- */
-export const headerLine = (p: Progress.Progress, now: number, width: number, color: boolean): string => {
-  const active = p.learners.filter((l) => !Progress.isDone(l)).length
-  const since = p.startedAt === undefined ? 0 : now - p.startedAt
-  return Term.line(
-    [
-      { text: "rose ", style: "bold" },
-      { text: `${p.runId ?? ""}  `, style: "dim" },
-      { text: `${active}/${p.learners.length} learners active · ` },
-      { text: `${p.running.size} running`, style: p.running.size > 0 ? "cyan" : undefined },
-      { text: " · " },
-      { text: `${p.queued.size} queued` },
-      { text: ` · ${Format.elapsed(since)}`, style: "dim" }
-    ],
-    width - 1,
-    color
-  )
-}
-
-/**
- * The whole live frame: the header and one line per learner.
- *
- * @since 0.1.0
- * @category rendering
- */
-export const frame = (p: Progress.Progress, now: number, width: number, color: boolean): ReadonlyArray<string> => {
-  const labelWidth = Math.max(8, ...p.learners.map((l) => l.label.length))
-  const metricWidth = Math.min(40, Math.max(6, ...p.learners.map((l) => metricText(l).length)))
-  return [
-    headerLine(p, now, width, color),
-    ...p.learners.map((l) => learnerLine(l, now, { label: labelWidth, metric: metricWidth }, width, color))
-  ]
-}
+export const frame = LiveFrame.frame
 
 const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progress.LearnerView | undefined) => {
   const metric = l === undefined ? "" : metricText(l)
@@ -279,21 +197,33 @@ export const start = (
 ): Effect.Effect<Display, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { mode, out, err } = options
-    let drawn = 0
+    // The visible widths of the lines last drawn: after the window narrows, the terminal wraps each
+    // of them over more rows, and the cursor has to go up over all of those.
+    let drawn: ReadonlyArray<number> = []
     let stopped = false
+    const up = () => {
+      const columns = Math.max(1, out.columns())
+      return Term.escapes.up(drawn.reduce((n, w) => n + Math.max(1, Math.ceil(w / columns)), 0))
+    }
     const draw = () => {
       if (stopped) return
-      const lines = frame(progress, Date.now(), out.columns(), out.color)
-      let text = `${Term.escapes.up(drawn)}${Term.escapes.column0}`
+      const lines = frame(progress, Date.now(), { columns: out.columns(), rows: out.rows() }, out.color)
+      let text = `${up()}${Term.escapes.column0}`
       for (const l of lines) text += `${Term.escapes.clearLine}${l}\n`
       text += Term.escapes.clearDown
       out.write(text)
-      drawn = lines.length
+      drawn = lines.map(Term.visibleLength)
     }
     const above = (line: string) => {
       if (mode === "live") {
-        out.write(`${Term.escapes.up(drawn)}${Term.escapes.column0}${Term.escapes.clearDown}${line}\n`)
-        drawn = 0
+        // Line by line, not "clear to the end of the screen": from the top-left corner that clears the
+        // whole screen, and tmux (`scroll-on-clear`) then pushes the whole screen into its scrollback.
+        const text = line
+          .split("\n")
+          .map((l) => `${Term.escapes.clearLine}${l}\n`)
+          .join("")
+        out.write(`${up()}${Term.escapes.column0}${text}`)
+        drawn = []
         draw()
       } else if (mode === "plain") out.write(`${line}\n`)
       else err.write(`${Term.strip(line)}\n`)
@@ -351,6 +281,8 @@ export const start = (
         process.removeListener("exit", restore)
       }
       stopped = true
+      // The last frame stays: a message from now on goes below it, not over it.
+      drawn = []
     })
     return {
       progress,
@@ -358,6 +290,7 @@ export const start = (
       finish,
       stopNow: () => {
         stopped = true
+        drawn = []
         restore()
       }
     }

@@ -15,6 +15,8 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Platform from "../runtime/Platform.ts"
 import * as Cli from "./Cli.ts"
+import * as Completions from "./Completions.ts"
+import * as Help from "./Help.ts"
 import * as Term from "./Term.ts"
 
 /**
@@ -55,7 +57,7 @@ const exitCodeOf = (exit: Exit.Exit<void, unknown>, err: Term.Sink): number => {
       return code
     }
     if (ValidationError.isValidationError(e)) {
-      // @effect/cli has printed what is wrong.
+      // A shape `Help.preflight` let through (it checks the same options): @effect/cli said what.
       err.write("Try 'rose --help', or 'rose <command> --help'.\n")
       return 2
     }
@@ -77,6 +79,13 @@ const exitCodeOf = (exit: Exit.Exit<void, unknown>, err: Term.Sink): number => {
 export const main = async (): Promise<never> => {
   Term.guardStreams()
   const err = Term.stderr()
+  const preflight = Help.preflight(process.argv.slice(2))
+  if (preflight._tag !== "Parse") {
+    if (preflight._tag === "Refuse") err.write(`${preflight.message}\n`)
+    else Term.stdout().write(preflight._tag === "Print" ? preflight.text : Completions.script(preflight.shell))
+    await Term.flushed()
+    process.exit(preflight._tag === "Refuse" ? 2 : 0)
+  }
   const program = Effect.flatMap(Effect.console, (base) =>
     Cli.cli(process.argv).pipe(Effect.withConsole(plainWhereNeeded(base)))
   ).pipe(Effect.provide(Platform.layer))

@@ -9,7 +9,6 @@
  */
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import * as NodePlatformPath from "@effect/platform-node/NodePath"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -23,6 +22,7 @@ import * as Loader from "../plugins/Loader.ts"
 import type * as Plugin from "../plugins/Plugin.ts"
 import * as Registry from "../plugins/Registry.ts"
 import * as ModuleLoader from "../runtime/ModuleLoader.ts"
+import * as NodeContext from "../runtime/NodeContext.ts"
 import * as NodeModuleLoader from "../runtime/NodeModuleLoader.ts"
 
 /**
@@ -55,6 +55,8 @@ export interface Loaded {
   readonly program: Program.Program
   /** The program's plugins (its `plugin` lines, or `Rose.program({ plugins })`) and `--plugin`s. */
   readonly plugins: ReadonlyArray<Plugin.Plugin>
+  /** The warnings of a `.rose` file (with their code frames), shown before it runs; "" without any. */
+  readonly warnings: string
 }
 
 /**
@@ -94,7 +96,7 @@ export const loadPluginModules = (
   requests.length === 0
     ? Effect.succeed([])
     : Loader.loadAll(requests).pipe(
-        Effect.provide(Layer.merge(NodeModuleLoader.layer, NodePlatformPath.layer)),
+        Effect.provide(Layer.merge(NodeModuleLoader.layer, NodeContext.pathLayer)),
         Effect.mapError(
           (errors) => new InputError({ file, text: errors.map((e) => `${file}: ${e.message}`).join("\n") })
         )
@@ -264,16 +266,21 @@ export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, 
         ...Dsl.pluginPaths(text, { here }).map((specifier) => ({ specifier, relativeTo: here })),
         ...cliPlugins(options.plugins)
       ])
-      const compiled = Dsl.compile(text, { ...dslOptions(file, absolute), backendKinds: backendKinds(plugins) })
-      if (Either.isLeft(compiled)) {
+      const compiled = Dsl.compileWithDiagnostics(text, {
+        ...dslOptions(file, absolute),
+        backendKinds: backendKinds(plugins)
+      })
+      if (compiled.program === undefined) {
         return yield* new InputError({
           file,
-          text: formatDiagnostics(compiled.left, text, file, options.color),
-          diagnostics: compiled.left,
+          text: formatDiagnostics(compiled.diagnostics, text, file, options.color),
+          diagnostics: compiled.diagnostics,
           source: text
         })
       }
-      return { file, absolute, kind: "rose", text, program: compiled.right, plugins } satisfies Loaded
+      const warnings =
+        compiled.diagnostics.length === 0 ? "" : formatDiagnostics(compiled.diagnostics, text, file, options.color)
+      return { file, absolute, kind: "rose", text, program: compiled.program, plugins, warnings } satisfies Loaded
     }
     const program = yield* loadModule(file, absolute)
     const plugins = yield* loadPluginModules(file, [
@@ -286,7 +293,8 @@ export const load = (file: string, options: LoadOptions): Effect.Effect<Loaded, 
       kind: "module",
       text,
       program: { ...program, source: { file: program.source.file ?? absolute, text } },
-      plugins
+      plugins,
+      warnings: ""
     } satisfies Loaded
   })
 

@@ -1,6 +1,6 @@
 /**
- * Where a run stands, folded from its events: each learner's iteration, metric history and state,
- * and which tasks are queued and running (with their process ids). The live display, `rose status`
+ * Where a run stands, folded from its events: each learner's iteration, metric history, state and
+ * measured iteration times, and which tasks are queued and running (with their process ids). The live display, `rose status`
  * and the message of a second Ctrl-C all read it. Updating it is cheap, so observers keep up with
  * the learners without ever making them wait.
  *
@@ -16,7 +16,7 @@ import * as Format from "./Format.ts"
  * @since 0.1.0
  * @category models
  */
-export type Status = "waiting" | "running" | "converged" | "max_iter" | "error" | "stopped" | "interrupted"
+export type Status = "waiting" | "queued" | "running" | "converged" | "max_iter" | "error" | "stopped" | "interrupted"
 
 /**
  * What is known of a learner block before it runs.
@@ -64,12 +64,22 @@ export interface LearnerView {
   /** Iterations completed. */
   iterations: number
   readonly history: Array<number>
+  /**
+   * `queued` while its tasks wait for a backend slot and none of them runs; `running` from its
+   * first started task until it stops.
+   */
   status: Status
   /** The iteration being run (while running). */
   current: number | undefined
   /** The task it runs now, if any. */
   task: TaskView | undefined
+  /** How many of its tasks run now. */
+  runningTasks: number
   failure: string | undefined
+  /** When its current iteration began (its first task queued, or the previous iteration ended). */
+  iterationStartedAt: number | undefined
+  /** The wall time of each iteration it completed in this process, queueing included (ms). */
+  readonly iterationMs: Array<number>
 }
 
 /**
@@ -108,7 +118,10 @@ const addLearner = (p: Progress, ref: Learner.LearnerRef, block: BlockInfo | und
     status: "waiting",
     current: undefined,
     task: undefined,
-    failure: undefined
+    runningTasks: 0,
+    failure: undefined,
+    iterationStartedAt: undefined,
+    iterationMs: []
   }
   p.learners.push(view)
   p.byLabel.set(view.label, view)
@@ -231,8 +244,11 @@ export const apply = (progress: Progress, event: Event.Event): void => {
         startedAt: undefined
       })
       const learner = learnerOf(progress, event.learner)
-      if (learner.status === "waiting") learner.status = "running"
+      if (learner.runningTasks === 0 && (learner.status === "waiting" || learner.status === "running")) {
+        learner.status = "queued"
+      }
       learner.current = event.iteration
+      learner.iterationStartedAt ??= at
       return
     }
     case "task_started": {
@@ -246,19 +262,21 @@ export const apply = (progress: Progress, event: Event.Event): void => {
         startedAt: at,
         ...where(event)
       }
-      progress.running.set(key, view)
       const learner = learnerOf(progress, event.learner)
-      if (learner.status === "waiting") learner.status = "running"
+      if (!progress.running.has(key)) learner.runningTasks++
+      progress.running.set(key, view)
+      if (learner.status === "waiting" || learner.status === "queued") learner.status = "running"
       learner.current = event.iteration
       learner.task = view
+      learner.iterationStartedAt ??= at
       return
     }
     case "task_finished":
     case "task_failed": {
       const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
       progress.queued.delete(key)
-      progress.running.delete(key)
       const learner = learnerOf(progress, event.learner)
+      if (progress.running.delete(key)) learner.runningTasks = Math.max(0, learner.runningTasks - 1)
       if (
         learner.task !== undefined &&
         keyOf(learner.task.learner, learner.task.iteration, learner.task.task, learner.task.attempt) === key
@@ -275,7 +293,9 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       learner.iterations = Math.max(learner.iterations, event.iteration + 1)
       if (event.metricValue !== null) learner.history.push(event.metricValue)
       learner.current = event.iteration + 1
-      if (learner.status === "waiting") learner.status = "running"
+      if (learner.iterationStartedAt !== undefined) learner.iterationMs.push(at - learner.iterationStartedAt)
+      learner.iterationStartedAt = at
+      if (learner.status === "waiting" || learner.status === "queued") learner.status = "running"
       return
     }
     case "learner_stopped": {
@@ -284,6 +304,8 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       learner.iterations = Math.max(learner.iterations, event.iterations)
       learner.current = undefined
       learner.task = undefined
+      learner.runningTasks = 0
+      learner.iterationStartedAt = undefined
       if (event.failure !== undefined) {
         learner.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
       } else if (event.reason !== "error") learner.failure = undefined
@@ -317,7 +339,8 @@ export const fromEvents = (blocks: ReadonlyArray<BlockInfo>, events: ReadonlyArr
  * @since 0.1.0
  * @category predicates
  */
-export const isDone = (l: LearnerView): boolean => l.status !== "waiting" && l.status !== "running"
+export const isDone = (l: LearnerView): boolean =>
+  l.status !== "waiting" && l.status !== "queued" && l.status !== "running"
 
 /**
  * The tasks that started and did not end: what may still be running if `rose` went away.
@@ -328,12 +351,11 @@ export const isDone = (l: LearnerView): boolean => l.status !== "waiting" && l.s
 export const unfinished = (p: Progress): ReadonlyArray<TaskView> => [...p.running.values()]
 
 /**
- * `3/15` (iterations completed of `max_iter`), or `3` without one.
+ * `3/15`: iterations done of `max_iter` (a count, where iteration indices are 0-based: a learner
+ * that shows `3/15` runs iteration 3), or `3` without one.
  *
  * @since 0.1.0
  * @category rendering
  */
-export const iterationText = (l: LearnerView): string => {
-  const n = isDone(l) ? l.iterations : (l.current ?? l.iterations) + (l.status === "running" ? 1 : 0)
-  return l.maxIter === undefined ? `${n}` : `${Math.min(n, l.maxIter)}/${l.maxIter}`
-}
+export const iterationText = (l: LearnerView): string =>
+  l.maxIter === undefined ? `${l.iterations}` : `${Math.min(l.iterations, l.maxIter)}/${l.maxIter}`

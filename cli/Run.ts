@@ -14,13 +14,14 @@ import * as NodeFs from "node:fs"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Cause from "effect/Cause"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
-import type * as Backend from "../core/Backend.ts"
+import * as Backend from "../core/Backend.ts"
 import type * as Host from "../core/Host.ts"
 import type * as Program from "../core/Program.ts"
 import * as Results from "../core/Results.ts"
@@ -57,7 +58,16 @@ export interface Options {
   /** Tracker kinds to attach (`--tracker csv`), with their default configuration. */
   readonly trackers?: ReadonlyArray<string> | undefined
   /** Continue this run directory instead of starting a new run. */
-  readonly resume?: { readonly runDir: string; readonly force: boolean; readonly explainOnly: boolean } | undefined
+  readonly resume?:
+    | {
+        readonly runDir: string
+        readonly force: boolean
+        /** Say what the resume does per task (`--explain`, `--dry-run`). */
+        readonly detail: boolean
+        /** Then stop without running anything (`--dry-run`). */
+        readonly dryRun: boolean
+      }
+    | undefined
 }
 
 /**
@@ -206,6 +216,7 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     const loaded = yield* Input.load(options.file, { color: err.color, plugins: options.plugins }).pipe(
       Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
     )
+    if (loaded.warnings !== "") err.write(`${loaded.warnings}\n`)
     const all = [Builtin.plugin, ...loaded.plugins]
     const registry = Registry.make(all)
     if (Either.isLeft(registry)) return yield* fail(2, registry.left.message)
@@ -241,10 +252,21 @@ export const run = (options: Options): Effect.Effect<void, CliExit, Services | S
     let resume: Resume.ResumePlan | undefined
     if (options.resume !== undefined) {
       resume = yield* resumePlan(options.resume.runDir, program, options.resume.force)
-      err.write(
-        `${[`Resuming ${options.resume.runDir}:`, ...Resume.explain(resume).map((l) => `  ${l}`)].join("\n")}\n`
+      const canAttach = Resume.attachable(
+        program,
+        Context.get(backends, Backend.Backend),
+        Option.getOrElse(Context.getOption(backends, Backend.Backends), () => new Map())
       )
-      if (options.resume.explainOnly) return
+      const lines = Resume.explain(resume, { canAttach, detail: options.resume.detail })
+      err.write(
+        `${[
+          options.resume.dryRun
+            ? `A resume of ${options.resume.runDir} would (dry run: nothing is done):`
+            : `Resuming ${options.resume.runDir}:`,
+          ...lines.map((l) => `  ${l}`)
+        ].join("\n")}\n`
+      )
+      if (options.resume.dryRun) return
     }
     const handle = yield* Runner.prepare(program, { out: options.out, fsync: options.fsync, resume }).pipe(
       Effect.provide(backends as Context.Context<Backend.Backend | Backend.Backends>),

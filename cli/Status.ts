@@ -7,6 +7,7 @@
  */
 import * as NodeFs from "node:fs"
 import * as Either from "effect/Either"
+import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as Event from "../core/Event.ts"
 import * as FileError from "../core/FileError.ts"
 import * as Learner from "../core/Learner.ts"
@@ -27,6 +28,8 @@ export interface Snapshot {
   readonly progress: Progress.Progress
   /** Why `run.json` was not used (it is damaged): the learners are then the journal's alone. */
   readonly manifestProblem: string | undefined
+  /** `run.json` says the tasks run on a dry-run backend. */
+  readonly dryRun?: boolean | undefined
   readonly tornLine: string | undefined
   readonly invalid: number
   readonly hasResults: boolean
@@ -66,6 +69,7 @@ export const readSync = (runDir: string): Snapshot | undefined => {
       journal.events
     ),
     manifestProblem: Either.isLeft(manifest) && !manifest.left.missing ? manifest.left.message : undefined,
+    dryRun: Either.isRight(manifest) && manifest.right.dryRun === true,
     tornLine: journal.tornLine,
     invalid: journal.invalid,
     hasResults: NodeFs.existsSync(`${runDir}/results.json`)
@@ -144,7 +148,8 @@ export const render = (
   } else {
     state = `not running: the rose process (pid ${p.rosePid ?? "?"}) is gone and the run did not finish`
   }
-  lines.push(`run ${p.runId ?? "?"}  ${Term.paint(options.color, "bold", state)}`)
+  const mark = snapshot.dryRun === true ? `  ${DryRunBackend.mark}` : ""
+  lines.push(`run ${p.runId ?? "?"}  ${Term.paint(options.color, "bold", state)}${mark}`)
   lines.push(`run directory ${runDir}`)
   if (p.lastEventAt !== undefined) {
     lines.push(`last event ${Format.elapsed(options.now - p.lastEventAt)} ago (${Format.plural(p.events, "event")})`)

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import type * as Results from "../core/Results.ts"
 import * as Format from "./Format.ts"
 import * as Term from "./Term.ts"
@@ -148,7 +149,7 @@ export const render = (
     learners(results, options.color),
     "",
     ...(ranked === "" ? [] : [ranked, ""]),
-    `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}`,
+    `run ${results.runId} ${status} in ${Format.duration(results.durationMs)}${tail}${results.dryRun === true ? ` ${DryRunBackend.mark}` : ""}`,
     files(runDir, options.report, options.results ?? true),
     ""
   ].join("\n")

@@ -1,6 +1,6 @@
 /**
  * The terminal as the `rose` command sees it: where text goes, whether it is a terminal, how wide
- * it is, and colours (off when the stream is not a terminal or `NO_COLOR` is set).
+ * and tall it is (read anew at each call, so a resized window is seen), and colours (off when the stream is not a terminal or `NO_COLOR` is set).
  *
  * @since 0.1.0
  */
@@ -17,6 +17,8 @@ export interface Sink {
   readonly isTTY: boolean
   /** Columns of the terminal (80 when unknown). */
   readonly columns: () => number
+  /** Rows of the terminal (24 when unknown). */
+  readonly rows: () => number
   readonly color: boolean
 }
 
@@ -32,7 +34,9 @@ const sinkOf = (stream: NodeJS.WriteStream): Sink => {
   return {
     isTTY,
     color: colorWanted(isTTY),
+    // Node updates `columns` and `rows` on SIGWINCH, so reading them at each redraw follows a resize.
     columns: () => (isTTY && stream.columns > 0 ? stream.columns : 80),
+    rows: () => (isTTY && stream.rows > 0 ? stream.rows : 24),
     write: (text) => {
       try {
         stream.write(text)
@@ -56,24 +60,34 @@ export const stdout = (): Sink => sinkOf(process.stdout)
 export const stderr = (): Sink => sinkOf(process.stderr)
 
 /**
- * A sink that collects what is written, for tests.
+ * A sink that collects what is written, for tests; `resize` changes the size it reports.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const memory = (
-  options: { readonly isTTY?: boolean; readonly columns?: number; readonly color?: boolean } = {}
+  options: {
+    readonly isTTY?: boolean
+    readonly columns?: number
+    readonly rows?: number
+    readonly color?: boolean
+  } = {}
 ) => {
   const chunks: Array<string> = []
+  let size = { columns: options.columns ?? 100, rows: options.rows ?? 24 }
   const sink: Sink = {
     isTTY: options.isTTY ?? false,
     color: options.color ?? false,
-    columns: () => options.columns ?? 100,
+    columns: () => size.columns,
+    rows: () => size.rows,
     write: (text) => {
       chunks.push(text)
     }
   }
-  return { sink, text: () => chunks.join(""), chunks }
+  const resize = (columns: number, rows: number) => {
+    size = { columns, rows }
+  }
+  return { sink, text: () => chunks.join(""), chunks, resize }
 }
 
 /**
@@ -220,6 +234,14 @@ export const escapes = {
   up: (n: number) => (n > 0 ? `\u001b[${n}A` : ""),
   column0: "\r"
 } as const
+
+/**
+ * The number of visible characters of a line (escape sequences left out).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const visibleLength = (text: string): number => Array.from(strip(text)).length
 
 /**
  * Pads (or cuts) text to a visible width.

@@ -142,6 +142,8 @@ export interface Capabilities {
   readonly concurrency: number
   /** Whether tasks run on another machine (paths are mapped by `workspace`). */
   readonly remote: boolean
+  /** Whether outputs and metrics are made up (dry-run): a run using it is marked `dryRun`. */
+  readonly synthetic?: boolean | undefined
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Journal {
   readonly failed: Effect.Effect<FileError.FileError>
   /** That failure, read synchronously: set before any append is told its write failed. */
   readonly failure: () => FileError.FileError | undefined
+  /** Waits until every line handed over so far is in the file; fails with the journal's failure. */
+  readonly flushed: Effect.Effect<void, FileError.FileError>
 }
 
 const encoder = new TextEncoder()
@@ -61,6 +63,8 @@ export const make = (
     // (at 10,000 learners a Deferred per append was a tenth of the run's CPU, with its garbage).
     let lines: Array<string> = []
     let written = Deferred.unsafeMake<void>(FiberId.none)
+    // The batch being written, once its lines left `lines`.
+    let writing: Deferred.Deferred<void> | undefined
     const failed = yield* Deferred.make<FileError.FileError>()
     let failure: FileError.FileError | undefined
     let broken = false
@@ -75,6 +79,7 @@ export const make = (
       if (lines.length === 0) return Effect.void
       const bytes = encoder.encode(`${lines.join("\n")}\n`)
       const done = written
+      writing = done
       lines = []
       written = Deferred.unsafeMake<void>(FiberId.none)
       return file.writeAll(bytes).pipe(
@@ -83,6 +88,7 @@ export const make = (
           onSuccess: () =>
             Effect.sync(() => {
               size = FileSystem.Size(Number(size) + bytes.length)
+              if (writing === done) writing = undefined
               Deferred.unsafeDone(done, Effect.void)
             }),
           onFailure: (cause) =>
@@ -115,6 +121,18 @@ export const make = (
       post: (line) => Effect.sync(() => push(line)),
       postSync: push,
       failed: Deferred.await(failed),
-      failure: () => failure
+      failure: () => failure,
+      flushed: Effect.suspend(() => {
+        const pending = lines.length > 0 ? written : writing
+        // A broken journal may still be cutting its torn batch: its failure is set once that is done.
+        const failedWith = Effect.suspend(() =>
+          broken ? Effect.flatMap(Deferred.await(failed), Effect.fail) : Effect.void
+        )
+        if (broken || pending === undefined) return failedWith
+        return Deferred.await(pending).pipe(
+          Effect.catchAllCause(() => failedWith),
+          Effect.zipRight(failedWith)
+        )
+      })
     }
   })

@@ -108,7 +108,9 @@ export const Results = Schema.Struct({
   durationMs: Schema.Number,
   learners: Schema.Array(LearnerResult),
   /** Selector blocks' rankings, by block name (only when the program has a selector). */
-  selection: Schema.optional(Schema.Record({ key: Schema.String, value: Selection }))
+  selection: Schema.optional(Schema.Record({ key: Schema.String, value: Selection })),
+  /** `true` when tasks ran on a synthetic (dry-run) backend: the metrics are made up. */
+  dryRun: Schema.optional(Schema.Boolean)
 })
 
 /**

@@ -1,8 +1,11 @@
 /**
- * Resuming a run from its journal (DESIGN §4.6): completed iterations are not re-run, metric
- * history and state are restored, learners that had finished stay finished, an incomplete iteration
- * re-runs whole with the configs it was journaled with, and whatever the earlier process left
- * running is killed first. A plan whose hash differs from the journaled one is refused unless forced.
+ * Resuming a run from its journal: completed iterations are not re-run, metric history and state are
+ * restored, learners that had finished stay finished, and an incomplete iteration continues with the
+ * configs it was journaled with: its finished tasks are kept while the files they left are
+ * unchanged, tasks still running on a backend that can re-attach (SSH, SLURM) are waited for, and
+ * the rest run again; whatever else the earlier process left running is killed first. A plan whose
+ * hash differs from the journaled one is refused unless forced (and then nothing is kept of the
+ * incomplete iteration).
  *
  * @since 0.1.0
  */
@@ -13,10 +16,13 @@ import type * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
 import type * as IterationState from "./IterationState.ts"
 import { sha256 } from "./internal/hash.ts"
+import { type InFlightTask, IterationTasks, type KeptTask, type Rerun } from "./internal/resumeTasks.ts"
 import type * as Json from "./Json.ts"
 import * as Learner from "./Learner.ts"
 import * as Program from "./Program.ts"
 import * as RunManifest from "./RunManifest.ts"
+
+export type { InFlightTask, KeptTask, Rerun } from "./internal/resumeTasks.ts"
 
 /**
  * @since 0.1.0
@@ -56,6 +62,26 @@ export interface LearnerPosition {
   readonly failure: Event.Failure | undefined
   /** The configs the incomplete iteration's tasks were started with, replayed when it re-runs. */
   readonly replay: { readonly [task: string]: IterationState.ResolvedConfig }
+  /** The incomplete iteration's finished tasks that are kept (not run again), by task. */
+  readonly kept: ReadonlyMap<string, KeptTask>
+  /** Its tasks handed to a backend and never seen to end, by task: re-attached to if the backend can. */
+  readonly inFlight: ReadonlyMap<string, InFlightTask>
+  /** Its tasks that had started or finished and run again, with the reason. */
+  readonly rerun: ReadonlyArray<Rerun>
+}
+
+/**
+ * A task of the earlier process that never ended, with whose it is.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Survivor extends Backend.Placement {
+  readonly learner: string
+  readonly iteration: number
+  readonly task: string
+  readonly attempt: number
+  readonly backend: string | undefined
 }
 
 /**
@@ -67,8 +93,11 @@ export interface ResumePlan {
   readonly previousRunId: string
   readonly planHash: string
   readonly learners: ReadonlyMap<string, LearnerPosition>
-  /** Tasks journaled as started and never as ended: what the earlier process may have left running. */
-  readonly survivors: ReadonlyArray<Backend.Placement & { readonly backend?: string | undefined }>
+  /**
+   * Tasks journaled as submitted or started and never as ended: what the earlier process may have
+   * left running (a resume re-attaches to some of them and kills the others).
+   */
+  readonly survivors: ReadonlyArray<Survivor>
   /** Set when the journal's last line was torn (a crash mid-write); it is dropped. */
   readonly tornLine: string | undefined
   /** The numbers of lines in the journal that are not events (damaged): what they said is lost. */
@@ -123,22 +152,30 @@ export const load = (
       lastConfig: LearnerPosition["lastConfig"]
       stop: Extract<Event.Event, { _tag: "learner_stopped" }> | undefined
       replay: Record<string, IterationState.ResolvedConfig>
+      tasks: IterationTasks
     }
     const state = new Map<string, Mutable>()
-    const at = (ref: Learner.LearnerRef) => {
+    const stateOf = (ref: Learner.LearnerRef) => {
       const key = keyOf(ref)
       let s = state.get(key)
       if (s === undefined) {
-        s = { nextIteration: 0, history: [], prev: undefined, lastConfig: {}, stop: undefined, replay: {} }
+        s = {
+          nextIteration: 0,
+          history: [],
+          prev: undefined,
+          lastConfig: {},
+          stop: undefined,
+          replay: {},
+          tasks: new IterationTasks()
+        }
         state.set(key, s)
       }
       return s
     }
-    const open = new Map<string, Backend.Placement>()
     let previousPid: number | undefined
     let previousRunId = run.runId
     const runIds: Array<string> = []
-    for (const e of parsed.events) {
+    parsed.events.forEach((e, at) => {
       switch (e._tag) {
         case "run_started":
           previousPid = e.pid
@@ -146,25 +183,20 @@ export const load = (
           runIds.push(e.runId)
           break
         case "task_started": {
-          const s = at(e.learner)
+          const s = stateOf(e.learner)
           if (e.iteration === s.nextIteration) s.replay[e.task] = e.config
-          if (e.pid !== undefined || e.pgid !== undefined || e.jobId !== undefined) {
-            open.set(`${keyOf(e.learner)}/${e.iteration}/${e.task}/${e.attempt}`, {
-              pid: e.pid,
-              pgid: e.pgid,
-              startStamp: e.startStamp,
-              host: e.host,
-              jobId: e.jobId
-            })
-          }
+          s.tasks.add(e, at)
           break
         }
+        case "task_submitting":
         case "task_finished":
         case "task_failed":
-          open.delete(`${keyOf(e.learner)}/${e.iteration}/${e.task}/${e.attempt}`)
+        case "task_cancelled":
+          stateOf(e.learner).tasks.add(e, at)
           break
         case "iteration_completed": {
-          const s = at(e.learner)
+          const s = stateOf(e.learner)
+          s.tasks.complete(e.iteration)
           if (e.metricValue !== null) s.history.push(e.metricValue)
           s.prev = { iteration: e.iteration, metric: e.metricValue ?? undefined, state: e.state as never }
           s.lastConfig = e.config
@@ -173,12 +205,12 @@ export const load = (
           break
         }
         case "learner_stopped":
-          at(e.learner).stop = e
+          stateOf(e.learner).stop = e
           break
         default:
           break
       }
-    }
+    })
     for (const key of state.keys()) {
       if (!known.has(key)) {
         if (options.force === true) continue
@@ -186,12 +218,24 @@ export const load = (
       }
     }
     const learners = new Map<string, LearnerPosition>()
+    const survivors: Array<Survivor> = []
+    const keep = run.planHash === planHash
+    for (const [key, s] of state) {
+      for (const t of s.tasks.running()) survivors.push(survivorOf(key, t.iteration, t))
+    }
     for (const [key, ref] of known) {
       const s = state.get(key)
       // A learner that ended by itself or was stopped stays so; one that was interrupted or failed
       // continues from its incomplete iteration.
       const reason = s?.stop?.reason
       const done = reason === "criterion_met" || reason === "max_iter" || reason === "stopped"
+      const tasks =
+        s === undefined
+          ? { kept: [], inFlight: [], rerun: [] }
+          : yield* s.tasks.decide(s.nextIteration, {
+              keep: keep && !done,
+              why: done ? "its learner ended" : "the program changed since the run started (--force)"
+            })
       learners.set(key, {
         ref,
         status: done ? "done" : "continue",
@@ -201,7 +245,10 @@ export const load = (
         lastConfig: s?.lastConfig ?? {},
         stopReason: done ? reason : undefined,
         failure: undefined,
-        replay: s?.replay ?? {}
+        replay: s?.replay ?? {},
+        kept: new Map(tasks.kept.map((t) => [t.task, t])),
+        inFlight: new Map(tasks.inFlight.map((t) => [t.task, t])),
+        rerun: tasks.rerun
       })
     }
     return {
@@ -209,7 +256,7 @@ export const load = (
       previousRunId,
       planHash,
       learners,
-      survivors: [...open.values()],
+      survivors: survivors.filter(findable),
       tornLine: parsed.tornLine,
       damagedLines: parsed.invalidLines,
       previousPid,
@@ -217,13 +264,56 @@ export const load = (
     }
   })
 
+const survivorOf = (learner: string, iteration: number, t: InFlightTask): Survivor => ({
+  ...t.placement,
+  ticket: t.ticket,
+  learner,
+  iteration,
+  task: t.task,
+  attempt: t.attempt,
+  backend: t.backend
+})
+
 /**
- * What a resume will do, one line per learner (`rose resume --explain`).
+ * Which tasks of the earlier process a resume re-attaches to (in flight in an iteration that
+ * continues, on a backend that can) and which it kills first.
+ *
+ * @since 0.2.0
+ * @category resume
+ */
+export const handover = (
+  plan: ResumePlan,
+  canAttach: (learner: Learner.LearnerRef, task: string) => boolean
+): { readonly attach: ReadonlyArray<Survivor>; readonly reap: ReadonlyArray<Survivor> } => {
+  const attach: Array<Survivor> = []
+  const reap: Array<Survivor> = []
+  for (const s of plan.survivors) {
+    const at = plan.learners.get(s.learner)
+    const flight = at?.status === "continue" && at.nextIteration === s.iteration ? at.inFlight.get(s.task) : undefined
+    if (at !== undefined && flight?.attempt === s.attempt && canAttach(at.ref, s.task)) attach.push(s)
+    else reap.push(s)
+  }
+  return { attach, reap }
+}
+
+/** Whether a survivor has anything a backend could find it by. */
+const findable = (s: Survivor) =>
+  s.pid !== undefined || s.pgid !== undefined || s.jobId !== undefined || s.ticket !== undefined
+
+/**
+ * What a resume will do: a few lines, and with `detail` one line per task of each learner's
+ * incomplete iteration (kept, re-attached or run again, and why).
  *
  * @since 0.1.0
  * @category rendering
  */
-export const explain = (plan: ResumePlan): ReadonlyArray<string> => {
+export const explain = (
+  plan: ResumePlan,
+  options: {
+    readonly canAttach?: (learner: Learner.LearnerRef, task: string) => boolean
+    readonly detail?: boolean
+  } = {}
+): ReadonlyArray<string> => {
   const lines: Array<string> = []
   if (plan.tornLine !== undefined)
     lines.push(`the journal's last line was torn by the crash and is dropped: ${plan.tornLine.slice(0, 80)}`)
@@ -231,25 +321,65 @@ export const explain = (plan: ResumePlan): ReadonlyArray<string> => {
     const n = plan.damagedLines.length
     const which = plan.damagedLines.slice(0, 10).join(", ") + (n > 10 ? ", …" : "")
     lines.push(
-      `the journal is damaged: ${n} line(s) are not events (line${n === 1 ? "" : "s"} ${which}) and what they recorded is lost; a task whose end was on one counts as unfinished: its iteration runs again, and its process is killed only if it is provably still the task's`
+      `the journal is damaged: ${n} line(s) are not events (line${n === 1 ? "" : "s"} ${which}) and what they recorded is lost; a task whose end was on one counts as unfinished: it runs again, and its process is killed only if it is provably still the task's`
     )
   }
-  if (plan.survivors.length > 0) {
-    lines.push(`${plan.survivors.length} task(s) of the earlier process may still run; they are killed first`)
+  const split = handover(plan, options.canAttach ?? (() => false))
+  const attached = new Set(split.attach.map((s) => `${s.learner}/${s.task}`))
+  const toKill = split.reap.filter(findable)
+  if (toKill.length > 0) {
+    lines.push(`${toKill.length} task(s) of the earlier process may still run; they are killed first`)
   }
   for (const p of plan.learners.values()) {
     const label = keyOf(p.ref)
-    const kept = p.nextIteration === 0 ? "nothing to reuse" : `reuses iterations 0-${p.nextIteration - 1}`
+    const reused = p.nextIteration === 0 ? "nothing to reuse" : `reuses iterations 0-${p.nextIteration - 1}`
     if (p.status === "done") {
       lines.push(`${label}: ${p.stopReason} after ${p.nextIteration} iteration(s); stays as it is`)
-    } else {
-      const replayed = Object.keys(p.replay)
+      continue
+    }
+    const rejoined = [...p.inFlight.keys()].filter((t) => attached.has(`${label}/${t}`))
+    const counts = [
+      p.kept.size > 0 ? `keeps ${p.kept.size} finished task(s)` : undefined,
+      rejoined.length > 0 ? `re-attaches to ${rejoined.length} running task(s)` : undefined
+    ].filter((c) => c !== undefined)
+    const replayed = Object.keys(p.replay).length > 0 ? "with its journaled configs" : undefined
+    const how = [replayed, ...counts].filter((c) => c !== undefined).join(", ")
+    lines.push(`${label}: ${reused}; continues from iteration ${p.nextIteration}${how.length > 0 ? ` (${how})` : ""}`)
+    if (options.detail !== true) continue
+    for (const t of p.kept.values()) {
       lines.push(
-        `${label}: ${kept}; runs from iteration ${p.nextIteration}${
-          replayed.length > 0 ? ` (re-run whole, replaying the journaled configs of ${replayed.join(", ")})` : ""
-        }`
+        `  iteration ${p.nextIteration} ${t.task}: kept (it finished in session ${t.from}; its files are unchanged)`
       )
     }
+    for (const t of p.inFlight.values()) {
+      const where =
+        t.placement?.jobId !== undefined
+          ? `job ${t.placement.jobId}`
+          : (t.placement?.host ?? t.backend ?? "its backend")
+      lines.push(
+        attached.has(`${label}/${t.task}`)
+          ? `  iteration ${p.nextIteration} ${t.task}: re-attached (still running or ended on ${where}; waited for, not started again)`
+          : `  iteration ${p.nextIteration} ${t.task}: re-run (its backend cannot re-attach to a task of a process that died: it is killed and started again)`
+      )
+    }
+    for (const r of p.rerun) lines.push(`  iteration ${p.nextIteration} ${r.task}: re-run (${r.reason})`)
   }
   return lines
 }
+
+/**
+ * Whether the backend a learner's task runs on can re-attach to a run of it by an earlier process.
+ *
+ * @since 0.2.0
+ * @category resume
+ */
+export const attachable =
+  (program: Program.Program, backend: Backend.Service, named: ReadonlyMap<string, Backend.Service>) =>
+  (learner: Learner.LearnerRef, task: string): boolean => {
+    const def = program.learners.find((l) => l.name === learner.name)
+    // A task run several times an iteration runs under `<task>@<instance>`.
+    const t = def?.tasks.get(task) ?? def?.tasks.get(task.split("@")[0] ?? task)
+    if (t === undefined || t.binding._tag === "InProcess") return false
+    const b = t.backend === undefined ? backend : (named.get(t.backend) ?? backend)
+    return b.attach !== undefined
+  }

@@ -85,6 +85,8 @@ export const RunManifest = Schema.Struct({
   planHash: Schema.String,
   /** The id of the session this one resumed. */
   resumedFrom: Schema.optional(Schema.String),
+  /** `true` when tasks run on a synthetic (dry-run) backend: the metrics are made up. */
+  dryRun: Schema.optional(Schema.Boolean),
   plan: Plan,
   source: Schema.Struct({
     file: Schema.NullOr(Schema.String),

@@ -22,6 +22,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
+import * as EventReplay from "./EventReplay.ts"
 import * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
@@ -31,12 +32,13 @@ import { sha256 } from "./internal/hash.ts"
 import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import * as Outcome from "./internal/outcome.ts"
+import { reapSurvivors } from "./internal/reap.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Program from "./Program.ts"
 import type * as Results from "./Results.ts"
-import type * as Resume from "./Resume.ts"
+import * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as RunManifest from "./RunManifest.ts"
 import * as Version from "./Version.ts"
@@ -78,7 +80,8 @@ export class UnknownLearner extends Data.TaggedError("UnknownLearner")<{ readonl
 }
 
 /**
- * A prepared run: subscribe to `events`, then `start` it.
+ * A prepared run: take its events (`eventStream`, or a subscription to `events` made before
+ * `start`), then `start` it.
  *
  * @since 0.1.0
  * @category models
@@ -87,8 +90,18 @@ export interface RunHandle {
   readonly runId: string
   readonly runDir: string
   readonly program: Program.Program
-  /** Every event of the run; subscribe before `start` to see them all. */
+  /**
+   * Every event of the run from the moment of a subscription on: subscribe before `start` to see
+   * them all, or use `eventStream`, which cannot miss any.
+   */
   readonly events: PubSub.PubSub<Event.Event>
+  /**
+   * Every event of the run in order, from `run_started` to `run_finished`, however late it is run
+   * (before `start`, during the run, after its end): the events before the stream was run are read
+   * back from the journal, the later ones come live. It fails with the journal's `FileError` when it
+   * needs events a broken journal did not write. Each run of the stream starts from the first event.
+   */
+  readonly eventStream: Stream.Stream<Event.Event, FileError.FileError>
   /** Starts the learners (once; later calls do nothing). */
   readonly start: Effect.Effect<void>
   /** Waits for the end of the run. */
@@ -124,16 +137,6 @@ const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
     yield* fs.truncate(path, new TextEncoder().encode(text.slice(0, text.lastIndexOf("\n") + 1)).length)
   }).pipe(Effect.mapError(FileError.fromCause("repair the torn last line of", path)))
 
-/**
- * Kills what an earlier process of a resumed run left running. Every backend is offered every
- * placement and acts on its own (local: process groups on this machine; SSH: its hosts; SLURM: jobs).
- */
-const reapSurvivors = (resume: Resume.ResumePlan, backends: ReadonlyArray<Backend.Service>) =>
-  Effect.map(
-    Effect.forEach(new Set(backends), (b) => b.reap(resume.survivors, resume.previousRunIds)),
-    (all) => all.flatMap((r) => r.spared)
-  )
-
 const isoTime = (millis: number) => new Date(millis).toISOString()
 
 /**
@@ -165,10 +168,34 @@ export const prepare = (
     const plan = Program.describe(program)
     const planHash = yield* sha256(Program.canonicalJson(plan))
     let spared: ReadonlyArray<string> = []
+    let attach: ReadonlyArray<Resume.Survivor> = []
+    const allBackends = [defaultBackend, ...Option.getOrElse(named, () => new Map<string, Backend.Service>()).values()]
+    const journalPath = `${runDir}/events.jsonl`
+    // Where this session's events begin in the journal: a resumed run appends to the earlier ones.
+    let journalStart = 0
     if (resume !== undefined) {
-      yield* dropTornLine(fs, `${runDir}/events.jsonl`)
-      spared = yield* reapSurvivors(resume, [defaultBackend, ...Option.getOrElse(named, () => new Map()).values()])
+      yield* dropTornLine(fs, journalPath)
+      journalStart = Number(
+        (yield* fs.stat(journalPath).pipe(Effect.mapError(FileError.fromCause("read", journalPath)))).size
+      )
+      const split = Resume.handover(
+        resume,
+        Resume.attachable(
+          program,
+          defaultBackend,
+          Option.getOrElse(named, () => new Map())
+        )
+      )
+      attach = split.attach
+      spared = yield* reapSurvivors(split.reap, resume.previousRunIds, attach, allBackends)
     }
+    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
+    const backendFor = (task: { readonly backend?: string | undefined }) =>
+      task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+    // A run any of whose tasks make up their outputs says so in run.json and results.json.
+    const dryRun = program.learners.some((l) =>
+      Array.from(l.tasks.values()).some((t) => backendFor(t).capabilities.synthetic === true)
+    )
     const sourceHash = program.source.text === undefined ? null : yield* sha256(program.source.text)
     yield* RunManifest.write(runDir, {
       runId,
@@ -178,11 +205,12 @@ export const prepare = (
       cwd: host.cwd,
       planHash,
       ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
+      ...(dryRun ? { dryRun } : {}),
       plan,
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
-    const journal = yield* Journal.make(`${runDir}/events.jsonl`, { fsync: options.fsync === true })
+    const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
     // unbounded PubSub takes an offer without the fiber runtime.
@@ -206,7 +234,6 @@ export const prepare = (
     const record = (draft: Event.Draft) =>
       Effect.suspend(() => journal.append(Event.draftToJsonLine(draft, stamp(draft))))
 
-    const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
     const env: RunEnv = {
       runId,
       runDir,
@@ -216,11 +243,10 @@ export const prepare = (
       record,
       postSync,
       now: () => clock.unsafeCurrentTimeMillis(),
-      backendFor: (task) =>
-        task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
+      backendFor
     }
 
-    const learners = makeLearnerStates(program, resume)
+    const learners = makeLearnerStates(program, resume, attach)
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome.Outcome>()
@@ -280,6 +306,10 @@ export const prepare = (
     }
 
     const finish = Effect.gen(function* () {
+      // Tasks of the earlier process the run was to re-attach to and never reached (it was stopped
+      // first): nobody waits for them any more.
+      const unclaimed = attach.filter((s) => byKey.get(s.learner)?.resumed?.attach.has(s.task) === true)
+      if (unclaimed.length > 0) yield* reapSurvivors(unclaimed, [], [], allBackends)
       const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
@@ -292,7 +322,8 @@ export const prepare = (
         finishedAt: isoTime(now),
         durationMs: now - createdAt,
         learners: learnerResults,
-        ...(selection === undefined ? {} : { selection })
+        ...(selection === undefined ? {} : { selection }),
+        ...(dryRun ? { dryRun } : {})
       }
       // A full disk must not keep the run from ending: what could not be written is told, not awaited.
       yield* RunDir.writeAtomic(`${runDir}/results.json`, `${JSON.stringify(results, null, 2)}\n`).pipe(
@@ -355,11 +386,21 @@ export const prepare = (
       })
     })
 
+    const eventStream = EventReplay.make({
+      events,
+      journal,
+      fs,
+      path: journalPath,
+      start: journalStart,
+      nextSeq: () => seq
+    })
+
     const handle: RunHandle = {
       runId,
       runDir,
       program,
       events,
+      eventStream,
       start,
       await: Deferred.await(done),
       stop: (ref) =>

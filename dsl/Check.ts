@@ -45,7 +45,10 @@ export interface Options {
   readonly file?: string | undefined
   /** The folder `./` paths resolve against (default: the folder of `file`). */
   readonly here?: string | undefined
-  /** Whether a file exists (for `plugin` paths); without it, plugin paths are not checked. */
+  /**
+   * Whether a file exists (for `plugin` paths and the program or script of `exec` tasks); without it,
+   * no path is checked.
+   */
   readonly exists?: ((path: string) => boolean) | undefined
   /** Environment lookup for `env("NAME", default)` (default: nothing is set). */
   readonly env?: ((name: string) => string | undefined) | undefined

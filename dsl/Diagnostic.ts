@@ -99,7 +99,8 @@ export const Codes = {
   ProgramRejected: "E299",
   // warnings
   MaybeNull: "W001",
-  UnlistedMetric: "W002"
+  UnlistedMetric: "W002",
+  MissingFile: "W003"
 } as const
 
 /**

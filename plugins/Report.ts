@@ -16,6 +16,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as Event from "../core/Event.ts"
 import * as Json from "../core/Json.ts"
 import * as Results from "../core/Results.ts"
@@ -63,6 +64,8 @@ export class ReportError extends Data.TaggedError("ReportError")<{ readonly runD
 export const render = (input: Input, options: { readonly generatedAt?: string | undefined } = {}): string => {
   const model = buildModel(input)
   const run = input.run
+  // A dry run's metrics are made up: its title says so, so a screenshot of it cannot pass for a result.
+  const dryMark = run?.dryRun === true || input.results?.dryRun === true ? ` ${DryRunBackend.mark}` : ""
   const statusClass = ["completed", "failed", "interrupted"].includes(model.status) ? `s-${model.status}` : "s-other"
   const duration =
     input.results?.durationMs ??
@@ -124,12 +127,12 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>rose run ${escapeHtml(model.runId)}</title>
+<title>rose run ${escapeHtml(model.runId)}${escapeHtml(dryMark)}</title>
 <style>${css}</style>
 </head>
 <body>
 <main>
-<h1>Run ${escapeHtml(model.runId)}<span class="badge ${statusClass}">${escapeHtml(model.status)}</span></h1>
+<h1>Run ${escapeHtml(model.runId)}${escapeHtml(dryMark)}<span class="badge ${statusClass}">${escapeHtml(model.status)}</span></h1>
 <p class="sub">${escapeHtml(run?.source.file ?? "")}</p>
 ${notes.map((n) => `<p class="card muted">${escapeHtml(n)}</p>`).join("")}
 <section class="card meta">${meta.map(([k, v]) => `<div><span>${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join("")}</section>

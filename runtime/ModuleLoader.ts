@@ -1,8 +1,10 @@
 /**
  * Loads a TypeScript or JavaScript module by its path: program modules (`rose run x.ts`), plugin
- * modules and in-process task modules. Node 20 cannot load `.ts` itself, so it goes through `tsx`'s
- * `tsImport` (loaded only when needed, so commands that load no module do not pay for it); Deno and
- * Bun import it directly. Always by absolute `file://` URL.
+ * modules and in-process task modules. Deno and Bun import `.ts` directly. Node 20 cannot, so there
+ * it goes through `tsx`'s `tsImport` (loaded only when needed, so commands that load no module do not
+ * pay for it). `tsx` is an optional peer dependency, not installed with rose-ts (esbuild makes it
+ * 12 MB): when it is missing, a Node that strips types itself (22.18 and later) imports the module
+ * natively, and an older one fails with the command that installs it. Always by absolute `file://` URL.
  *
  * @since 0.1.0
  */
@@ -22,6 +24,32 @@ const versions = process.versions as Record<string, string | undefined>
 export const nativeTypeScript: boolean = versions.deno !== undefined || versions.bun !== undefined
 
 const tsExtensions = /\.(?:ts|mts|cts|tsx)$/
+
+/** Whether this Node strips types itself (22.18+, 23.6+; earlier 22.x with --experimental-strip-types). */
+const nodeStripsTypes = (): boolean =>
+  Boolean((process as { features?: { typescript?: unknown } }).features?.typescript)
+
+/**
+ * Why a `.ts` module cannot be loaded on this Node without `tsx`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const tsxMissing = (): string =>
+  `loading a TypeScript module on Node ${process.versions.node} needs tsx, which is not installed: ` +
+  "run `npm install --save-dev tsx` in your project (Node 22.18 and later, Deno and Bun load TypeScript themselves)"
+
+const isTsxNotFound = (e: unknown): boolean =>
+  e instanceof Error && (e as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && /['"]tsx['"]/.test(e.message)
+
+type TsImport = (url: string, parent: string) => Promise<unknown>
+
+/** `tsx`'s `tsImport`, or undefined when `tsx` is not installed where this package can see it. */
+const loadTsx = (): Promise<TsImport | undefined> =>
+  import("tsx/esm/api").then(
+    (api) => api.tsImport as TsImport,
+    (e: unknown) => (isTsxNotFound(e) ? undefined : Promise.reject(e))
+  )
 
 /**
  * Where in `file` an error was thrown, from its stack.
@@ -64,8 +92,10 @@ export const load = (path: string): Effect.Effect<Record<string, unknown>, Modul
   return Effect.tryPromise({
     try: async (): Promise<Record<string, unknown>> => {
       if (nativeTypeScript || !tsExtensions.test(absolute)) return (await import(url)) as Record<string, unknown>
-      const { tsImport } = await import("tsx/esm/api")
-      return (await tsImport(url, import.meta.url)) as Record<string, unknown>
+      const tsImport = await loadTsx()
+      if (tsImport !== undefined) return (await tsImport(url, import.meta.url)) as Record<string, unknown>
+      if (nodeStripsTypes()) return (await import(url)) as Record<string, unknown>
+      throw new Error(tsxMissing())
     },
     catch: (e) => new ModuleLoadError({ path, reason: errorText(e), location: locationIn(e, absolute) })
   })

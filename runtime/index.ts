@@ -5,6 +5,7 @@
  * @module
  */
 export * as ModuleLoader from "./ModuleLoader.ts"
+export * as NodeContext from "./NodeContext.ts"
 export * as NodeHost from "./NodeHost.ts"
 export * as NodeModuleLoader from "./NodeModuleLoader.ts"
 export * as NodeSignals from "./NodeSignals.ts"

@@ -1,7 +1,7 @@
 // Builds the package: the library with `tsc` (JavaScript and declarations in dist/), then the `rose`
 // command bundled by esbuild into one file (a bundled start-up is about 3× faster than unbundled).
 import { spawnSync } from "node:child_process"
-import { chmodSync, mkdirSync, rmSync } from "node:fs"
+import { chmodSync, cpSync, mkdirSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -16,6 +16,8 @@ const tsc = spawnSync(process.execPath, [tscBin, "-p", "tsconfig.build.json"], {
   stdio: "inherit"
 })
 if (tsc.status !== 0) process.exit(tsc.status ?? 1)
+// tsc emits no .js it was not asked to compile: the vendored platform layers (a .js with its .d.ts).
+cpSync(join(root, "runtime/generated"), join(root, "dist/runtime/generated"), { recursive: true })
 
 const esbuild = await import("esbuild")
 mkdirSync(join(root, "dist/bin"), { recursive: true })

@@ -17,7 +17,6 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -30,6 +29,7 @@ import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
 import * as Spawner from "../core/Spawner.ts"
 import type * as Task from "../core/Task.ts"
+import * as NodeContext from "../runtime/NodeContext.ts"
 import * as NodeSpawner from "../runtime/NodeSpawner.ts"
 import * as ProcessTable from "../runtime/ProcessTable.ts"
 

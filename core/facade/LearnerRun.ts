@@ -35,7 +35,8 @@ import * as Signals from "../Signals.ts"
 export type Services = Backend.Backend | FileSystem.FileSystem | Path.Path | Host.Host | Signals.Signals
 
 /**
- * The run ended with at least one learner in error; `results` says which and why.
+ * The run ended with at least one learner in error; `results` says which and why. Only
+ * `run.completed()` rejects with it: `await run` gives these results, as `Runner.run` does.
  *
  * @since 0.1.0
  * @category errors
@@ -52,7 +53,7 @@ export class LearnerFailedError extends Data.TaggedError("LearnerFailedError")<{
 }
 
 /**
- * The run was interrupted by a signal.
+ * The run was interrupted by a signal. Only `run.completed()` rejects with it.
  *
  * @since 0.1.0
  * @category errors
@@ -68,6 +69,11 @@ export class RunInterruptedError extends Data.TaggedError("RunInterruptedError")
 /**
  * A running (or finished) run of a learner object: `await` it for the results, or iterate it for the
  * iteration states as they arrive; leaving the loop early stops the run and kills its tasks.
+ *
+ * A learner that failed does not reject the run: as with `Runner.run`, the results say so
+ * (`status: "failed"`, the learner's `stopReason: "error"` and its `failure`), with the other
+ * learners' results next to it. `completed()` is the run that rejects instead. `await run` rejects
+ * only when the run could not be made (a run directory that cannot be created, a bad config).
  *
  * @since 0.1.0
  * @category models
@@ -155,6 +161,20 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
     }
   }
 
+  /**
+   * The results of a run every learner of which ended without error; rejects with a
+   * `LearnerFailedError` (a learner failed) or a `RunInterruptedError` (a signal), which carry them.
+   */
+  completed(): Promise<Results.Results> {
+    return Promise.resolve(
+      this.then((results) => {
+        if (results.status === "failed") throw new LearnerFailedError({ results })
+        if (results.status === "interrupted") throw new RunInterruptedError({ results })
+        return results
+      })
+    )
+  }
+
   /** Stops the run, or one learner of it (by index, or `{ name, index }`): it ends with `stopped`. */
   async stop(learner?: number | Learner.LearnerRef): Promise<void> {
     if (this.#finished !== undefined) return
@@ -176,8 +196,7 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
 
 /**
  * Runs a program on a learner object's runtime: the returned `LearnerRun` receives its iteration
- * states and settles with its results (or a `LearnerFailedError`, a `RunInterruptedError`); the fiber
- * is the run's.
+ * states and settles with its results, whatever their status; the fiber is the run's.
  *
  * @since 0.1.0
  * @category constructors
@@ -204,10 +223,7 @@ export const start = (
           if (event._tag === "iteration_completed") run.push(track(event))
           if (event._tag === "run_finished") break
         }
-        const results = yield* prepared.await
-        if (results.status === "failed") return yield* new LearnerFailedError({ results })
-        if (results.status === "interrupted") return yield* new RunInterruptedError({ results })
-        return results
+        return yield* prepared.await
       })
     )
   )

@@ -44,6 +44,8 @@ export interface Instance {
   readonly context?: ((attempt: number) => Pick<Task.TaskContext, "model" | "prediction" | "experience">) | undefined
   /** Runs before each attempt starts. */
   readonly before?: ((attempt: number) => Effect.Effect<void, TaskError.TaskError>) | undefined
+  /** Files an attempt writes besides its `.out`/`.err`: a resume keeps the task only while they are unchanged. */
+  readonly outputs?: ((attempt: number) => ReadonlyArray<string>) | undefined
 }
 
 /** What one task produced. */
@@ -79,6 +81,8 @@ export interface Attempt {
   /** The name it runs under: its instance's, else its task's. */
   readonly name: string
   readonly instance: Instance
+  /** On resume: the earlier process's run of this attempt, to re-attach to instead of starting it. */
+  readonly earlier?: Backend.Earlier | undefined
 }
 
 /** The message of what a user function threw. */

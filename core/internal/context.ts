@@ -49,12 +49,25 @@ export interface LearnerState {
   replay:
     | { readonly iteration: number; readonly configs: { readonly [task: string]: IterationState.ResolvedConfig } }
     | undefined
+  /**
+   * On resume, for the incomplete iteration: its finished tasks that are not run again, and its tasks
+   * of the earlier process to re-attach to, by task; each is taken (deleted) when its task comes up.
+   */
+  resumed:
+    | {
+        readonly iteration: number
+        readonly kept: Map<string, Resume.KeptTask>
+        readonly attach: Map<string, Resume.InFlightTask>
+      }
+    | undefined
 }
 
 /** The learners of a program, each at its start, or where a resumed run left it. */
 export const makeLearnerStates = (
   program: Program.Program,
-  resume: Resume.ResumePlan | undefined
+  resume: Resume.ResumePlan | undefined,
+  /** The survivors the run re-attaches to. */
+  attach: ReadonlyArray<Resume.Survivor> = []
 ): Array<LearnerState> => {
   const learners: Array<LearnerState> = []
   for (const def of program.learners) {
@@ -76,7 +89,20 @@ export const makeLearnerStates = (
         lastConfig: { ...(at?.lastConfig ?? {}) },
         dirReady: -1,
         stopRequested: false,
-        replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay }
+        replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay },
+        resumed:
+          at === undefined || at.status === "done"
+            ? undefined
+            : {
+                iteration: at.nextIteration,
+                kept: new Map(at.kept),
+                attach: new Map(
+                  attach.flatMap((s) => {
+                    const t = s.learner === key ? at.inFlight.get(s.task) : undefined
+                    return t === undefined ? [] : [[s.task, t] as const]
+                  })
+                )
+              }
       })
     }
   }

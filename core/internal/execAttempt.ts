@@ -24,6 +24,7 @@ import {
   taskContext
 } from "./attempt.ts"
 import type { RunEnv } from "./context.ts"
+import * as FileMarks from "./fileMarks.ts"
 import { runInProcess } from "./inProcessAttempt.ts"
 import { buildCommand } from "./taskCommand.ts"
 
@@ -80,6 +81,7 @@ export const runExec = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptErro
     const stdoutPath = `${dir}/${RunDir.outputFile(name, "out", attempt)}`
     const stderrPath = `${dir}/${RunDir.outputFile(name, "err", attempt)}`
     yield* env.post({ _tag: "task_queued", ...base })
+    let placed: Backend.Placement = {}
     const invocation: Backend.Invocation = {
       runId: env.runId,
       learner: learner.ref,
@@ -103,9 +105,11 @@ export const runExec = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptErro
       stdoutPath,
       stderrPath,
       resources: task.resources,
+      onSubmit: (ticket) => env.record({ _tag: "task_submitting", ...base, backend: backend.name, ticket }),
       onStart: (placement) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           startedAt = now
+          placed = placement
           return env.record({
             _tag: "task_started",
             ...base,
@@ -115,9 +119,24 @@ export const runExec = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptErro
           })
         })
     }
-    const bounded =
-      task.timeoutMillis === undefined ? backend.run(invocation) : runWithTimeout(backend, invocation, task)
-    const outcome = yield* bounded.pipe(Effect.catchAll((error) => fail(error)))
+    const start = (inv: Backend.Invocation) =>
+      run.earlier === undefined || backend.attach === undefined
+        ? backend.run(inv)
+        : Effect.flatMap(backend.attach(inv, run.earlier), (found) =>
+            Option.match(found, {
+              onNone: () => backend.run(inv),
+              onSome: (outcome) =>
+                Effect.as(env.post({ _tag: "task_kept", ...base, from: run.earlier!.runId }), outcome)
+            })
+          )
+    const bounded = task.timeoutMillis === undefined ? start(invocation) : runWithTimeout(start, invocation, task)
+    const outcome = yield* bounded.pipe(
+      // Told, so a resume knows the task is not running any more and starts it again.
+      Effect.onInterrupt(() =>
+        env.record({ _tag: "task_cancelled", ...base, ...placementFields(placed) }).pipe(Effect.ignore)
+      ),
+      Effect.catchAll((error) => fail(error))
+    )
     endedAt = outcome.endedAt ?? (yield* Clock.currentTimeMillis)
     if (outcome.exitCode !== 0) {
       const stderrTail = outcome.stderrTail ?? (yield* readTail(env, stderrPath, STDERR_TAIL_BYTES))
@@ -128,12 +147,19 @@ export const runExec = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptErro
     }
     const stdout = outcome.stdoutTail ?? (yield* readTail(env, stdoutPath, TAIL_BYTES))
     const state = stateFromOutput(stdout)
+    const files = yield* FileMarks.left(env.fs, {
+      outputs: [stdoutPath, stderrPath, ...(instance.outputs?.(attempt) ?? [])],
+      // A remote backend's learner folder is on its host: only the local outputs are checked.
+      folder: backend.capabilities.remote ? undefined : workdir,
+      since: startedAt ?? endedAt
+    })
     yield* env.record({
       _tag: "task_finished",
       ...base,
       ...placementFields(outcome),
       exitCode: 0,
-      durationMs: yield* duration
+      durationMs: yield* duration,
+      files
     })
     return { attempt, config: prepared.config, state, value: undefined, stdout }
   })
@@ -143,10 +169,14 @@ export const runExec = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptErro
  * waiting for a slot, a host or a scheduler's queue is not the task's. When it fires, the run is
  * interrupted, which makes the backend kill the task.
  */
-const runWithTimeout = (backend: Backend.Service, invocation: Backend.Invocation, task: Task.TaskDef) =>
+const runWithTimeout = (
+  start: (invocation: Backend.Invocation) => Effect.Effect<Backend.Outcome, TaskError.BackendError>,
+  invocation: Backend.Invocation,
+  task: Task.TaskDef
+) =>
   Effect.suspend(() => {
     const started = Deferred.unsafeMake<void>(FiberId.none)
-    const run = backend.run({
+    const run = start({
       ...invocation,
       onStart: (placement) => Effect.zipRight(invocation.onStart(placement), Deferred.succeed(started, undefined))
     })

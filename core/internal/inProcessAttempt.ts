@@ -74,6 +74,7 @@ export const runInProcess = (
       ...instance.fields
     })
     const finish = (v: unknown): TaskOutput => {
+      const result = journaled(v)
       env.postSync({
         _tag: "task_finished",
         learner: learner.ref,
@@ -82,7 +83,8 @@ export const runInProcess = (
         attempt,
         exitCode: 0,
         durationMs: env.now() - started,
-        ...instance.fields
+        ...instance.fields,
+        ...(result === undefined ? {} : { result })
       })
       return output(v)
     }
@@ -113,6 +115,17 @@ export const runInProcess = (
           )
     return bounded.pipe(Effect.matchEffect({ onFailure: fail, onSuccess: (v) => Effect.sync(() => finish(v)) }))
   })
+
+/** Larger results are not journaled (the task then runs again on resume): the journal stays small. */
+const MAX_RESULT_CHARS = 256 * 1024
+
+/** What a function returned as the journal keeps it for a resume: JSON, or nothing. */
+const journaled = (value: unknown): Json.Json | undefined => {
+  const text = call(() => JSON.stringify(value))
+  if (!text.ok || typeof text.value !== "string" || text.value.length > MAX_RESULT_CHARS) return undefined
+  const parsed = Json.parse(text.value)
+  return parsed.ok ? (parsed.value as Json.Json) : undefined
+}
 
 /** Keeps what survives JSON (functions, undefined and non-finite numbers are dropped). */
 const toJsonObject = (value: object): Json.JsonObject | undefined => {

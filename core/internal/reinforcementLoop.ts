@@ -38,6 +38,7 @@ const environmentInstance = (env: RunEnv, learner: LearnerState, name: string, i
   return {
     env: (attempt) => ({ ROSE_EXPERIENCE_BANK: bank, ROSE_EXPERIENCE_OUT: out(attempt) }),
     context: (attempt) => ({ experience: { bank, out: out(attempt) } }),
+    outputs: (attempt) => [out(attempt)],
     // The iteration's folder (an in-process task has no output files that would make it), and a stale file aside.
     before: (attempt) =>
       Effect.zipRight(env.fs.makeDirectory(dir, { recursive: true }), Experience.setAside(out(attempt))).pipe(

@@ -7,16 +7,19 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
+import * as Backend from "../Backend.ts"
 import type * as IterationState from "../IterationState.ts"
-import type * as Json from "../Json.ts"
+import * as Json from "../Json.ts"
 import * as Metric from "../Metric.ts"
+import type * as Resume from "../Resume.ts"
+import * as RunDir from "../RunDir.ts"
 import type * as Task from "../Task.ts"
 import * as TaskConfig from "../TaskConfig.ts"
 import * as TaskError from "../TaskError.ts"
 import * as TaskSchedule from "../TaskSchedule.ts"
 import { type Attempt, type Instance, type Prepared, TaskAttemptError, type TaskOutput } from "./attempt.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
-import { runExec } from "./execAttempt.ts"
+import { readTail, runExec, stateFromOutput } from "./execAttempt.ts"
 import { runInProcess } from "./inProcessAttempt.ts"
 
 const runReading: TaskSchedule.ResolveOptions = { reading: "run" }
@@ -98,8 +101,32 @@ export const runTask = (
       )
     }
     const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
+    // A resumed iteration: a task that finished is not run again; one still running is re-attached.
+    const resumed = learner.resumed?.iteration === iteration ? learner.resumed : undefined
+    const kept = resumed?.kept.get(name)
+    if (kept !== undefined) {
+      resumed!.kept.delete(name)
+      return keptOutput(env, learner, iteration, name, instance, prepared, kept)
+    }
+    const inFlight = resumed?.attach.get(name)
+    if (inFlight !== undefined) resumed!.attach.delete(name)
+    const earlier: Backend.Earlier | undefined =
+      inFlight === undefined
+        ? undefined
+        : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
     const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError> =>
-      runAttempt({ env, learner, task, iteration, attempt, prepared, results, name, instance }).pipe(
+      runAttempt({
+        env,
+        learner,
+        task,
+        iteration,
+        attempt,
+        prepared,
+        results,
+        name,
+        instance,
+        earlier: attempt === inFlight?.attempt ? earlier : undefined
+      }).pipe(
         Effect.catchAll((failure) =>
           attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
             ? Effect.fail(failure)
@@ -121,7 +148,36 @@ export const runTask = (
               })
         )
       )
-    return attemptFrom(1)
+    return attemptFrom(inFlight?.attempt ?? 1)
+  })
+
+/** The output of a task a resume keeps: an exec task's read back from its `.out`, a function's journaled. */
+const keptOutput = (
+  env: RunEnv,
+  learner: LearnerState,
+  iteration: number,
+  name: string,
+  instance: Instance,
+  prepared: Prepared,
+  kept: Resume.KeptTask
+): Effect.Effect<TaskOutput> =>
+  Effect.gen(function* () {
+    yield* env.post({
+      _tag: "task_kept",
+      learner: learner.ref,
+      iteration,
+      task: name,
+      attempt: kept.attempt,
+      ...instance.fields,
+      from: kept.from
+    })
+    const output = { attempt: kept.attempt, config: prepared.config }
+    if (kept.result !== undefined) {
+      return { ...output, state: Json.isObject(kept.result) ? kept.result : undefined, value: kept.result, stdout: "" }
+    }
+    const file = `${RunDir.iterationDir(env.runDir, learner.ref, iteration)}/${RunDir.outputFile(name, "out", kept.attempt)}`
+    const stdout = yield* readTail(env, file, Backend.tailBytes.stdout)
+    return { ...output, state: stateFromOutput(stdout), value: undefined, stdout }
   })
 
 /** In-process tasks without a step before them take the hot path; everything else runs as a command. */

@@ -15,6 +15,41 @@ import { type Ctx, err, scope, stringOffsetSpan } from "./checkContext.ts"
 
 const callTarget = /^(.+)#([A-Za-z_$][A-Za-z0-9_$]*)$/
 
+/**
+ * The word of a command that names the file it runs: the program itself when it is a `./` path, or
+ * else the first word after the program that is not an option (`python3 -u ./sim.py`). Later `./`
+ * words may be files the tasks write, so only this one must exist before the run.
+ */
+const scriptIndex = (words: ReadonlyArray<string>): number => {
+  const i = CommandLine.isRelativePath(words[0] ?? "") ? 0 : words.findIndex((w, k) => k > 0 && !w.startsWith("-"))
+  return i >= 0 && CommandLine.isRelativePath(words[i]!) && !words[i]!.includes("{") ? i : -1
+}
+
+/** Warns when the program or script of an exec command is a `./` path to no file. */
+const checkScript = (ctx: Ctx, value: Ast.Expr, command: string | ReadonlyArray<string>): void => {
+  if (ctx.exists === undefined) return
+  const words = typeof command === "string" ? CommandLine.split(command) : Either.right(command)
+  if (Either.isLeft(words)) return
+  const i = scriptIndex(words.right)
+  if (i < 0) return
+  const word = words.right[i]!
+  const path = CommandLine.resolvePath(ctx.here, word)
+  if (ctx.exists(path)) return
+  const span =
+    typeof command === "string"
+      ? stringOffsetSpan(value, Math.max(0, command.indexOf(word)), word.length)
+      : value._tag === "Array"
+        ? (value.elements[i]?.span ?? value.span)
+        : value.span
+  ctx.report(
+    Diagnostic.warning(
+      Diagnostic.Codes.MissingFile,
+      `${word} does not exist (${path}); create it, or correct the path: a ./ path is relative to the .rose file's folder`,
+      span
+    )
+  )
+}
+
 export function ruleBinding(ctx: Ctx, binding: Ast.Binding, maxIter: number | null): BindingModel | undefined {
   const folded = fold(binding.value, scope(ctx, { allowed: Dep.MaxIter, where: `an ${binding.kind} binding`, maxIter }))
   if (folded.value === undefined) return undefined
@@ -54,6 +89,7 @@ export function ruleBinding(ctx: Ctx, binding: Ast.Binding, maxIter: number | nu
       err(ctx, Diagnostic.Codes.InvalidCommand, `invalid command: ${compiled.left.message}`, span)
       return undefined
     }
+    checkScript(ctx, binding.value, command)
     return { _tag: "Exec", command, template: compiled.right }
   }
   if (typeof value !== "string") {

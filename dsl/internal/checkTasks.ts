@@ -12,6 +12,7 @@ import { ruleBinding } from "./checkBinding.ts"
 import { type Ctx, err } from "./checkContext.ts"
 import type { Settings } from "./checkSettings.ts"
 import { ruleTaskOptions } from "./checkTaskOptions.ts"
+import { closest } from "./suggest.ts"
 
 const qualifierPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 
@@ -48,6 +49,8 @@ export function checkTasks(ctx: Ctx, block: Ast.LearnerBlock, settings: Settings
   return tasks
 }
 
+const article = (word: string): string => (/^[aeiou]/.test(word) ? "an" : "a")
+
 export function ruleRequiredTasks(
   ctx: Ctx,
   block: Ast.LearnerBlock,
@@ -57,8 +60,30 @@ export function ruleRequiredTasks(
   if (ctx.broken) return
   const names = new Set(tasks.map((t) => t.name))
   const at = block.name === undefined ? block.kindSpan : { start: block.kindSpan.start, end: block.name.span.end }
-  for (const slot of Learner.kinds[block.kind].required) {
+  const spec = Learner.kinds[block.kind]
+  // A bound name that is none of the kind's tasks but close to a missing one is most likely it, misspelled.
+  const strays = tasks.filter(
+    (t) => ![...spec.required, ...spec.optional].some((slot) => Learner.hasSlot(new Set([t.name]), slot))
+  )
+  const misspelled = (slot: string, why: string, code: Diagnostic.Code): boolean => {
+    const name = closest(
+      slot,
+      strays.map((t) => t.name)
+    )
+    const task = strays.find((t) => t.name === name)
+    if (task === undefined) return false
+    err(
+      ctx,
+      code,
+      `unknown task "${task.name}" for ${article(block.kind)} ${block.kind} learner; did you mean "${slot}"? (${why})`,
+      task.node.task.span
+    )
+    return true
+  }
+  for (const slot of spec.required) {
     if (!Learner.hasSlot(names, slot)) {
+      const why = `learner "${Ast.learnerName(block)}" needs a "${slot}" task`
+      if (misspelled(slot, why, Diagnostic.Codes.MissingTask)) continue
       err(
         ctx,
         Diagnostic.Codes.MissingTask,
@@ -67,7 +92,12 @@ export function ruleRequiredTasks(
       )
     }
   }
-  if (settings.stopNode !== undefined && !names.has("criterion")) {
+  const stopWhy = "stop when needs a criterion task"
+  if (
+    settings.stopNode !== undefined &&
+    !names.has("criterion") &&
+    !misspelled("criterion", stopWhy, Diagnostic.Codes.StopWithoutCriterionTask)
+  ) {
     err(
       ctx,
       Diagnostic.Codes.StopWithoutCriterionTask,

@@ -3,19 +3,26 @@
  *
  * `POST /runs` takes the text of a `.rose` file as its body, compiles it with the DSL, starts the
  * run inside the service's own runtime and layers (the backends come from the service's plugin
- * registry and the runtime's platform services) and streams the run back as Server-Sent Events:
+ * registry and the runtime's platform services) and streams the run back as Server-Sent Events,
+ * each with the `seq` of the run's event it comes from as its `id:`:
  *
  *   event: started     data: { runId, runDir }
  *   event: iteration   data: an iteration state (learner, iteration, metric, state, …), one per iteration
  *   event: finished    data: the run's results (what results.json holds)
- *   event: error       data: { message }  (the run could not start)
+ *   event: error       data: { message }  (the run could not start; no id)
  *
- * The run lives in the response stream's scope. When the client disconnects, the server interrupts
- * the response, the stream's scope closes, and closing it stops the run: every learner ends with
- * `stopped` and every task's process group is killed; `results.json` is still written.
+ * A client that lost the stream reconnects with `GET /runs/<runId>/events` and the `Last-Event-ID`
+ * header (the last `id:` it got; what a browser's `EventSource` sends by itself): the stream goes on
+ * from the next event, replayed from the run's journal when it happened in between, so nothing is
+ * lost and nothing repeats. Without the header the stream starts from `started`.
  *
- * Shutting the service down (SIGINT, SIGTERM) interrupts the runs in progress the same way; their
- * clients get the `finished` event with the status `interrupted`, then the server closes.
+ * The run belongs to the service, not to a connection. When its last client disconnects, it waits
+ * `reconnectMillis` for one to come back; then it is stopped: every learner ends with `stopped` and
+ * every task's process group is killed; `results.json` is still written. A finished run can be
+ * read again for `reconnectMillis` after its end.
+ *
+ * Shutting the service down (SIGINT, SIGTERM) interrupts the runs in progress; their clients get the
+ * `finished` event with the status `interrupted`, then the server closes.
  *
  * An invalid text gets `400` with its diagnostics (`{ error, message, diagnostics }`) and runs
  * nothing. The service offers the backend kinds of its registry; a program naming a `plugin` module
@@ -34,13 +41,15 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Path from "@effect/platform/Path"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type Host, IterationState, type Program, Runner } from "rose-ts/core"
+import { type Event, type Host, IterationState, type Program, Runner } from "rose-ts/core"
 import { Diagnostic, Dsl } from "rose-ts/dsl"
 import { type Plugin, Registry } from "rose-ts/plugins"
 
@@ -52,29 +61,52 @@ export interface Config {
   readonly here: string
   /** Where run directories are made, one per request. */
   readonly runsDir: string
+  /** How long a run without clients waits for one to reconnect before it is stopped. */
+  readonly reconnectMillis: number
+}
+
+/** A run of the service: its handle, its own scope, and how many clients read it now. */
+interface ActiveRun {
+  readonly handle: Runner.RunHandle
+  readonly scope: Scope.CloseableScope
+  clients: number
 }
 
 /**
- * The runs in progress. Closing the layer (the service shutting down) interrupts each of them,
- * killing their tasks, and waits for them to end, so their streams end and the server can close.
+ * The runs of the service by run id, and the scope of the fibers that look after them. Closing the
+ * layer (the service shutting down) interrupts each run still going, killing its tasks, waits for
+ * them to end, so their streams end and the server can close, and then releases them.
  *
  * @category services
  */
-export class ActiveRuns extends Context.Tag("embed-service/ActiveRuns")<ActiveRuns, Set<Runner.RunHandle>>() {}
+export class ActiveRuns extends Context.Tag("embed-service/ActiveRuns")<
+  ActiveRuns,
+  { readonly runs: Map<string, ActiveRun>; readonly scope: Scope.Scope }
+>() {}
 
 /**
  * @category layers
  */
 export const activeRunsLayer: Layer.Layer<ActiveRuns> = Layer.scoped(
   ActiveRuns,
-  Effect.acquireRelease(
-    Effect.sync(() => new Set<Runner.RunHandle>()),
-    (runs) =>
-      Effect.forEach(runs, (handle) => Effect.zipRight(handle.interrupt, Effect.ignore(handle.await)), {
-        concurrency: "unbounded",
-        discard: true
-      })
-  )
+  Effect.gen(function* () {
+    const runs = new Map<string, ActiveRun>()
+    // Added before any run's fiber is forked into this scope, so it runs after they are interrupted.
+    // Each run has a scope of its own, not one forked from this one: closing it first would stop
+    // the run (`stopped`) where a shutdown interrupts it (`interrupted`).
+    yield* Effect.addFinalizer(() =>
+      Effect.forEach(
+        runs.values(),
+        ({ handle, scope }) =>
+          handle.interrupt.pipe(
+            Effect.zipRight(Effect.ignore(handle.await)),
+            Effect.zipRight(Scope.close(scope, Exit.void))
+          ),
+        { concurrency: "unbounded", discard: true }
+      )
+    )
+    return { runs, scope: yield* Effect.scope }
+  })
 )
 
 /** What the service's layers provide to every run. */
@@ -88,40 +120,84 @@ export type Services =
 
 const encoder = new TextEncoder()
 
-/** One Server-Sent Event with a JSON payload. */
-export const sse = (event: string, data: unknown): Uint8Array =>
-  encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+/** One Server-Sent Event with a JSON payload, and the id a client reconnects with. */
+export const sse = (event: string, data: unknown, id?: number): Uint8Array =>
+  encoder.encode(`${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /**
- * The events of one run. The run starts when the stream is run and is stopped (its tasks killed)
- * when the stream's scope closes before the run ended: a client that disconnects.
+ * Starts a run in a scope of its own, owned by the service: a client going away does not end it. A
+ * finished run stays readable for `reconnectMillis`, then is released.
  */
-export const runEvents = (program: Program.Program, out: string): Stream.Stream<Uint8Array, never, Services> =>
+const launch = (program: Program.Program, out: string, config: Config) =>
+  Effect.gen(function* () {
+    const active = yield* ActiveRuns
+    const scope = yield* Scope.make()
+    const handle = yield* Effect.gen(function* () {
+      const backends = yield* Layer.build(Registry.backendsLayer(program.backends))
+      return yield* Runner.prepare(program, { out }).pipe(Effect.provide(backends))
+    }).pipe(
+      Scope.extend(scope),
+      Effect.onError(() => Scope.close(scope, Exit.void))
+    )
+    const run: ActiveRun = { handle, scope, clients: 0 }
+    active.runs.set(handle.runId, run)
+    yield* handle.start
+    yield* Effect.forkIn(
+      handle.await.pipe(
+        Effect.zipRight(Effect.sleep(Duration.millis(config.reconnectMillis))),
+        Effect.zipRight(
+          Effect.suspend(() => (active.runs.delete(handle.runId) ? Scope.close(scope, Exit.void) : Effect.void))
+        )
+      ),
+      active.scope
+    )
+    return run
+  })
+
+/** Stops a run nobody reads any more, unless a client comes back within `reconnectMillis`. */
+const stopUnlessReconnected = (run: ActiveRun, config: Config) =>
+  Effect.gen(function* () {
+    const active = yield* ActiveRuns
+    yield* Effect.forkIn(
+      Effect.sleep(Duration.millis(config.reconnectMillis)).pipe(
+        Effect.zipRight(Effect.suspend(() => (run.clients === 0 ? run.handle.stop() : Effect.void)))
+      ),
+      active.scope
+    )
+  })
+
+/**
+ * The events of a run after the one numbered `after` (-1: all of them), as Server-Sent Events. Every
+ * iteration event before it is still read, as an iteration state holds the metric's history.
+ */
+export const watch = (run: ActiveRun, after: number, config: Config): Stream.Stream<Uint8Array, never, ActiveRuns> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const handle = yield* Runner.prepare(program, { out })
-      const active = yield* ActiveRuns
-      active.add(handle)
-      yield* Effect.addFinalizer(() => Effect.sync(() => active.delete(handle)))
-      const subscription = yield* PubSub.subscribe(handle.events)
-      yield* handle.start
-      const track = IterationState.makeTracker()
-      const iterations = Stream.fromQueue(subscription).pipe(
-        Stream.takeUntil((e) => e._tag === "run_finished"),
-        Stream.filterMap((e) =>
-          e._tag === "iteration_completed" ? Option.some(sse("iteration", track(e))) : Option.none()
-        )
+      run.clients += 1
+      yield* Effect.addFinalizer(() =>
+        Effect.suspend(() => (--run.clients === 0 ? stopUnlessReconnected(run, config) : Effect.void))
       )
-      return Stream.make(sse("started", { runId: handle.runId, runDir: handle.runDir })).pipe(
-        Stream.concat(iterations),
-        Stream.concat(Stream.fromEffect(Effect.map(handle.await, (results) => sse("finished", results))))
+      const { handle } = run
+      const track = IterationState.makeTracker()
+      const toSse = (e: Event.Event): Effect.Effect<Option.Option<Uint8Array>> => {
+        const state = e._tag === "iteration_completed" ? track(e) : undefined
+        if (e.seq <= after) return Effect.succeed(Option.none())
+        if (e._tag === "run_started") {
+          return Effect.succeed(Option.some(sse("started", { runId: handle.runId, runDir: handle.runDir }, e.seq)))
+        }
+        if (state !== undefined) return Effect.succeed(Option.some(sse("iteration", state, e.seq)))
+        if (e._tag === "run_finished")
+          return Effect.map(handle.await, (results) => Option.some(sse("finished", results, e.seq)))
+        return Effect.succeed(Option.none())
+      }
+      return handle.eventStream.pipe(
+        Stream.mapEffect(toSse),
+        Stream.filterMap((o) => o),
+        Stream.catchAllCause((cause) => Stream.make(sse("error", { message: messageOf(Cause.squash(cause)) })))
       )
     })
-  ).pipe(
-    Stream.provideSomeLayer(Registry.backendsLayer(program.backends)),
-    Stream.catchAllCause((cause) => Stream.make(sse("error", { message: messageOf(Cause.squash(cause)) })))
   )
 
 let runCount = 0
@@ -163,19 +239,47 @@ const postRun = (config: Config) =>
     runCount += 1
     const out = NodePath.join(config.runsDir, `${Date.now()}-${process.pid}-${runCount}`)
     const context = yield* Effect.context<Services>()
-    return HttpServerResponse.stream(runEvents(program, out).pipe(Stream.provideContext(context)), {
-      contentType: "text/event-stream",
-      headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+    const started = yield* Effect.either(launch(program, out, config))
+    const events = Either.match(started, {
+      onLeft: (e) => Stream.make(sse("error", { message: messageOf(e) })),
+      onRight: (run) => watch(run, -1, config)
     })
+    return eventStream(events.pipe(Stream.provideContext(context)))
+  })
+
+const eventStream = (events: Stream.Stream<Uint8Array>) =>
+  HttpServerResponse.stream(events, {
+    contentType: "text/event-stream",
+    headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+  })
+
+/** `GET /runs/<runId>/events`, with `Last-Event-ID`: the run's events after that one. */
+const getEvents = (config: Config) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const { runId } = yield* HttpRouter.params
+    const active = yield* ActiveRuns
+    const run = runId === undefined ? undefined : active.runs.get(runId)
+    if (run === undefined) {
+      return HttpServerResponse.unsafeJson(
+        { error: "unknown run", message: `no run ${runId} here: it never was, or it ended a while ago` },
+        { status: 404 }
+      )
+    }
+    const last = request.headers["last-event-id"]
+    const after = last === undefined || !/^\d+$/.test(last.trim()) ? -1 : Number(last)
+    const context = yield* Effect.context<ActiveRuns>()
+    return eventStream(watch(run, after, config).pipe(Stream.provideContext(context)))
   })
 
 /**
- * The service's routes: `POST /runs` and `GET /health`.
+ * The service's routes: `POST /runs`, `GET /runs/<runId>/events` and `GET /health`.
  *
  * @category constructors
  */
 export const router = (config: Config) =>
   HttpRouter.empty.pipe(
     HttpRouter.post("/runs", postRun(config)),
+    HttpRouter.get("/runs/:runId/events", getEvents(config)),
     HttpRouter.get("/health", Effect.succeed(HttpServerResponse.text("ok\n")))
   )

@@ -11,7 +11,9 @@
  * Environment: `PORT` (8080; 0 picks a free port), `HOST` (127.0.0.1), `ROSE_EMBED_RUNS` (the folder
  * of run directories, `runs/` under the current directory by default), `ROSE_EMBED_HERE` (what `./`
  * paths in posted programs resolve against; this folder by default, so `./tasks/…` are the scripts
- * next to this file). It prints `rose embed service listening on http://HOST:PORT` once it serves.
+ * next to this file), `ROSE_EMBED_RECONNECT_MS` (how long a run whose clients all left waits for
+ * one to reconnect before it is stopped, 10000). It prints
+ * `rose embed service listening on http://HOST:PORT` once it serves.
  */
 import { createServer } from "node:http"
 import * as NodePath from "node:path"
@@ -28,7 +30,8 @@ import * as Service from "./Service.ts"
 
 const config: Service.Config = {
   here: NodePath.resolve(process.env.ROSE_EMBED_HERE ?? NodePath.dirname(Url.fileURLToPath(import.meta.url))),
-  runsDir: NodePath.resolve(process.env.ROSE_EMBED_RUNS ?? "runs")
+  runsDir: NodePath.resolve(process.env.ROSE_EMBED_RUNS ?? "runs"),
+  reconnectMillis: Number(process.env.ROSE_EMBED_RECONNECT_MS ?? 10_000)
 }
 
 const serve = Layer.scopedDiscard(

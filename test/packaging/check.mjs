@@ -2,9 +2,13 @@
 // The packaging check: packs the package as `npm publish` would (`npm pack`, which runs `prepare`,
 // the build), installs the tarball into a fresh project in the temp folder (outside this tree, so
 // nothing resolves back into it), and there:
+//   - measures what the tarball alone installs (packages, bytes) and fails when a package in it has
+//     an install script (or a binding.gyp, which npm builds as one), when it exceeds INSTALL_BUDGET,
+//     or when it holds tsx (an optional peer, wanted only to load .ts modules on an older Node);
 //   - runs the installed `rose`: --version, check and plan on the examples, run on an example (a
 //     dry run of the seed's full example and a real run of its static one), run of a program module
-//     written in TypeScript (tsx, a runtime dependency, loads it on Node 20);
+//     written in TypeScript: without tsx on a Node that cannot strip types it must fail naming the
+//     command that installs tsx, and after that command it must run;
 //   - type-checks a TypeScript consumer that imports every entry point (with the installed
 //     declarations; skipLibCheck off), compiles it and runs it on Node;
 //   - with `--runtimes DIR` (a folder holding `deno` and `bun`), runs the same consumer as
@@ -32,6 +36,15 @@ const runtimesAt = args.indexOf("--runtimes")
 const runtimes = runtimesAt >= 0 ? resolve(args[runtimesAt + 1] ?? "") : undefined
 const keep = args.includes("--keep")
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+// What `npm install rose-ts` may put in a project: effect and @effect/platform alone are ~55 MB.
+const INSTALL_BUDGET = 70 * 1000 * 1000
+// The one install script the check lets through, and why: @effect/platform (which rose-ts cannot do
+// without: its FileSystem, Path and CommandExecutor are the services programs and plugins get)
+// depends on msgpackr, whose optionalDependency msgpackr-extract runs `node-gyp-build-optional-packages`.
+// That script only checks for its prebuilt binary (an optional package npm installs beside it) and
+// a failure cannot fail the install; only the consumer's own package.json (overrides, --omit=optional)
+// could drop it. Any other package with an install script fails the check.
+const TOLERATED_INSTALL_SCRIPTS = { "msgpackr-extract": "optional dependency of msgpackr, from @effect/platform" }
 // Generous: this runs on shared, often loaded machines.
 const TIMEOUT = 600_000
 
@@ -122,16 +135,71 @@ mkdirSync(join(project, "examples"))
 cpSync(join(root, "examples/parallel-learners"), join(project, "examples/parallel-learners"), { recursive: true })
 const dev = manifest.devDependencies
 const deps = manifest.dependencies
-const installed = [
-  tarball,
-  `effect@${deps.effect}`,
-  `typescript@${dev.typescript}`,
-  `@types/node@${dev["@types/node"]}`
-]
-log(`npm install ${installed.map((p) => p.replace(work, "…")).join(" ")}`)
-run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...installed])
+const npmInstall = (...packages) => {
+  log(`npm install ${packages.map((p) => p.replace(work, "…")).join(" ")}`)
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...packages])
+}
+npmInstall(tarball)
 check(existsSync(join(project, "node_modules/rose-ts/dist/bin/rose.js")), "rose-ts is not installed")
 check(existsSync(join(project, "node_modules/.bin/rose")), "npm linked no rose command")
+
+// What the tarball alone brought: every package folder (nested node_modules included), its files'
+// bytes, and which packages would run code at install time.
+const installed = { packages: [], bytes: 0, scripts: [], tolerated: [] }
+const bytesIn = (dir) => {
+  let total = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const at = join(dir, entry.name)
+    if (entry.isDirectory()) total += bytesIn(at)
+    else if (entry.isFile()) total += statSync(at).size
+  }
+  return total
+}
+const visitPackages = (modules) => {
+  if (!existsSync(modules)) return
+  for (const entry of readdirSync(modules, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue
+    if (entry.name.startsWith("@")) {
+      for (const scoped of readdirSync(join(modules, entry.name), { withFileTypes: true }))
+        if (scoped.isDirectory()) visitPackage(join(modules, entry.name, scoped.name))
+    } else visitPackage(join(modules, entry.name))
+  }
+}
+const visitPackage = (dir) => {
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
+  const name = `${pkg.name}@${pkg.version}`
+  installed.packages.push(name)
+  const hooks = ["preinstall", "install", "postinstall"].filter((h) => pkg.scripts?.[h] !== undefined)
+  const script =
+    hooks.length > 0
+      ? hooks.map((h) => `${h}: ${pkg.scripts[h]}`).join(", ")
+      : existsSync(join(dir, "binding.gyp"))
+        ? "binding.gyp: node-gyp rebuild"
+        : undefined
+  if (script !== undefined) {
+    const tolerated = TOLERATED_INSTALL_SCRIPTS[pkg.name]
+    if (tolerated === undefined) installed.scripts.push(`${name} (${script})`)
+    else installed.tolerated.push(`${name} (${tolerated})`)
+  }
+  visitPackages(join(dir, "node_modules"))
+}
+visitPackages(join(project, "node_modules"))
+installed.bytes = bytesIn(join(project, "node_modules"))
+const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`
+log(`the tarball installs ${installed.packages.length} packages, ${megabytes(installed.bytes)}`)
+if (installed.tolerated.length > 0) log(`install scripts let through: ${installed.tolerated.join(", ")}`)
+check(
+  installed.scripts.length === 0,
+  `packages in the install run code at install time:\n  ${installed.scripts.join("\n  ")}`
+)
+check(
+  installed.bytes <= INSTALL_BUDGET,
+  `the install is ${megabytes(installed.bytes)}, over its budget of ${megabytes(INSTALL_BUDGET)}:\n  ${installed.packages.sort().join("\n  ")}`
+)
+check(
+  !installed.packages.some((p) => p.startsWith("tsx@") || p.startsWith("esbuild@")),
+  "the install holds tsx or esbuild, which only loading .ts modules on an older Node needs"
+)
 
 // 3. The installed command.
 const rose = (...argv) => run("npx", ["--no-install", "rose", ...argv])
@@ -164,15 +232,32 @@ check(
 )
 check(existsSync(join(project, "runs/static/report.html")), "static.rose: no report.html")
 log("rose run examples/parallel-learners/static.rose: completed")
+// A TypeScript program module. Without tsx, a Node that cannot strip types must say what to install.
+if (process.features.typescript) {
+  log(`Node ${process.versions.node} strips types itself: fixtures/program.ts runs without tsx`)
+} else {
+  const refused = run("npx", ["--no-install", "rose", "run", "fixtures/program.ts", "--out", "runs/no-tsx"], {
+    expect: 2
+  }).output
+  check(
+    refused.includes("fixtures/program.ts") &&
+      refused.includes("needs tsx") &&
+      refused.includes("npm install --save-dev tsx"),
+    `rose run fixtures/program.ts without tsx did not name the command that installs it:\n${refused}`
+  )
+  log("rose run fixtures/program.ts without tsx: refused, naming `npm install --save-dev tsx`")
+  npmInstall(`tsx@${dev.tsx}`)
+}
 rose("run", "fixtures/program.ts", "--out", "runs/module")
 const moduleResults = readResults("runs/module")
 check(
   moduleResults.learners.every((l) => l.stopReason === "criterion_met" && l.iterations === 3),
   `rose run fixtures/program.ts: ${JSON.stringify(moduleResults.learners.map((l) => [l.stopReason, l.iterations]))}`
 )
-log("rose run fixtures/program.ts (a TypeScript program module, through tsx): ok")
+log("rose run fixtures/program.ts (a TypeScript program module): ok")
 
 // 4. The library from TypeScript: type-checked against the installed declarations, run on Node.
+npmInstall(`effect@${deps.effect}`, `typescript@${dev.typescript}`, `@types/node@${dev["@types/node"]}`)
 run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"])
 log("tsc: the consumer type-checks against the installed declarations")
 const consumerOutput = (out) => {

@@ -1,6 +1,7 @@
 /**
  * The live display under a real pseudo-terminal: tmux holds the terminal (its pane content is what
- * a user sees), and `script` records the raw bytes. One line per learner, redrawn in place.
+ * a user sees), and `script` records the raw bytes. One line per learner, redrawn in place
+ * (live-scale.test.ts: more learners than rows).
  */
 import * as ChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
@@ -89,17 +90,19 @@ describe("the live display on a terminal", () => {
       assert.include(final, "EXIT=0")
 
       // While it runs (before the summary), the screen holds one header and one line per learner.
-      const during = captures.filter((c) => /\d\/3 learners active/.test(c) && !c.includes("run directory"))
+      const during = captures.filter((c) => /^3 learners: /m.test(c) && !c.includes("run directory"))
       assert.isAtLeast(during.length, 3)
       for (const screen of during) {
         const lines = screen.split("\n")
-        assert.strictEqual(lines.filter((l) => /^rose \S+ +\d\/3 learners active/.test(l)).length, 1, screen)
+        assert.strictEqual(lines.filter((l) => /^rose \S+ +\d+s/.test(l)).length, 1, screen)
+        assert.strictEqual(lines.filter((l) => /^3 learners: /.test(l)).length, 1, screen)
         for (const k of [0, 1, 2]) {
           assert.strictEqual(lines.filter((l) => l.startsWith(`sweep[${k}]`)).length, 1, screen)
         }
       }
-      // The lines changed in place: different iterations were shown over time, on the same rows.
-      const iterations = new Set(during.flatMap((s) => s.match(/it [1-4]\/4/g) ?? []))
+      // The lines changed in place: different counts of iterations done were shown over time, on the
+      // same rows.
+      const iterations = new Set(during.flatMap((s) => s.match(/^sweep\[0\] +\w+ +[0-4]\/4 /gm) ?? []))
       assert.isAtLeast(iterations.size, 2)
       const row = (s: string) => s.split("\n").findIndex((l) => l.startsWith("sweep[0]"))
       assert.strictEqual(new Set(during.map(row)).size, 1)
@@ -109,7 +112,7 @@ describe("the live display on a terminal", () => {
         "no elapsed time shown"
       )
       // Redrawn in place, not appended: the whole scrollback has a single header.
-      assert.strictEqual(history.split("\n").filter((l) => /^rose \S+ +\d\/3 learners active/.test(l)).length, 1)
+      assert.strictEqual(history.split("\n").filter((l) => /^3 learners: /.test(l)).length, 1)
       // Then the final state and the summary.
       assert.match(final, /sweep\[2\] +converged/)
       assert.match(final, /sweep\[0\] +max_iter/)
@@ -130,8 +133,8 @@ describe("the live display on a terminal", () => {
     const raw = r.stdout
     assert.include(raw, "\u001b[?25l")
     assert.include(raw, "\u001b[?25h")
-    // Header + 3 learners: each redraw moves up 4 lines and clears them.
-    const redraws = raw.split("\u001b[4A").length - 1
+    // Header, counts, column names and 3 learners: each redraw moves up 6 lines and clears them.
+    const redraws = raw.split("\u001b[6A").length - 1
     assert.isAtLeast(redraws, 3)
     assert.include(raw, "\u001b[2K")
   })

@@ -73,11 +73,11 @@ describe("rose resume", () => {
     await running.done
     assert.isTrue(survivors.every(alive), "the killed rose left its tasks running")
 
-    const explain = await rose(cli, ["resume", "crashed", "--explain"], dir)
+    const explain = await rose(cli, ["resume", "crashed", "--dry-run"], dir)
     assert.strictEqual(explain.code, 0, explain.stderr)
-    assert.include(explain.stderr, "r[0]: reuses iterations 0-1; runs from iteration 2")
+    assert.include(explain.stderr, "r[0]: reuses iterations 0-1; continues from iteration 2")
     assert.include(explain.stderr, "2 task(s) of the earlier process may still run")
-    assert.isTrue(survivors.every(alive), "--explain changes nothing")
+    assert.isTrue(survivors.every(alive), "--dry-run changes nothing")
 
     const resumed = await rose(cli, ["resume", "crashed"], dir)
     assert.strictEqual(resumed.code, 0, resumed.stderr)
@@ -166,7 +166,7 @@ describe("rose resume", () => {
       }
       NodeFs.writeFileSync(path, lines.join("\n"))
 
-      const explain = await rose(cli, ["resume", "damaged", "--explain"], dir)
+      const explain = await rose(cli, ["resume", "damaged", "--dry-run"], dir)
       assert.strictEqual(explain.code, 0, explain.stderr)
       assert.include(
         explain.stderr,

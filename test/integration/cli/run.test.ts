@@ -236,11 +236,16 @@ describe("rose run", () => {
         /not a program/
       ],
       ["an unknown file type", "", ["run", "notes.txt"], /expected a \.rose file or a program module/],
-      ["an unknown option", "", ["run", "ok.ts", "--frobnicate"], /unknown argument: '--frobnicate'/],
-      ["a bad option value", "", ["run", "ok.ts", "--max-concurrency", "lots"], /is not a integer/],
+      ["an unknown option", "", ["run", "ok.ts", "--frobnicate"], /rose run: unknown option '--frobnicate'/],
+      [
+        "a bad option value",
+        "",
+        ["run", "ok.ts", "--max-concurrency", "lots"],
+        /option '--max-concurrency' expects a whole number, not 'lots'/
+      ],
       ["an unknown --backend", "", ["run", "ok.ts", "--backend", "warp"], /--backend warp/],
       ["--dry-run with --backend", "", ["run", "ok.ts", "--dry-run", "--backend", "local"], /cannot be combined/],
-      ["an unknown command", "", ["launch", "ok.ts"], /Invalid subcommand/]
+      ["an unknown command", "", ["launch", "ok.ts"], /rose: unknown command 'launch'/]
     ]
     for (const [what, body, args, message] of cases) {
       it(what, async () => {
@@ -422,9 +427,9 @@ describe("rose status, report, plan, check", () => {
     assert.strictEqual(v.stdout.trim(), "0.1.0")
     const h = await rose(cli, ["--help"], dir, { NO_COLOR: "" })
     assert.strictEqual(h.code, 0)
-    assert.include(h.stdout, "EXAMPLES")
-    assert.include(h.stdout, "npx --no-install rose run")
-    assert.include(h.stdout, "EXIT CODES")
+    assert.include(h.stdout, "Examples:")
+    assert.include(h.stdout, "npx --no-install rose")
+    assert.include(h.stdout, "Exit codes:")
     assert.notInclude(h.stdout, "\u001b[")
   })
 })

@@ -209,7 +209,7 @@ describe("the Promise facade", () => {
     await acl.shutdown()
   })
 
-  it("rejects the awaited run when a learner failed, naming it, after the others finished", async () => {
+  it("completed() rejects when a learner failed, naming it, after the others finished", async () => {
     const dir = tmp()
     const acl = new ParallelActiveLearner(localBackend({ concurrency: 4 }))
     acl.simulationTask(async (_a, _k, ctx) =>
@@ -217,10 +217,13 @@ describe("the Promise facade", () => {
     )
     acl.trainingTask(async () => "true")
     acl.activeLearnTask(async () => "true")
-    const error = await acl.start({ parallelLearners: 2, maxIter: 2, out: `${dir}/run` }).then(
-      () => undefined,
-      (e: unknown) => e
-    )
+    const error = await acl
+      .start({ parallelLearners: 2, maxIter: 2, out: `${dir}/run` })
+      .completed()
+      .then(
+        () => undefined,
+        (e: unknown) => e
+      )
     assert.instanceOf(error, Error)
     assert.match((error as Error).message, /learner\[0\].*exited with code 4/s)
     const results = (error as unknown as { results: { learners: Array<{ stopReason: string }> } }).results

@@ -1,9 +1,11 @@
 /**
  * The embed-service example, tested as its users meet it: the service runs as its own process
  * (`node --import tsx examples/embed-service/main.ts`) and the tests talk to it with real HTTP
- * requests. A run streams its iteration states as Server-Sent Events and ends with its results; bad
- * input is refused before anything runs; a client that disconnects stops its run and the run's
- * processes die (checked by pid); shutting the service down interrupts the runs in progress.
+ * requests. A run streams its iteration states as Server-Sent Events, each with the seq of its run
+ * event as its id, and ends with its results; a client that reconnects with Last-Event-ID gets the
+ * rest and loses nothing; bad input is refused before anything runs; a run whose client disconnects
+ * and does not come back is stopped and its processes die (checked by pid); shutting the service
+ * down interrupts the runs in progress.
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -29,7 +31,14 @@ const startService = async (): Promise<Service> => {
   const runsDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "rose-embed-runs-"))
   const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", main], {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ROSE_EMBED_RUNS: runsDir, NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ROSE_EMBED_RUNS: runsDir,
+      ROSE_EMBED_RECONNECT_MS: "5000",
+      NO_COLOR: "1"
+    },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
@@ -47,6 +56,7 @@ const startService = async (): Promise<Service> => {
 }
 
 interface SseEvent {
+  readonly id: number | undefined
   readonly event: string
   readonly data: any
 }
@@ -63,13 +73,25 @@ interface Response {
   readonly disconnect: () => void
 }
 
-/** POSTs a body with a fresh connection (no keep-alive) and parses the Server-Sent Events as they arrive. */
-const post = (service: Service, path: string, body: string): Promise<Response> =>
+/**
+ * Sends a request with a fresh connection (no keep-alive) and parses the Server-Sent Events of its
+ * response as they arrive.
+ */
+const request = (
+  service: Service,
+  path: string,
+  options: { readonly method: "GET" | "POST"; readonly body?: string; readonly lastEventId?: number }
+): Promise<Response> =>
   new Promise((resolve, reject) => {
+    const body = options.body ?? ""
     const request = Http.request(new URL(path, service.url), {
-      method: "POST",
+      method: options.method,
       agent: false,
-      headers: { "content-type": "text/plain", "content-length": Buffer.byteLength(body) }
+      headers: {
+        "content-type": "text/plain",
+        "content-length": Buffer.byteLength(body),
+        ...(options.lastEventId === undefined ? {} : { "last-event-id": String(options.lastEventId) })
+      }
     })
     request.on("error", reject)
     request.on("response", (res) => {
@@ -84,9 +106,12 @@ const post = (service: Service, path: string, body: string): Promise<Response> =
         while (at >= 0) {
           const block = pending.slice(0, at)
           pending = pending.slice(at + 2)
+          const id = /^id: (.*)$/m.exec(block)?.[1]
           const event = /^event: (.*)$/m.exec(block)?.[1]
           const data = /^data: (.*)$/m.exec(block)?.[1]
-          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) })
+          if (event !== undefined && data !== undefined) {
+            events.push({ id: id === undefined ? undefined : Number(id), event, data: JSON.parse(data) })
+          }
           at = pending.indexOf("\n\n")
         }
       })
@@ -118,6 +143,8 @@ const post = (service: Service, path: string, body: string): Promise<Response> =
     })
     request.end(body)
   })
+
+const post = (service: Service, path: string, body: string) => request(service, path, { method: "POST", body })
 
 const get = (service: Service, path: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
@@ -169,6 +196,10 @@ describe("embed-service example", () => {
     await response.ended
     const names = response.events.map((e) => e.event)
     expect(names[0]).toBe("started")
+    // Each event's id is the seq of the run's event it comes from: 0 for run_started, then rising.
+    const ids = response.events.map((e) => e.id!)
+    expect(ids[0]).toBe(0)
+    expect(ids.every((id, k) => Number.isInteger(id) && (k === 0 || id > ids[k - 1]!))).toBe(true)
     expect(names.at(-1)).toBe("finished")
     const iterations = response.events.filter((e) => e.event === "iteration").map((e) => e.data)
     // The metric falls by 0.1 (learner 0) or 0.2 (learner 1) per iteration and must drop below 0.2.
@@ -186,6 +217,62 @@ describe("embed-service example", () => {
     ])
     const started = response.events[0]!.data
     expect(JSON.parse(Fs.readFileSync(`${started.runDir}/results.json`, "utf8")).runId).toBe(started.runId)
+  })
+
+  it("a client that reconnects with Last-Event-ID gets the rest of the run and loses nothing", async () => {
+    const program = `
+active "steady" {
+  parallel 2
+  max_iter 6
+  training     = shell "sleep 0.3"
+  active_learn = exec "true"
+  criterion    = shell "echo 0.5"
+  stop when mse < 0.1
+}
+`
+    const first = await post(service, "/runs?name=steady.rose", program)
+    const started = await first.waitFor((e) => e.event === "started")
+    await first.waitFor((e) => e.event === "iteration")
+    first.disconnect()
+    await first.ended
+    const received = [...first.events]
+    const lastId = received.at(-1)!.id!
+    const { runId, runDir } = started.data
+    // The run goes on without a client: wait until it has completed iterations the client did not get.
+    const iterationSeqs = (text: string) =>
+      text
+        .split("\n")
+        .filter((line) => line.includes('"type":"iteration_completed"'))
+        .map((line) => JSON.parse(line).seq as number)
+    await waitForFile(`${runDir}/events.jsonl`, (t) => iterationSeqs(t).filter((seq) => seq > lastId).length >= 2, 60)
+
+    const second = await request(service, `/runs/${runId}/events`, { method: "GET", lastEventId: lastId })
+    expect(second.status).toBe(200)
+    await second.ended
+    const all = [...received, ...second.events]
+    const ids = all.map((e) => e.id!)
+    expect(ids.every((id, k) => k === 0 || id > ids[k - 1]!)).toBe(true)
+    expect(second.events[0]!.id).toBeGreaterThan(lastId)
+    // Every iteration of the journal, once, in order, and the metric history carried across the gap.
+    const journal = Fs.readFileSync(`${runDir}/events.jsonl`, "utf8")
+    const iterations = all.filter((e) => e.event === "iteration")
+    expect(iterations.map((e) => e.id)).toEqual(iterationSeqs(journal))
+    for (const index of [0, 1]) {
+      const mine = iterations.filter((e) => e.data.learnerId === index).map((e) => e.data)
+      expect(mine.map((s) => s.iteration)).toEqual([0, 1, 2, 3, 4, 5])
+      expect(mine.at(-1)!.metricHistory).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+    }
+    const finished = all.at(-1)!
+    expect(finished.event).toBe("finished")
+    expect(finished.data.status).toBe("completed")
+    expect(finished.data.learners.map((l: any) => l.stopReason)).toEqual(["max_iter", "max_iter"])
+    // Without Last-Event-ID, the same run from its first event.
+    const again = await request(service, `/runs/${runId}/events`, { method: "GET" })
+    await again.ended
+    expect(again.events.map((e) => [e.id, e.event])).toEqual(all.map((e) => [e.id, e.event]))
+    const unknown = await request(service, "/runs/no-such-run/events", { method: "GET" })
+    await unknown.ended
+    expect(unknown.status).toBe(404)
   })
 
   it("refuses a program with errors, with its diagnostics, and runs nothing", async () => {
@@ -211,7 +298,7 @@ describe("embed-service example", () => {
     expect(runDirs(service)).toEqual(before)
   })
 
-  it("stops the run and kills its processes when the client disconnects", async () => {
+  it("stops the run and kills its processes when the client disconnects and does not come back", async () => {
     const response = await post(service, "/runs?name=slow.rose", slowProgram)
     expect(response.status).toBe(200)
     const started = await response.waitFor((e) => e.event === "started")

@@ -15,32 +15,36 @@ const progressAt = (n: number) => {
 }
 
 describe("Display", () => {
-  it("draws one line per learner under a header, cut to the terminal width", () => {
+  it("draws a header, the metric named once in the column header, and one line per learner", () => {
     const { p, j } = progressAt(5)
-    const lines = Display.frame(p, j.now() + 12_000, 60, false)
-    assert.strictEqual(lines.length, 3)
-    assert.match(lines[0]!, /^rose run-1 +2\/2 learners active · 2 running · 0 queued/)
-    assert.match(lines[1]!, /^sweep\[0\] +running +it 1\/5/)
-    assert.match(lines[2]!, /^sweep\[1\] +running/)
+    const lines = Display.frame(p, j.now() + 12_000, { columns: 60, rows: 24 }, false)
+    assert.strictEqual(lines.length, 5)
+    assert.match(lines[0]!, /^rose run-1 +12s +ETA \? +2 tasks running · 0 queued/)
+    assert.strictEqual(lines[1], "2 learners: 2 running")
+    // too narrow for the history column
+    assert.match(lines[2]!, /^learner +state +iters +mse < 0\.1 +ETA +task$/)
+    // a count of iterations done: nothing is done while iteration 0 runs
+    assert.match(lines[3]!, /^sweep\[0\] +running +0\/5 +– +\? +training 12s/)
+    assert.match(lines[4]!, /^sweep\[1\] +running/)
+    assert.match(Display.frame(p, j.now(), { columns: 120, rows: 24 }, false)[2]!, /mse < 0\.1 +history +ETA +task$/)
     for (const l of lines) assert.isAtMost(Array.from(l).length, 59)
-    const wide = Display.frame(p, j.now() + 12_000, 200, false)
-    assert.include(wide[1]!, "training 12s")
+    assert.notInclude(lines.slice(3).join("\n"), "mse")
   })
 
-  it("shows the metric against its threshold and a sparkline of the history", () => {
+  it("shows the last metric value, a sparkline of the history and the failure", () => {
     const { p, j } = progressAt(1000)
-    const lines = Display.frame(p, j.now(), 200, false)
-    assert.include(lines[1]!, "converged")
-    assert.include(lines[1]!, "mse 0.05 (< 0.1)")
-    assert.include(lines[1]!, "█▁")
-    assert.include(lines[2]!, "error")
-    assert.include(lines[2]!, "training: exit 3: boom")
+    const lines = Display.frame(p, j.now(), { columns: 200, rows: 24 }, false)
+    assert.strictEqual(lines[0], "rose run-1  7s")
+    assert.strictEqual(lines[1], "2 learners: 1 converged · 1 error")
+    assert.match(lines[3]!, /^sweep\[0\] +converged +2\/5 +0\.05 +█▁$/)
+    assert.match(lines[4]!, /^sweep\[1\] +error +1\/5 +0\.5 .*training: exit 3: boom$/)
   })
 
   it("colours only when asked", () => {
     const { p, j } = progressAt(1000)
-    assert.notInclude(Display.frame(p, j.now(), 200, false).join(""), "\u001b[")
-    assert.include(Display.frame(p, j.now(), 200, true).join(""), "\u001b[32m")
+    const size = { columns: 200, rows: 24 }
+    assert.notInclude(Display.frame(p, j.now(), size, false).join(""), "\u001b[")
+    assert.include(Display.frame(p, j.now(), size, true).join(""), "\u001b[32m")
   })
 
   it("writes plain timestamped lines for iterations, failures and stops", () => {
@@ -76,7 +80,7 @@ describe("Display", () => {
     Effect.gen(function* () {
       const bus = yield* PubSub.unbounded<Event.Event>()
       const sub = yield* PubSub.subscribe(bus)
-      const out = Term.memory({ isTTY: true, columns: 120 })
+      const out = Term.memory({ isTTY: true, columns: 120, rows: 40 })
       const err = Term.memory()
       const progress = Progress.make(Progress.blocksOfPlan(planOf))
       const display = yield* Display.start(sub, progress, { mode: "live", out: out.sink, err: err.sink, fps: 50 })
@@ -88,10 +92,11 @@ describe("Display", () => {
       const text = out.text()
       assert.isTrue(text.startsWith(Term.escapes.hideCursor))
       assert.isTrue(text.endsWith(Term.escapes.showCursor))
-      assert.include(text, "\u001b[3A")
-      const frames = text.split("\u001b[3A").length - 1
+      // header, counts, column header and two learners: each redraw goes up five lines
+      assert.include(text, "\u001b[5A")
+      const frames = text.split("\u001b[5A").length - 1
       assert.isAtLeast(frames, 2)
-      const last = text.slice(text.lastIndexOf("\u001b[3A"))
+      const last = text.slice(text.lastIndexOf("\u001b[5A"))
       assert.strictEqual(
         Term.strip(last)
           .split("\n")
@@ -99,7 +104,14 @@ describe("Display", () => {
         2
       )
       assert.include(text, "sweep[1] task training failed")
+      // printed above the frame line by line: clearing the screen from its top-left corner makes tmux
+      // push the whole screen into its scrollback
+      const failure = out.chunks.find((c) => c.includes("sweep[1] task training failed"))!
+      assert.notInclude(failure, Term.escapes.clearDown)
       assert.strictEqual(err.text(), "")
+      // the final frame stays: a later message goes below it
+      yield* display.message("report written")
+      assert.strictEqual(out.chunks.at(-1), `${Term.escapes.column0}${Term.escapes.clearLine}report written\n`)
     })
   )
 

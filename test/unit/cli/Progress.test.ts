@@ -34,7 +34,8 @@ describe("Progress", () => {
       ]
     )
     assert.strictEqual(p.learners[0]!.status, "running")
-    assert.strictEqual(Progress.iterationText(p.learners[0]!), "1/5")
+    // a count: iteration 0 runs, none is done
+    assert.strictEqual(Progress.iterationText(p.learners[0]!), "0/5")
   })
 
   it("knows the learners from run_started when there is no plan", () => {

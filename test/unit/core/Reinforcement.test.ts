@@ -311,62 +311,69 @@ describe("parallel experience", () => {
     )
   )
 
-  it.scoped("a resumed run keeps the bank's completed iterations and sets aside what the interrupted one left", () => {
-    let hang = true
-    return withBackend((inv) =>
-      hang && inv.iteration === 2 && inv.task === "update" ? Effect.never : experienceScript()(inv)
-    )((dir) =>
-      Effect.gen(function* () {
-        const p = rl({ maxIter: 4, tasks: experienceTasks })
-        const out = `${dir}/run`
-        yield* Effect.scoped(
-          Effect.gen(function* () {
-            const handle = yield* Runner.prepare(p, { out })
-            const events = yield* handle.events.subscribe
-            yield* handle.start
-            yield* Stream.fromQueue(events).pipe(
-              Stream.takeUntil((e) => e._tag === "task_started" && e.iteration === 2 && e.task === "update"),
-              Stream.runDrain
-            )
-            yield* handle.interrupt
-            const first = yield* handle.await
-            assert.strictEqual(first.status, "interrupted")
-          })
-        )
-        const bank = `${out}/learners/agent-0/experience`
-        // The interrupted iteration had merged its experience already.
-        assert.strictEqual(fs.readdirSync(bank).length, 6)
-        const before = fs.readFileSync(`${bank}/000001-environment.pendulum.jsonl`, "utf8")
-        hang = false
-        const plan = yield* Resume.load(out, p)
-        const results = yield* Effect.scoped(
-          Effect.gen(function* () {
-            const handle = yield* Runner.prepare(p, { resume: plan })
-            yield* handle.start
-            return yield* handle.await
-          })
-        )
-        assert.strictEqual(results.status, "completed")
-        assert.strictEqual(results.learners[0]!.iterations, 4)
-        assert.deepStrictEqual(fs.readdirSync(bank).sort(), [
-          "000000-environment.cartpole.jsonl",
-          "000000-environment.pendulum.jsonl",
-          "000001-environment.cartpole.jsonl",
-          "000001-environment.pendulum.jsonl",
-          "000002-environment.cartpole.jsonl",
-          "000002-environment.cartpole.jsonl.stale-1",
-          "000002-environment.pendulum.jsonl",
-          "000002-environment.pendulum.jsonl.stale-1",
-          "000003-environment.cartpole.jsonl",
-          "000003-environment.pendulum.jsonl"
-        ])
-        assert.strictEqual(fs.readFileSync(`${bank}/000001-environment.pendulum.jsonl`, "utf8"), before)
-        assert.isTrue(fs.existsSync(`${out}/learners/agent-0/iter-2/environment.cartpole.experience.jsonl.stale-1`))
-        // Every record counted once: 10 per iteration.
-        assert.strictEqual(bankRecords(bank), 40)
-        assert.strictEqual((results.learners[0]!.state.experience as { records: number }).records, 40)
-        assert.strictEqual((results.learners[0]!.state.update as { bank: number }).bank, 40)
-      })
-    )
-  })
+  it.scoped(
+    "a resumed run keeps the bank's completed iterations, the interrupted one's finished environments, and sets aside its merge",
+    () => {
+      let hang = true
+      return withBackend((inv) =>
+        hang && inv.iteration === 2 && inv.task === "update" ? Effect.never : experienceScript()(inv)
+      )((dir) =>
+        Effect.gen(function* () {
+          const p = rl({ maxIter: 4, tasks: experienceTasks })
+          const out = `${dir}/run`
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const handle = yield* Runner.prepare(p, { out })
+              const events = yield* handle.events.subscribe
+              yield* handle.start
+              yield* Stream.fromQueue(events).pipe(
+                Stream.takeUntil((e) => e._tag === "task_started" && e.iteration === 2 && e.task === "update"),
+                Stream.runDrain
+              )
+              yield* handle.interrupt
+              const first = yield* handle.await
+              assert.strictEqual(first.status, "interrupted")
+            })
+          )
+          const bank = `${out}/learners/agent-0/experience`
+          // The interrupted iteration had merged its experience already.
+          assert.strictEqual(fs.readdirSync(bank).length, 6)
+          const before = fs.readFileSync(`${bank}/000001-environment.pendulum.jsonl`, "utf8")
+          hang = false
+          const plan = yield* Resume.load(out, p)
+          const results = yield* Effect.scoped(
+            Effect.gen(function* () {
+              const handle = yield* Runner.prepare(p, { resume: plan })
+              yield* handle.start
+              return yield* handle.await
+            })
+          )
+          assert.strictEqual(results.status, "completed")
+          assert.strictEqual(results.learners[0]!.iterations, 4)
+          assert.deepStrictEqual(fs.readdirSync(bank).sort(), [
+            "000000-environment.cartpole.jsonl",
+            "000000-environment.pendulum.jsonl",
+            "000001-environment.cartpole.jsonl",
+            "000001-environment.pendulum.jsonl",
+            "000002-environment.cartpole.jsonl",
+            "000002-environment.cartpole.jsonl.stale-1",
+            "000002-environment.pendulum.jsonl",
+            "000002-environment.pendulum.jsonl.stale-1",
+            "000003-environment.cartpole.jsonl",
+            "000003-environment.pendulum.jsonl"
+          ])
+          assert.strictEqual(fs.readFileSync(`${bank}/000001-environment.pendulum.jsonl`, "utf8"), before)
+          // The interrupted iteration's environments had finished: kept, not run again.
+          assert.deepStrictEqual(
+            fs.readdirSync(`${out}/learners/agent-0/iter-2`).filter((f) => f.includes("stale")),
+            []
+          )
+          // Every record counted once: 10 per iteration.
+          assert.strictEqual(bankRecords(bank), 40)
+          assert.strictEqual((results.learners[0]!.state.experience as { records: number }).records, 40)
+          assert.strictEqual((results.learners[0]!.state.update as { bank: number }).bank, 40)
+        })
+      )
+    }
+  )
 })
