@@ -171,6 +171,7 @@ export const make = (
     ) =>
       Effect.gen(function* () {
         const spare = options.spare ?? []
+        const sparedControls = Ticket.controlsOf(spare)
         const byHost = new Map<Hosts.HostState, Array<number>>()
         const tickets = new Map<Hosts.HostState, Array<string>>()
         for (const placement of placements) {
@@ -199,7 +200,7 @@ export const make = (
             byHost.get(host) ?? [],
             runIds,
             tickets.get(host) ?? [],
-            Ticket.controlsOn(spare, host.spec.label)
+            sparedControls
           )
           const result = yield* Effect.either(connections.remote(host, script, 30_000))
           for (const record of Either.isRight(result) ? Script.recordsIn(result.right.stdout, marker) : []) {

@@ -24,8 +24,10 @@ export const encode = (ticket: Ticket): string => JSON.stringify({ host: ticket.
 /** The ticket in a journaled string; `None` when it is not an SSH ticket (another backend's, or damaged). */
 export const decode = (text: string): Option.Option<Ticket> => Schema.decodeUnknownOption(TicketJson)(text)
 
-/** The tickets among `texts` of a given host, as control folder names. */
-export const controlsOn = (texts: ReadonlyArray<string>, host: string): ReadonlyArray<string> =>
-  texts.flatMap((text) =>
-    Option.match(decode(text), { onNone: () => [], onSome: (t) => (t.host === host ? [t.control] : []) })
-  )
+/**
+ * The control folders of the tickets among `texts`, whatever their host: hosts may share their
+ * temporary folder (a shared file system, loopback hosts), so a host's sweep must spare another's
+ * too; a folder's name (the layer's random nonce) is unique on its own.
+ */
+export const controlsOf = (texts: ReadonlyArray<string>): ReadonlyArray<string> =>
+  texts.flatMap((text) => Option.match(decode(text), { onNone: () => [], onSome: (t) => [t.control] }))

@@ -108,10 +108,10 @@ const invocation = (e: Earlier, starts: Array<Backend.Placement>): Backend.Invoc
 })
 
 /** Runs `f` with a fresh SSH layer (a new nonce: another process as far as the hosts can tell). */
-const withBackend = <A>(f: (backend: Backend.Service) => Effect.Effect<A, unknown>) =>
+const withBackend = <A>(f: (backend: Backend.Service) => Effect.Effect<A, unknown>, with_ = config) =>
   Effect.runPromise(
     Effect.flatMap(Backend.Backend, f).pipe(
-      Effect.provide(SshBackend.layer(config)),
+      Effect.provide(SshBackend.layer(with_)),
       Effect.provide(Platform.layer),
       Effect.scoped
     )
@@ -266,7 +266,11 @@ describe("ssh attach", () => {
 
   it("reap spares a re-attached ticket and kills a survivor known only by its ticket", async () => {
     const e = await runAndKill()
-    const spared = await withBackend((backend) => backend.reap([], [e.runId], { spare: [e.ticket] }))
+    // Over every host: they share this machine's /tmp, so each host's sweep sees the task's folder.
+    const spared = await withBackend((backend) => backend.reap([], [e.runId], { spare: [e.ticket] }), {
+      ...config,
+      hosts: sshd.hosts
+    })
     assert.strictEqual(spared.killed, 0)
     assert.isTrue(isAlive(e.pid), "a spared ticket's task is left alone")
     const reaped = await withBackend((backend) => backend.reap([{ ticket: e.ticket }], []))
