@@ -5,17 +5,20 @@
  * to `/bin/sh -s`: it makes the learner's remote working directory, exports the environment (set by
  * the launcher, not `SendEnv`), runs the setup lines, and starts the task under `setsid` with a pid
  * file and an exit-status file, so a task is its own process group on its host and its exit status
- * survives an ambiguous `ssh` 255. Interrupting a task sends SIGTERM to its remote group, waits a
- * grace period, then SIGKILL; after every exit the launcher SIGKILLs the group, so nothing a task left
- * in the background outlives it.
+ * survives an ambiguous `ssh` 255. The task writes its output to files beside them, which the
+ * launcher streams back: a task outlives a killed `rose`, and a resumed run re-attaches to it by the
+ * ticket given to `onSubmit` (`attach`). Interrupting a task sends SIGTERM to its remote group, waits
+ * a grace period, then SIGKILL; after every exit the launcher SIGKILLs the group, so nothing a task
+ * left in the background outlives it.
  *
  * Hosts form a pool with per-host slots (kept below sshd's `MaxSessions`); a learner sticks to one
  * host, so the files it writes are where its next task runs.
  *
  * The parts are in `internal/`: the configuration (`sshConfig.ts`), the host pool (`sshHosts.ts`),
- * the control connections (`sshConnection.ts`), one task's session (`sshTask.ts`), file transfers
- * (`sshTransfer.ts`), the hints for failed connections (`sshHints.ts`), and the argv and remote
- * scripts they run (`sshArgs.ts`, `sshScript.ts`).
+ * the control connections (`sshConnection.ts`), one task's session (`sshTask.ts`), re-attaching to
+ * an earlier process's task (`sshAttach.ts`, `sshTicket.ts`), file transfers (`sshTransfer.ts`), the
+ * hints for failed connections (`sshHints.ts`), and the argv and remote scripts they run
+ * (`sshArgs.ts`, `sshScript.ts`, `sshResumeScript.ts`).
  *
  * ```ts
  * SshBackend.layer({ hosts: ["node1", "node2"], user: "me", knownHosts: "~/.ssh/known_hosts" })

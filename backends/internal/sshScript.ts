@@ -12,7 +12,10 @@
  * The local side keeps the launcher's stdin open: a `cancel` line there, sent once `ready` has been
  * reported (the shell has then read the whole script), cancels the task without a new remote shell (a login shell that sources a slow
  * `.bashrc` costs a second or more per command). The end of that stdin (a lost connection) is not
- * a cancel: such a task is killed on reconnect, or reaped by a resumed run.
+ * a cancel: such a task is killed on reconnect, or re-attached to (or reaped) by a resumed run.
+ *
+ * A task's control folder `${TMPDIR:-/tmp}/rose-ssh.<nonce>/<seq>` holds `run` (its run id), `pid`,
+ * `out` and `err` (its output), `exit` (its status) and `cancel` (the mark that it must not run).
  */
 
 /** `'…'` with embedded single quotes as `'\''`: the one quoting every POSIX shell reads literally. */

@@ -31,7 +31,7 @@ const keyOf = (e: Record<string, any>) => `${e.learner.index}.${e.iteration}.${e
 const program = (task: string, counts: string) => {
   // The simulation outlasts a resume's start-up: a kill during it leaves it running for the resumed
   // session to re-attach to (the other tasks mostly end before anyone looks: found ended).
-  const run = (name: string) => JSON.stringify(`sh ${task} ${counts} ${name}${name === "simulation" ? " 2.5" : ""}`)
+  const run = (name: string) => JSON.stringify(`sh ${task} ${counts} ${name}${name === "simulation" ? " 6" : ""}`)
   return `backend ssh "pool" {
   hosts: ${JSON.stringify(hosts)},
   ssh_config: ${JSON.stringify(sshConfig)},
@@ -76,8 +76,9 @@ describe("rose resume over SSH after random kills", () => {
         file: `round-${round}.rose`,
         out,
         kills: 20 - kills,
-        minDelayMs: 300,
-        maxDelayMs: 3000,
+        // From the session's start: a resumed rose takes seconds to reach its tasks on a busy machine.
+        minDelayMs: 500,
+        maxDelayMs: 9000,
         submitKills: true,
         random
       })
