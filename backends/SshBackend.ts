@@ -5,17 +5,20 @@
  * to `/bin/sh -s`: it makes the learner's remote working directory, exports the environment (set by
  * the launcher, not `SendEnv`), runs the setup lines, and starts the task under `setsid` with a pid
  * file and an exit-status file, so a task is its own process group on its host and its exit status
- * survives an ambiguous `ssh` 255. Interrupting a task sends SIGTERM to its remote group, waits a
- * grace period, then SIGKILL; after every exit the launcher SIGKILLs the group, so nothing a task left
- * in the background outlives it.
+ * survives an ambiguous `ssh` 255. The task writes its output to files beside them, which the
+ * launcher streams back: a task outlives a killed `rose`, and a resumed run re-attaches to it by the
+ * ticket given to `onSubmit` (`attach`). Interrupting a task sends SIGTERM to its remote group, waits
+ * a grace period, then SIGKILL; after every exit the launcher SIGKILLs the group, so nothing a task
+ * left in the background outlives it.
  *
  * Hosts form a pool with per-host slots (kept below sshd's `MaxSessions`); a learner sticks to one
  * host, so the files it writes are where its next task runs.
  *
  * The parts are in `internal/`: the configuration (`sshConfig.ts`), the host pool (`sshHosts.ts`),
- * the control connections (`sshConnection.ts`), one task's session (`sshTask.ts`), file transfers
- * (`sshTransfer.ts`), the hints for failed connections (`sshHints.ts`), and the argv and remote
- * scripts they run (`sshArgs.ts`, `sshScript.ts`).
+ * the control connections (`sshConnection.ts`), one task's session (`sshTask.ts`), re-attaching to
+ * an earlier process's task (`sshAttach.ts`, `sshTicket.ts`), file transfers (`sshTransfer.ts`), the
+ * hints for failed connections (`sshHints.ts`), and the argv and remote scripts they run
+ * (`sshArgs.ts`, `sshScript.ts`, `sshResumeScript.ts`).
  *
  * ```ts
  * SshBackend.layer({ hosts: ["node1", "node2"], user: "me", knownHosts: "~/.ssh/known_hosts" })
@@ -28,6 +31,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import * as Backend from "../core/Backend.ts"
@@ -36,11 +40,14 @@ import * as Host from "../core/Host.ts"
 import type * as Learner from "../core/Learner.ts"
 import * as Spawner from "../core/Spawner.ts"
 import * as TaskError from "../core/TaskError.ts"
+import * as Attach from "./internal/sshAttach.ts"
 import { type Config, problemsOf } from "./internal/sshConfig.ts"
 import * as Connection from "./internal/sshConnection.ts"
 import * as Hosts from "./internal/sshHosts.ts"
+import * as ResumeScript from "./internal/sshResumeScript.ts"
 import * as Script from "./internal/sshScript.ts"
 import * as Task from "./internal/sshTask.ts"
+import * as Ticket from "./internal/sshTicket.ts"
 import * as Transfer from "./internal/sshTransfer.ts"
 
 export {
@@ -144,7 +151,7 @@ export const make = (
       )
     }
 
-    const run = Task.make({
+    const deps: Task.Deps = {
       config,
       name,
       spawner,
@@ -158,29 +165,47 @@ export const make = (
       pool,
       connections,
       transfer: Transfer.make({ name, sftp: config.sftp ?? "sftp", captured: connections.captured, runDirs })
-    })
+    }
 
-    const reap = (placements: ReadonlyArray<Backend.Placement>, runIds: ReadonlyArray<string> = []) =>
+    const reap = (
+      placements: ReadonlyArray<Backend.Placement>,
+      runIds: ReadonlyArray<string> = [],
+      options: Backend.ReapOptions = {}
+    ) =>
       Effect.gen(function* () {
+        const spare = options.spare ?? []
+        const sparedControls = Ticket.controlsOf(spare)
         const byHost = new Map<Hosts.HostState, Array<number>>()
+        const tickets = new Map<Hosts.HostState, Array<string>>()
         for (const placement of placements) {
-          const host = placement.host === undefined ? undefined : pool.byLabel.get(placement.host)
-          if (host === undefined || placement.pgid === undefined) continue
-          byHost.set(host, [...(byHost.get(host) ?? []), placement.pgid])
+          if (placement.ticket !== undefined && spare.includes(placement.ticket)) continue
+          const ticket = placement.ticket === undefined ? Option.none() : Ticket.decode(placement.ticket)
+          const label = Option.isSome(ticket) ? ticket.value.host : placement.host
+          const host = label === undefined ? undefined : pool.byLabel.get(label)
+          if (host === undefined) continue
+          if (Option.isSome(ticket)) tickets.set(host, [...(tickets.get(host) ?? []), ticket.value.control])
+          if (placement.pgid !== undefined) byHost.set(host, [...(byHost.get(host) ?? []), placement.pgid])
         }
         // With earlier run ids, every host is asked: a task whose start never reached the journal has no placement.
-        const targets = runIds.length > 0 ? pool.hosts : [...byHost.keys()]
+        const targets = runIds.length > 0 ? pool.hosts : pool.hosts.filter((h) => byHost.has(h) || tickets.has(h))
         let killed = 0
         const spared: Array<string> = []
         for (const host of targets) {
           if (Either.isLeft(yield* Effect.either(connections.ensure(host)))) {
             for (const pgid of byHost.get(host) ?? [])
               spared.push(`process group ${pgid} on ${host.spec.label}: the host did not answer`)
+            for (const control of tickets.get(host) ?? [])
+              spared.push(`the task of ${control} on ${host.spec.label}: the host did not answer`)
             continue
           }
-          const result = yield* Effect.either(
-            connections.remote(host, Script.reap(marker, byHost.get(host) ?? [], runIds), 30_000)
+          const script = ResumeScript.reap(
+            marker,
+            byHost.get(host) ?? [],
+            runIds,
+            tickets.get(host) ?? [],
+            sparedControls
           )
+          const result = yield* Effect.either(connections.remote(host, script, 30_000))
           for (const record of Either.isRight(result) ? Script.recordsIn(result.right.stdout, marker) : []) {
             if (record.startsWith("reaped=")) killed += Number(record.slice(7))
             if (record.startsWith("spared=")) {
@@ -208,8 +233,9 @@ export const make = (
         const root = pool.hostFor(learner).spec.root
         return root === undefined ? runDir : `${root}/${runId}`
       },
-      run,
+      run: Task.make(deps),
       reap,
+      attach: Attach.make(deps),
       hosts: () =>
         pool.hosts.map((host) => ({
           label: host.spec.label,

@@ -191,9 +191,9 @@ export const make = (deps: Deps): Connections => {
     host.orphans.size === 0
       ? Effect.void
       : Effect.gen(function* () {
-          const seqs = [...host.orphans]
-          const result = yield* Effect.either(remote(host, Script.orphans(nonce, seqs), 15_000))
-          if (Either.isRight(result) && result.right.exitCode === 0) for (const seq of seqs) host.orphans.delete(seq)
+          const controls = [...host.orphans]
+          const result = yield* Effect.either(remote(host, Script.orphans(controls), 15_000))
+          if (Either.isRight(result) && result.right.exitCode === 0) for (const c of controls) host.orphans.delete(c)
         })
 
   const ensure = (host: HostState): Effect.Effect<void, TaskError.ConnectionLost> =>
@@ -231,10 +231,12 @@ export const make = (deps: Deps): Connections => {
             Effect.zipRight(
               Effect.addFinalizer(() =>
                 Effect.gen(function* () {
-                  if (host.connected || host.orphans.size > 0) {
+                  if (host.connected || host.orphans.size > 0 || host.adopted.size > 0) {
                     if (!host.connected) yield* Effect.ignore(ensure(host))
                     if (host.connected) {
-                      yield* Effect.ignore(remote(host, Script.cleanup(nonce, [...host.orphans]), 10_000))
+                      yield* Effect.ignore(
+                        remote(host, Script.cleanup(nonce, [...host.orphans], [...host.adopted]), 10_000)
+                      )
                     }
                   }
                   yield* stop(host)

@@ -33,8 +33,13 @@ export interface HostState {
   /** No reconnect before this (Clock millis). */
   retryAt: number
   lastError: string
-  /** Tasks whose kill could not be delivered (the connection was down): killed on reconnect or release. */
-  readonly orphans: Set<number>
+  /**
+   * Control folders (`rose-ssh.<nonce>/<seq>`) of tasks whose kill could not be delivered (the
+   * connection was down): killed on reconnect or release.
+   */
+  readonly orphans: Set<string>
+  /** Control folders of an earlier process's tasks this layer re-attached to: removed at release. */
+  readonly adopted: Set<string>
 }
 
 export interface Pool {
@@ -88,7 +93,8 @@ export const make = (config: Config, controlDir: string): Pool => {
     failures: 0,
     retryAt: 0,
     lastError: "",
-    orphans: new Set()
+    orphans: new Set(),
+    adopted: new Set()
   }))
   const totalSlots = hosts.reduce((n, host) => n + host.slots.capacity, 0)
   const cycle = weightedCycle(hosts)

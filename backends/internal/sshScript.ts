@@ -12,7 +12,10 @@
  * The local side keeps the launcher's stdin open: a `cancel` line there, sent once `ready` has been
  * reported (the shell has then read the whole script), cancels the task without a new remote shell (a login shell that sources a slow
  * `.bashrc` costs a second or more per command). The end of that stdin (a lost connection) is not
- * a cancel: such a task is killed on reconnect, or reaped by a resumed run.
+ * a cancel: such a task is killed on reconnect, or re-attached to (or reaped) by a resumed run.
+ *
+ * A task's control folder `${TMPDIR:-/tmp}/rose-ssh.<nonce>/<seq>` holds `run` (its run id), `pid`,
+ * `out` and `err` (its output), `exit` (its status) and `cancel` (the mark that it must not run).
  */
 
 /** `'…'` with embedded single quotes as `'\''`: the one quoting every POSIX shell reads literally. */
@@ -31,8 +34,20 @@ export const isEnvName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.t
 /** `"…"` for sftp batch files (backslash escapes). */
 export const sftpQuote = (s: string): string => `"${s.replace(/[\\"]/g, "\\$&")}"`
 
+/**
+ * A task's control folder relative to the remote temporary folder: `rose-ssh.<nonce>/<seq>`, the
+ * layer's nonce and the task's number. Tickets and orphan lists carry it in this form.
+ */
+export const controlName = (nonce: string, seq: number): string => `rose-ssh.${nonce}/${seq}`
+
+/** Whether a string is a control folder name (`controlName`'s form: nothing a path could climb out of). */
+export const isControlName = (name: string): boolean => /^rose-ssh\.[0-9A-Za-z]+\/[0-9]+$/.test(name)
+
+/** A task's control folder as a shell word (evaluated remotely), from its `controlName`. */
+export const controlPath = (name: string): string => `"\${TMPDIR:-/tmp}"/${quote(name)}`
+
 /** The remote control folder of one task, as a shell word (evaluated remotely). */
-export const controlDir = (nonce: string, seq: number): string => `"\${TMPDIR:-/tmp}"/rose-ssh.${nonce}/${seq}`
+export const controlDir = (nonce: string, seq: number): string => controlPath(controlName(nonce, seq))
 
 /** The remote control folder of a whole layer, as a shell word. */
 export const controlRoot = (nonce: string): string => `"\${TMPDIR:-/tmp}"/rose-ssh.${nonce}`
@@ -56,7 +71,7 @@ export interface LauncherSpec {
  * With `$c` the task's control folder: marks the task cancelled (a launcher that has not started it
  * will not), SIGTERM to its group, up to `graceMillis` for it to exit, then SIGKILL to the group.
  */
-const cancelLines = (graceMillis: number): Array<string> => [
+export const cancelLines = (graceMillis: number): Array<string> => [
   `mkdir -p "$c" 2>/dev/null; : >"$c/cancel"`,
   `p=$(cat "$c/pid" 2>/dev/null) || exit 0`,
   `[ -n "$p" ] || exit 0`,
@@ -64,6 +79,28 @@ const cancelLines = (graceMillis: number): Array<string> => [
   "i=0",
   `while [ ! -e "$c/exit" ] && [ "$i" -lt ${Math.max(1, Math.ceil(graceMillis / 100))} ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done`,
   `kill -s KILL -- -"$p" 2>/dev/null`
+]
+
+/**
+ * With `$p` the task's pid and `$c` its control folder: streams the task's output files to this
+ * script's stdout and stderr while it runs. GNU `tail --pid` reads to the end of the files after the
+ * pid is gone (reaped); another `tail` cannot be told to stop, so the files are sent whole when
+ * the task has ended (`drainLines`).
+ */
+export const streamLines: ReadonlyArray<string> = [
+  "g=",
+  `case "$(tail --version 2>/dev/null)" in *GNU*) g=1 ;; esac`,
+  `if [ -n "$g" ]; then`,
+  `  tail -c +1 -s 0.1 -f --pid="$p" "$c/out" 2>/dev/null &`,
+  "  t1=$!",
+  `  tail -c +1 -s 0.1 -f --pid="$p" "$c/err" >&2 2>/dev/null &`,
+  "  t2=$!",
+  "fi"
+]
+
+/** After the task was reaped: the rest of its output (all of it without GNU tail). */
+export const drainLines: ReadonlyArray<string> = [
+  `if [ -n "$g" ]; then wait "$t1" "$t2"; else cat "$c/out" 2>/dev/null; cat "$c/err" >&2 2>/dev/null; fi`
 ]
 
 /**
@@ -114,21 +151,33 @@ export const launcher = (spec: LauncherSpec): string => {
   lines.push(
     `${found} || { printf '%snotfound\\n' ${m} >&2; exit 127; }`,
     `[ -e "$c/cancel" ] && exit 130`,
+    // The task writes to files of its own, not to the session: it must outlive a lost session (a
+    // killed rose), and a resumed run reads them back (`attach`).
+    // Made before the task starts: its redirections happen in the forked child, maybe after `tail`
+    // opened the files, which must then be these.
+    `: >"$c/out"; : >"$c/err"`,
     "if command -v setsid >/dev/null 2>&1; then",
-    `  setsid ${words} </dev/null &`,
+    `  setsid ${words} </dev/null >"$c/out" 2>"$c/err" &`,
     "else",
     // macOS has no setsid(1): perl's POSIX::setsid, then exec with the argv as a list (no shell).
-    `  perl -MPOSIX -e 'POSIX::setsid(); exec { $ARGV[0] } @ARGV or exit 127' ${words} </dev/null &`,
+    `  perl -MPOSIX -e 'POSIX::setsid(); exec { $ARGV[0] } @ARGV or exit 127' ${words} </dev/null >"$c/out" 2>"$c/err" &`,
     "fi",
     "p=$!",
-    `echo "$p" >"$c/pid"`,
+    // From here on a lost session must not stop the launcher before it writes the exit status: its
+    // records then fail to reach anyone, and that is all. (Set after the task started: it keeps
+    // the default dispositions.)
+    "trap '' HUP PIPE",
+    // Written whole or not at all: a reader never sees an empty pid file.
+    `echo "$p" >"$c/pid.tmp" && mv -f "$c/pid.tmp" "$c/pid"`,
     `printf '%spid=%s\\n' ${m} "$p" >&2`,
     // The local side may have asked for a kill before the pid file existed.
     `[ -e "$c/cancel" ] && kill -s KILL -- -"$p" 2>/dev/null`,
+    ...streamLines,
     `wait "$p"`,
     "s=$?",
     `echo "$s" >"$c/exit.tmp" && mv -f "$c/exit.tmp" "$c/exit"`,
     `kill -s KILL -- -"$p" 2>/dev/null`,
+    ...drainLines,
     `kill "$w" 2>/dev/null`,
     `printf '%sexit=%s\\n' ${m} "$s" >&2`,
     `exit "$s"`
@@ -142,58 +191,38 @@ export const launcher = (spec: LauncherSpec): string => {
  * Cancels a task: marks it cancelled (a launcher that has not started it yet will not), sends SIGTERM
  * to its group, waits up to `graceMillis` for the task to exit, then SIGKILL to the group.
  */
-export const kill = (nonce: string, seq: number, graceMillis: number): string =>
-  `${[`c=${controlDir(nonce, seq)}`, ...cancelLines(graceMillis), "exit 0"].join("\n")}\n`
+export const kill = (control: string, graceMillis: number): string =>
+  `${[`c=${controlPath(control)}`, ...cancelLines(graceMillis), "exit 0"].join("\n")}\n`
 
 /** Reports a task's status record: `exit=<status>`, `running=<pid>`, or `none`. */
-export const status = (marker: string, nonce: string, seq: number): string =>
+export const status = (marker: string, control: string): string =>
   `${[
-    `c=${controlDir(nonce, seq)}`,
+    `c=${controlPath(control)}`,
     `if [ -s "$c/exit" ]; then printf '%sexit=%s\\n' ${quote(marker)} "$(cat "$c/exit")"`,
     `elif [ -s "$c/pid" ] && kill -s 0 -- -"$(cat "$c/pid")" 2>/dev/null; then printf '%srunning=%s\\n' ${quote(marker)} "$(cat "$c/pid")"`,
     `else printf '%snone\\n' ${quote(marker)}; fi`
   ].join("\n")}\n`
 
-/**
- * For a resumed run: SIGKILL to every task this user's launchers started for one of the earlier runs
- * and that has not ended, found by the `run` file beside its pid (whatever layer started it: a task
- * whose start never reached the journal included). That file is the proof: a journaled process
- * group is not signalled on its number alone, which another process may have by now. Reports how
- * many groups it killed (`reaped=<n>`) and the journaled groups still alive that nothing proved
- * (`spared=<pgids>`).
- */
-export const reap = (marker: string, pgids: ReadonlyArray<number>, runIds: ReadonlyArray<string>): string =>
-  `${[
-    'n=0; killed=" "; spared=""',
-    `for d in "\${TMPDIR:-/tmp}"/rose-ssh.*/*; do`,
-    `  [ -s "$d/run" ] && [ -s "$d/pid" ] && [ ! -e "$d/exit" ] || continue`,
-    `  r=$(cat "$d/run")`,
-    "  hit=",
-    `  for id in ${runIds.map(quote).join(" ")}; do [ "$r" = "$id" ] && hit=1; done`,
-    '  [ -n "$hit" ] || continue',
-    `  p=$(cat "$d/pid")`,
-    `  kill -s KILL -- -"$p" 2>/dev/null && n=$((n+1))`,
-    '  killed="$killed$p "',
-    "done",
-    `for p in ${pgids.map((p) => String(Math.trunc(p))).join(" ")}; do`,
-    '  case "$killed" in *" $p "*) continue ;; esac',
-    // alive and not only zombies (kill -0 counts those)
-    `  ps -e -o pgid= -o stat= 2>/dev/null | awk -v g="$p" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }' && spared="$spared $p"`,
-    "done",
-    `printf '%sreaped=%s\n' ${quote(marker)} "$n"`,
-    `printf '%sspared=%s\n' ${quote(marker)} "$spared"`
-  ].join("\n")}\n`
-
-const orphanLines = (nonce: string, seqs: ReadonlyArray<number>) =>
-  seqs.map((seq) => {
-    const c = controlDir(nonce, seq)
+const orphanLines = (controls: ReadonlyArray<string>) =>
+  controls.map((control) => {
+    const c = controlPath(control)
     return `p=$(cat ${c}/pid 2>/dev/null) && [ -n "$p" ] && [ ! -e ${c}/exit ] && kill -s KILL -- -"$p" 2>/dev/null`
   })
 
 /** Kills the groups of tasks whose kill could not be delivered (the connection was down), unless they ended. */
-export const orphans = (nonce: string, seqs: ReadonlyArray<number>): string =>
-  `${[...orphanLines(nonce, seqs), "exit 0"].join("\n")}\n`
+export const orphans = (controls: ReadonlyArray<string>): string =>
+  `${[...orphanLines(controls), "exit 0"].join("\n")}\n`
 
-/** At release: kills what a lost connection left running, then removes the layer's control folders. */
-export const cleanup = (nonce: string, seqs: ReadonlyArray<number>): string =>
-  `${[...orphanLines(nonce, seqs), `rm -rf ${controlRoot(nonce)}`, "exit 0"].join("\n")}\n`
+/**
+ * At release: kills what a lost connection left running, then removes the layer's control folders
+ * and those of an earlier process it re-attached to (`adopted`, with their layer's folder once empty).
+ */
+export const cleanup = (nonce: string, controls: ReadonlyArray<string>, adopted: ReadonlyArray<string> = []): string =>
+  `${[
+    ...orphanLines(controls),
+    `rm -rf ${controlRoot(nonce)}`,
+    ...adopted.map(
+      (control) => `rm -rf ${controlPath(control)}; rmdir ${controlPath(control.split("/")[0]!)} 2>/dev/null`
+    ),
+    "exit 0"
+  ].join("\n")}\n`

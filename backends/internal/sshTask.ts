@@ -22,6 +22,7 @@ import type { Connections } from "./sshConnection.ts"
 import { trimText } from "./sshHints.ts"
 import type { HostState, Pool } from "./sshHosts.ts"
 import * as Script from "./sshScript.ts"
+import * as Ticket from "./sshTicket.ts"
 import type { Transfer } from "./sshTransfer.ts"
 
 export interface Deps {
@@ -52,6 +53,19 @@ interface Reports {
   fail: string | undefined
 }
 
+/** Cancels a remote task; a kill that cannot be delivered now is retried on reconnect or release. */
+export const killRemote = (deps: Deps, host: HostState, control: string): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const result = yield* Effect.either(
+      deps.connections.remote(
+        host,
+        Script.kill(control, deps.graceMillis),
+        deps.graceMillis + deps.connectSeconds * 1000 + 5000
+      )
+    )
+    if (Either.isLeft(result) || result.right.exitCode !== 0) host.orphans.add(control)
+  })
+
 /** The backend's `run`. */
 export const make = (
   deps: Deps
@@ -60,14 +74,7 @@ export const make = (
   /** Numbers the layer's tasks: each has a remote control folder of that name. */
   let seq = 0
 
-  /** Cancels a remote task; a kill that cannot be delivered now is retried on reconnect or release. */
-  const cancelRemote = (host: HostState, n: number) =>
-    Effect.gen(function* () {
-      const result = yield* Effect.either(
-        connections.remote(host, Script.kill(nonce, n, grace), grace + connectSeconds * 1000 + 5000)
-      )
-      if (Either.isLeft(result) || result.right.exitCode !== 0) host.orphans.add(n)
-    })
+  const cancelRemote = (host: HostState, n: number) => killRemote(deps, host, Script.controlName(nonce, n))
 
   /**
    * Cancels a running task with a `cancel` line on its session's stdin, read by the watcher its
@@ -124,13 +131,15 @@ export const make = (
     const transfers = host.spec.root !== undefined
     const uploads = transfers ? [...(config.upload ?? []), ...(taskOptions?.upload ?? [])] : []
     const downloads = transfers ? [...(config.download ?? []), ...(taskOptions?.download ?? [])] : []
-    const placement = { host: host.spec.label }
 
     // The host's slots first, then the overall cap: a task never holds a global slot while its host is busy.
     return Effect.gen(function* () {
       yield* connections.ensure(host)
       if (uploads.length > 0) yield* deps.transfer.upload(host, invocation, uploads)
       const n = ++seq
+      const ticket = Ticket.encode({ host: host.spec.label, control: Script.controlName(nonce, n) })
+      const placement = { host: host.spec.label, ticket }
+      if (invocation.onSubmit !== undefined) yield* invocation.onSubmit(ticket)
       const reports: Reports = { ready: false, pid: undefined, exit: undefined, notFound: false, fail: undefined }
       const pidKnown = Deferred.unsafeMake<number>(FiberId.none)
       const ready = Deferred.unsafeMake<void>(FiberId.none)
@@ -208,12 +217,16 @@ export const make = (
           }
           // ssh's own 255 (or a killed client): ask the host what became of the task.
           const status = yield* Effect.either(
-            connections.remote(host, Script.status(marker, nonce, n), connectSeconds * 1000 + 10_000)
+            connections.remote(
+              host,
+              Script.status(marker, Script.controlName(nonce, n)),
+              connectSeconds * 1000 + 10_000
+            )
           )
           const record = Either.isRight(status) ? Script.recordsIn(status.right.stdout, marker)[0] : undefined
           if (record?.startsWith("exit=")) return { ...where, exitCode: Number(record.slice(5)), signal: null }
           if (record?.startsWith("running=")) yield* cancelRemote(host, n)
-          else if (record === undefined) host.orphans.add(n)
+          else if (record === undefined) host.orphans.add(Script.controlName(nonce, n))
           const what =
             record?.startsWith("running=") === true
               ? " (the task was killed)"

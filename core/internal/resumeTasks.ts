@@ -84,8 +84,12 @@ export class IterationTasks {
       // it); after it ended, or for another attempt, it is a new run.
       if (known !== undefined && known.attempt === e.attempt && known.state === "running") {
         if (e._tag === "task_submitting") {
+          // Handed over again by a later session (its re-attach found nothing): a new run of the
+          // attempt, which that session's id proves and an earlier start no longer places.
+          known.from = e.runId
           known.backend = e.backend
           known.ticket = e.ticket
+          known.placement = undefined
         } else if (where !== undefined) known.placement = { ...known.placement, ...where }
         return
       }

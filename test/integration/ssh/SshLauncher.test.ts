@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
+import * as ResumeScript from "../../../backends/internal/sshResumeScript.ts"
 import * as Script from "../../../backends/internal/sshScript.ts"
 import { isAlive, waitGone } from "../support/processes.ts"
 
@@ -63,6 +64,35 @@ describe("ssh launcher", () => {
     assert.strictEqual(fs.readFileSync(`${control}/run`, "utf8"), "run-1\n")
     assert.strictEqual(fs.readFileSync(`${control}/pid`, "utf8").trim(), records[1]!.split("=")[1])
     assert.isFalse(fs.existsSync(`${control}/exit.tmp`))
+    // The task wrote to its control folder, which outlives the session; the session got a copy.
+    assert.strictEqual(fs.readFileSync(`${control}/out`, "utf8"), `${cwd}|later wins|yes|a b\n`)
+    assert.strictEqual(fs.readFileSync(`${control}/err`, "utf8"), "err\n")
+  })
+
+  it("without GNU tail the output is sent whole when the task has ended", () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
+    fs.mkdirSync(`${dir}/bin`)
+    // A tail that is not GNU's: the launcher must not use --pid.
+    fs.writeFileSync(`${dir}/bin/tail`, `#!/bin/sh\necho "tail (BusyBox) 1.36"\n`, { mode: 0o755 })
+    const r = spawnSync("/bin/sh", ["-s"], {
+      input: Script.launcher({
+        graceMillis: 100,
+        marker,
+        nonce: `g${process.pid}`,
+        seq: 1,
+        runId: "r",
+        cwd: dir,
+        env: [],
+        setup: [],
+        argv: ["sh", "-c", "for i in 1 2 3; do echo out $i; echo err $i >&2; sleep 0.1; done"]
+      }),
+      encoding: "utf8",
+      env: { ...process.env, TMPDIR: dir, PATH: `${dir}/bin:${process.env.PATH}` }
+    })
+    assert.strictEqual(r.status, 0)
+    assert.strictEqual(r.stdout, `${marker}ready\nout 1\nout 2\nout 3\n`)
+    assert.include(r.stderr, "err 1\nerr 2\nerr 3\n")
+    assert.isTrue(r.stderr.endsWith(`${marker}exit=0\n`), r.stderr)
   })
 
   it("a missing command is told from a task's exit 127", () => {
@@ -93,7 +123,7 @@ describe("ssh launcher", () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-launcher-`)
     const env = { ...process.env, TMPDIR: dir }
     // Cancelled before it started: the launcher exits without starting the task.
-    spawnSync("/bin/sh", ["-s"], { input: Script.kill("k", 1, 100), env })
+    spawnSync("/bin/sh", ["-s"], { input: Script.kill(Script.controlName("k", 1), 100), env })
     const r = spawnSync("/bin/sh", ["-s"], {
       input: Script.launcher({
         graceMillis: 100,
@@ -229,7 +259,7 @@ describe("ssh launcher", () => {
     const decoy = spawn("sleep", ["300"], { detached: true, stdio: "ignore" })
     try {
       const r = spawnSync("/bin/sh", ["-s"], {
-        input: Script.reap(marker, [p1!, decoy.pid!], ["run-old"]),
+        input: ResumeScript.reap(marker, [p1!, decoy.pid!], ["run-old"]),
         encoding: "utf8",
         env
       })

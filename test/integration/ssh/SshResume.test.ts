@@ -1,10 +1,11 @@
 /**
  * `rose resume` over SSH continues a run, not only cleans up after it: `rose run` on a pool of the
- * three loopback hosts is killed with SIGKILL while every learner's simulation hangs (on its remote
- * host) at iteration 2; `rose resume RUN_DIR` kills those remote tasks, runs the rest, and the run
- * ends with the results of an uninterrupted run (equal but for the run id and times). Each learner
- * gets its host back: the journal's hosts and the `ROSE_TEST_HOST` each task saw are the same before
- * and after the resume, one host per learner, three hosts in all. No task process is left.
+ * three loopback hosts is killed with SIGKILL while every learner's simulation waits (on its remote
+ * host) at iteration 2; `rose resume RUN_DIR` re-attaches to those remote tasks (they are not started
+ * again), runs the rest, and the run ends with the results of an uninterrupted run (equal but for the
+ * run id and times). Each learner gets its host back: the journal's hosts and the `ROSE_TEST_HOST`
+ * each task saw are the same before and after the resume, one host per learner, three hosts in all.
+ * No task process is left.
  */
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
@@ -15,14 +16,16 @@ import { requireSshd } from "./sshd.ts"
 
 let cli: string
 let dir: string
+let flag: string
 
 beforeAll(async () => {
   const sshd = await requireSshd()
   cli = await ensureCli()
   dir = tempDir("rose-ssh-resume-")
   const mark = `echo $$ >> pids; echo "$ROSE_ITERATION $ROSE_TASK $ROSE_TEST_HOST" >> hosts`
-  // Hangs at iteration 2 while the flag file exists (the remote tasks do not get rose's environment).
-  const simulation = `${mark}; if [ -e ${NodePath.join(dir, "slow-flag")} ] && [ "$ROSE_ITERATION" = 2 ]; then echo $$ > slow.pid; exec sleep 300; fi`
+  // Waits at iteration 2 while the flag file exists (the remote tasks do not get rose's environment).
+  flag = NodePath.join(dir, "slow-flag")
+  const simulation = `${mark}; if [ -e ${flag} ] && [ "$ROSE_ITERATION" = 2 ]; then echo $$ > slow.pid; while [ -e ${flag} ]; do sleep 0.1; done; fi`
   const criterion = `${mark}; awk -v i="$ROSE_ITERATION" -v l="$ROSE_LEARNER" 'BEGIN { printf "%.4f\\n", 1 / (i + 2 + l) }'`
   const state = `${mark}; echo "{\\"seen\\": $ROSE_ITERATION}"`
   NodeFs.writeFileSync(
@@ -55,6 +58,13 @@ const comparable = (runDir: string) => {
   return r
 }
 
+/** How many tasks the second session journaled as started (a re-attached task's start is journaled again). */
+const reattached = (runDir: string) => {
+  const events = journal(runDir)
+  const second = events.findLastIndex((e) => e.type === "run_started")
+  return events.slice(second).filter((e) => e.type === "task_started" && e.task === "simulation").length
+}
+
 /** Per learner, the hosts its tasks were journaled on. */
 const journaledHosts = (runDir: string) => {
   const out = new Map<number, Set<string>>()
@@ -83,7 +93,7 @@ describe("rose resume over SSH", () => {
     NodeFs.writeFileSync(NodePath.join(dir, "slow-flag"), "")
     const running = start(cli, ["run", "pool.rose", "--out", "crashed"], dir)
     const slow = [0, 1, 2].map((k) => NodePath.join(crashed, `learners/r-${k}/slow.pid`))
-    await waitFor("every learner in its hanging simulation", () => slow.every((p) => NodeFs.existsSync(p)), 60_000)
+    await waitFor("every learner in its waiting simulation", () => slow.every((p) => NodeFs.existsSync(p)), 60_000)
     running.child.kill("SIGKILL")
     await running.done
     const survivors = slow.map((p) => Number(NodeFs.readFileSync(p, "utf8")))
@@ -93,13 +103,27 @@ describe("rose resume over SSH", () => {
     for (const hosts of hostsBefore) assert.strictEqual(hosts.length, 1)
     assert.strictEqual(new Set(hostsBefore.flat()).size, 3, "three learners on three hosts")
 
-    NodeFs.rmSync(NodePath.join(dir, "slow-flag"))
-    const resumed = await rose(cli, ["resume", "crashed"], dir)
+    const resuming = start(cli, ["resume", "crashed"], dir)
+    // The resumed run waits for the simulations it re-attached to; they are the same processes.
+    await waitFor(
+      "the resumed run to re-attach to every simulation",
+      () => journal(crashed).filter((e) => e.type === "run_started").length === 2 && reattached(crashed) === 3,
+      60_000
+    )
+    assert.isTrue(survivors.every(alive), "re-attached, not killed")
+    NodeFs.rmSync(flag)
+    const resumed = await resuming.done
     assert.strictEqual(resumed.code, 0, resumed.stderr)
-    assert.deepStrictEqual(await waitGone(survivors, 10), [], "the remote survivors were killed")
+    assert.deepStrictEqual(await waitGone(survivors, 10), [])
     assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
+    for (let k = 0; k < 3; k++) {
+      const sims = NodeFs.readFileSync(NodePath.join(crashed, `learners/r-${k}/hosts`), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("2 simulation "))
+      assert.strictEqual(sims.length, 1, `r[${k}]'s iteration 2 simulation started once`)
+    }
 
-    // Iterations 0 and 1 ran once; iteration 2 again after the resume; the run went on to the end.
+    // Iterations 0 and 1 ran once; iteration 2 was finished after the resume; the run went to the end.
     const after = journal(crashed)
     assert.strictEqual(after.filter((e) => e.type === "run_started").length, 2)
     for (let k = 0; k < 3; k++) {

@@ -211,6 +211,24 @@ describe("a resume's view of an interrupted iteration", () => {
           decided.inFlight.map((t) => [t.from, t.ticket, t.placement?.pid]),
           [["s1", "h/1", 101]]
         )
+        // Handed over again by a third session: that session's run of it is the one to re-attach to.
+        feed(tasks, [
+          {
+            _tag: "task_submitting",
+            ...base(2),
+            runId: "s3",
+            learner,
+            iteration: 2,
+            task: "training",
+            attempt: 1,
+            backend: "ssh",
+            ticket: "h/2"
+          } as Event.Event
+        ])
+        assert.deepStrictEqual(
+          (yield* tasks.decide(2, { keep: true })).inFlight.map((t) => [t.from, t.ticket, t.placement?.pid]),
+          [["s3", "h/2", undefined]]
+        )
         feed(tasks, [started(0, "simulation", 3), finished(1, "simulation", {}, 3)])
         tasks.complete(3)
         assert.deepStrictEqual((yield* tasks.decide(3, { keep: true })).kept, [])
