@@ -166,7 +166,7 @@ export const render = (
       Progress.iterationText(l),
       Display.metricText(l),
       Format.sparkline(l.history),
-      l.status === "error" ? (l.failure ?? "") : task
+      l.status === "error" || l.status === "pruned" ? (l.failure ?? "") : task
     ]
   })
   lines.push(

@@ -34,6 +34,7 @@ const reasonText: { readonly [R in Results.LearnerResult["stopReason"]]: string 
   max_iter: "max_iter",
   error: "error",
   stopped: "stopped",
+  pruned: "pruned",
   interrupted: "interrupted"
 }
 
@@ -42,6 +43,7 @@ const reasonStyle: { readonly [R in Results.LearnerResult["stopReason"]]: Term.S
   max_iter: "yellow",
   error: "red",
   stopped: "gray",
+  pruned: "gray",
   interrupted: "magenta"
 }
 
@@ -59,9 +61,11 @@ export const learners = (results: Results.Results, color: boolean): string => {
         ? "–"
         : `${l.metric.name} ${last === undefined ? "–" : Format.number(last)} (${l.metric.operator} ${Format.number(l.metric.threshold)})`
     const note =
-      l.failure === null
-        ? ""
-        : `${l.failure.task === "" ? "" : `${l.failure.task} @${l.failure.iteration}: `}${Format.failure(l.failure)}`
+      l.pruned !== undefined
+        ? l.pruned
+        : l.failure === null
+          ? ""
+          : `${l.failure.task === "" ? "" : `${l.failure.task} @${l.failure.iteration}: `}${Format.failure(l.failure)}`
     return [`${l.name}[${l.index}]`, String(l.iterations), reasonText[l.stopReason], metric, note]
   })
   const text = table(["learner", "iterations", "ended", "metric (last)", "failure"], rows, { right: [1], color })

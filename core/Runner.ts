@@ -33,9 +33,11 @@ import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import * as Outcome from "./internal/outcome.ts"
 import { reapSurvivors } from "./internal/reap.ts"
+import * as Rungs from "./internal/rungs.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
+import * as Population from "./Population.ts"
 import * as Program from "./Program.ts"
 import type * as Results from "./Results.ts"
 import * as Resume from "./Resume.ts"
@@ -210,6 +212,7 @@ export const prepare = (
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
+    const rungs = resume === undefined ? new Population.Rungs() : yield* Rungs.load(fs, journalPath)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
@@ -243,10 +246,12 @@ export const prepare = (
       record,
       postSync,
       now: () => clock.unsafeCurrentTimeMillis(),
-      backendFor
+      backendFor,
+      rungs
     }
 
     const learners = makeLearnerStates(program, resume, attach)
+    for (const l of learners) l.pruned = rungs.pruned(l.ref)
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome.Outcome>()
@@ -284,7 +289,8 @@ export const prepare = (
           learner: learner.ref,
           reason: outcome.reason,
           iterations: learner.nextIteration,
-          ...(outcome.failure === undefined ? {} : { failure: outcome.failure })
+          ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
+          ...(learner.pruned === undefined ? {} : { detail: learner.pruned })
         }).pipe(Effect.exit)
         if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
@@ -300,7 +306,7 @@ export const prepare = (
         learner.key,
         (loop === undefined
           ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
-          : loop(env, learner)
+          : Rungs.unlessPruned(rungs, learner, loop(env, learner))
         ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }
