@@ -12,6 +12,7 @@ import type * as Criterion from "../../../core/Criterion.ts"
 import type * as Event from "../../../core/Event.ts"
 import * as Population from "../../../core/Population.ts"
 import * as Rose from "../../../core/ProgramBuilder.ts"
+import * as Resume from "../../../core/Resume.ts"
 import * as Runner from "../../../core/Runner.ts"
 import { criterionTable, readEvents, started, withBackend } from "./learnerKit.ts"
 import { program } from "./runnerKit.ts"
@@ -168,6 +169,75 @@ describe("Population: ASHA in a run", () => {
         const lateRung = rungsOf(events).find((e) => e.learner.index === 2)!
         assert.strictEqual(lateRung.of, 3)
         assert.strictEqual(results.learners[2]!.stopReason, "pruned")
+      })
+    )
+  })
+})
+
+describe("Population: ASHA across a resume", () => {
+  it.scoped("a resumed run judges a late learner against the rung as the journal left it", () => {
+    let hang = true
+    const gates = Array.from({ length: 3 }, () => Deferred.unsafeMake<void>(undefined as never))
+    const table = criterionTable({ "0:1": 0.4, "1:1": 0.2, "2:1": 0.3, "3:1": 0.35 })
+    const script: ScriptedBackend.Script = (inv) => {
+      if (inv.task !== "criterion" || inv.iteration !== 1) return table(inv)
+      if (inv.learner.index === 3) return hang ? Effect.never : table(inv)
+      return Effect.as(Deferred.await(gates[inv.learner.index]!), table(inv) as ScriptedBackend.Reply)
+    }
+    return withBackend(script)((dir) =>
+      Effect.gen(function* () {
+        const p = program({
+          parallel: 4,
+          maxIter: 3,
+          stopWhen: { metricName: "mse", operator: "<", threshold: 0.01 },
+          population: Rose.asha({ rungs: [1], keep: 0.5 })
+        })
+        const out = `${dir}/run`
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* Runner.prepare(p, { out })
+            yield* Deferred.succeed(gates[0]!, undefined)
+            const events = yield* handle.events.subscribe
+            yield* handle.start
+            // Learners 0, 1, 2 reach the rung in that order; learner 3 hangs before it.
+            yield* Stream.fromQueue(events).pipe(
+              Stream.takeUntil((e) => e._tag === "rung_reached" && e.learner.index === 2),
+              Stream.runForEach((e) =>
+                e._tag === "rung_reached" && e.learner.index < 2
+                  ? Deferred.succeed(gates[e.learner.index + 1]!, undefined)
+                  : Effect.void
+              )
+            )
+            yield* handle.interrupt
+            assert.strictEqual((yield* handle.await).status, "interrupted")
+          })
+        )
+        hang = false
+        const plan = yield* Resume.load(out, p)
+        const results = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const handle = yield* Runner.prepare(p, { resume: plan })
+            yield* handle.start
+            return yield* handle.await
+          })
+        )
+        const rungs = rungsOf(yield* readEvents(out))
+        // Judged against the three that were at the rung before the interruption: 0.2, 0.3, 0.4.
+        assert.deepStrictEqual(
+          rungs.map((e) => [e.learner.index, e.rank, e.of, e.pruned]),
+          [
+            [0, 1, 1, false],
+            [1, 1, 2, false],
+            [2, 2, 3, true],
+            [3, 3, 4, true]
+          ]
+        )
+        assert.deepStrictEqual(
+          results.learners.map((l) => l.stopReason),
+          ["max_iter", "max_iter", "pruned", "pruned"]
+        )
+        assert.strictEqual(results.learners[2]!.pruned, "rank 2 of 3 at iteration 1, mse 0.3")
+        assert.strictEqual(results.learners[3]!.pruned, "rank 3 of 4 at iteration 1, mse 0.35")
       })
     )
   })
