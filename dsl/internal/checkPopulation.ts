@@ -9,17 +9,26 @@
 import * as Either from "effect/Either"
 import * as Criterion from "../../core/Criterion.ts"
 import type * as Json from "../../core/Json.ts"
+import type * as Metric from "../../core/Metric.ts"
 import * as Population from "../../core/Population.ts"
 import type * as Ast from "../Ast.ts"
 import * as Diagnostic from "../Diagnostic.ts"
 import { fold } from "./analyze.ts"
 import type { Entry } from "./astExpressions.ts"
 import { type Ctx, err, scope, shown } from "./checkContext.ts"
-import type { Settings } from "./checkSettings.ts"
 import { didYouMean } from "./suggest.ts"
 
 /** The setting's name in a learner block. */
 export const populationSetting = "population"
+
+/** What the policy needs of the block's other settings. */
+export interface BlockSettings {
+  readonly maxIter: number | undefined
+  readonly stop:
+    | { readonly metric: string; readonly operator: Metric.Operator | undefined; readonly threshold: number }
+    | undefined
+  readonly stopNode: Ast.StopWhen | undefined
+}
 
 const policies = ["asha"]
 const ashaFields = ["every", "rungs", "keep"]
@@ -38,7 +47,7 @@ const codeOf = (field: "criterion" | "every" | "rungs" | "keep"): Diagnostic.Cod
  * The policy of a `population { … }` setting, or `undefined` when it has problems (reported). Runs
  * after the block's other settings, whose `max_iter` and `stop when` it needs.
  */
-export function checkPopulation(ctx: Ctx, option: Ast.Option, settings: Settings): Population.Policy | undefined {
+export function checkPopulation(ctx: Ctx, option: Ast.Option, settings: BlockSettings): Population.Policy | undefined {
   const value = option.value
   if (value._tag !== "Object") {
     err(
