@@ -80,7 +80,16 @@ export function checkPopulation(ctx: Ctx, option: Ast.Option, settings: BlockSet
     if (asha === undefined) broken = true
     else policy = asha
   }
-  if (broken || policy === undefined) return undefined
+  if (broken) return undefined
+  if (policy === undefined) {
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidPopulation,
+      "population names no policy: population { asha: { every: 3 } }",
+      value.span
+    )
+    return undefined
+  }
   const stop = settings.stop
   const criterion =
     stop === undefined
