@@ -215,6 +215,16 @@ export class Rungs {
     if (verdict.pruned) this.prunedBy.set(`${ref.name}[${ref.index}]`, verdict.reason)
   }
 
+  /** Whether a learner has been judged at a rung. */
+  judged(ref: Ref, iteration: number): boolean {
+    return (
+      this.tables
+        .get(ref.name)
+        ?.get(iteration)
+        ?.some((e) => e.index === ref.index) === true
+    )
+  }
+
   /** The reason a learner was pruned, if it was. */
   pruned(ref: Ref): string | undefined {
     return this.prunedBy.get(`${ref.name}[${ref.index}]`)

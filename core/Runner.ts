@@ -306,7 +306,7 @@ export const prepare = (
         learner.key,
         (loop === undefined
           ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
-          : Rungs.unlessPruned(rungs, learner, loop(env, learner))
+          : Rungs.unlessPruned(env, learner, loop(env, learner))
         ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }

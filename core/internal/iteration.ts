@@ -132,7 +132,7 @@ export const completeIteration = (
  * At a rung of its block's population policy, ranks the learner against the block's learners that
  * reached the rung before it and records the verdict; `pruned` ends the learner.
  */
-const judgeRung = (
+export const judgeRung = (
   env: RunEnv,
   learner: LearnerState,
   iteration: number,

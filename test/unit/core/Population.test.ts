@@ -3,6 +3,7 @@
  * why, for a minimised and a maximised metric; that nobody waits for a learner that reaches a rung
  * late; and that the rung tables rebuilt from a journal make the same decisions.
  */
+import * as fs from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -175,7 +176,7 @@ describe("Population: ASHA in a run", () => {
 })
 
 describe("Population: ASHA across a resume", () => {
-  it.scoped("a resumed run judges a late learner against the rung as the journal left it", () => {
+  const resumed = (crashBeforeRung: boolean) => {
     let hang = true
     const gates = Array.from({ length: 3 }, () => Deferred.unsafeMake<void>(undefined as never))
     const table = criterionTable({ "0:1": 0.4, "1:1": 0.2, "2:1": 0.3, "3:1": 0.35 })
@@ -213,6 +214,15 @@ describe("Population: ASHA across a resume", () => {
           })
         )
         hang = false
+        if (crashBeforeRung) {
+          // As if the process died after learner 2's iteration_completed, before its rung_reached.
+          const lines = fs.readFileSync(`${out}/events.jsonl`, "utf8").split("\n")
+          const lost = (l: string) =>
+            (l.includes('"type":"rung_reached"') || l.includes('"type":"learner_stopped"')) &&
+            l.includes('"learner":{"name":"sweep","index":2}')
+          assert.strictEqual(lines.filter(lost).length, 2)
+          fs.writeFileSync(`${out}/events.jsonl`, lines.filter((l) => !lost(l)).join("\n"))
+        }
         const plan = yield* Resume.load(out, p)
         const results = yield* Effect.scoped(
           Effect.gen(function* () {
@@ -240,7 +250,11 @@ describe("Population: ASHA across a resume", () => {
         assert.strictEqual(results.learners[3]!.pruned, "rank 3 of 4 at iteration 1, mse 0.35")
       })
     )
-  })
+  }
+
+  it.scoped("a resumed run judges a late learner against the rung as the journal left it", () => resumed(false))
+
+  it.scoped("a learner whose rung decision was lost in a crash is judged when the run resumes", () => resumed(true))
 })
 
 describe("Population: rung tables", () => {
