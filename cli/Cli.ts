@@ -151,7 +151,8 @@ const planText = (plan: Plan.Plan, color: boolean): string => {
       learner.maxIter === undefined ? "until the criterion is met" : `max_iter ${learner.maxIter}`,
       learner.criterion === undefined
         ? ""
-        : `stop when ${learner.criterion.metric} ${learner.criterion.operator} ${learner.criterion.threshold}`
+        : `stop when ${learner.criterion.metric} ${learner.criterion.operator} ${learner.criterion.threshold}`,
+      learner.population?.text ?? ""
     ]
       .filter((s) => s !== "")
       .join(" · ")

@@ -79,6 +79,8 @@ const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progr
       return `stopped after ${iters}`
     case "interrupted":
       return `interrupted after ${iters}`
+    case "pruned":
+      return `pruned after ${iters}${e.detail === undefined ? "" : `: ${e.detail}`}`
   }
 }
 

@@ -31,6 +31,7 @@ const states: ReadonlyArray<Progress.Status> = [
   "max_iter",
   "error",
   "stopped",
+  "pruned",
   "interrupted"
 ]
 
@@ -42,6 +43,7 @@ const stateStyle: { readonly [S in Progress.Status]: Term.Style } = {
   max_iter: "yellow",
   error: "red",
   stopped: "gray",
+  pruned: "gray",
   interrupted: "magenta"
 }
 

@@ -16,7 +16,16 @@ import * as Format from "./Format.ts"
  * @since 0.1.0
  * @category models
  */
-export type Status = "waiting" | "queued" | "running" | "converged" | "max_iter" | "error" | "stopped" | "interrupted"
+export type Status =
+  | "waiting"
+  | "queued"
+  | "running"
+  | "converged"
+  | "max_iter"
+  | "error"
+  | "stopped"
+  | "interrupted"
+  | "pruned"
 
 /**
  * What is known of a learner block before it runs.
@@ -75,6 +84,7 @@ export interface LearnerView {
   task: TaskView | undefined
   /** How many of its tasks run now. */
   runningTasks: number
+  /** Why it failed (`error`), or why its block's population policy pruned it (`pruned`). */
   failure: string | undefined
   /** When its current iteration began (its first task queued, or the previous iteration ended). */
   iterationStartedAt: number | undefined
@@ -308,7 +318,8 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       learner.iterationStartedAt = undefined
       if (event.failure !== undefined) {
         learner.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
-      } else if (event.reason !== "error") learner.failure = undefined
+      } else if (event.reason === "pruned") learner.failure = event.detail
+      else if (event.reason !== "error") learner.failure = undefined
       for (const [key, t] of progress.running)
         if (Learner.label(t.learner) === learner.label) progress.running.delete(key)
       for (const [key, t] of progress.queued)

@@ -242,7 +242,7 @@ export const render = (
       Display.metricText(l),
       Format.sparkline(l.history),
       ...(anyConfig ? [Ranking.configText(r.config)] : []),
-      l.status === "error" ? (l.failure ?? "") : task
+      l.status === "error" || l.status === "pruned" ? (l.failure ?? "") : task
     ]
   })
   lines.push(

@@ -37,6 +37,7 @@ const reasonText: { readonly [R in Results.LearnerResult["stopReason"]]: string 
   max_iter: "max_iter",
   error: "error",
   stopped: "stopped",
+  pruned: "pruned",
   interrupted: "interrupted"
 }
 
@@ -45,6 +46,7 @@ const reasonStyle: { readonly [R in Results.LearnerResult["stopReason"]]: Term.S
   max_iter: "yellow",
   error: "red",
   stopped: "gray",
+  pruned: "gray",
   interrupted: "magenta"
 }
 
@@ -83,9 +85,11 @@ export const learners = (results: Results.Results, color: boolean): string => {
         ? "–"
         : `${l.metric.name} ${last === undefined ? "–" : Format.number(last)} (${l.metric.operator} ${Format.number(l.metric.threshold)})`
     const note =
-      l.failure === null
-        ? ""
-        : `${l.failure.task === "" ? "" : `${l.failure.task} in iteration ${l.failure.iteration}: `}${Format.failure(l.failure)}`
+      l.pruned !== undefined
+        ? l.pruned
+        : l.failure === null
+          ? ""
+          : `${l.failure.task === "" ? "" : `${l.failure.task} in iteration ${l.failure.iteration}: `}${Format.failure(l.failure)}`
     return [
       r.value === null ? "–" : String(r.rank),
       r.learner,

@@ -9,6 +9,7 @@ import * as Criterion from "./Criterion.ts"
 import type * as Json from "./Json.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Metric from "./Metric.ts"
+import * as Population from "./Population.ts"
 import type * as Task from "./Task.ts"
 
 /**
@@ -279,6 +280,8 @@ export interface LearnerDef {
   readonly here: string
   /** Options of the learner kind (environments of a parallel-experience learner, UQ ensemble size, …). */
   readonly options: { readonly [key: string]: Json.Json }
+  /** How the learners of the block are pruned by rank (`Population.asha`), if they are. */
+  readonly population?: Population.Policy | undefined
 }
 
 /**
@@ -298,6 +301,7 @@ export interface LearnerInput {
   readonly onError?: OnError | undefined
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
+  readonly population?: Population.Policy | undefined
 }
 
 /**
@@ -386,6 +390,10 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     fail("without max_iter (or with max_iter 0) the learner runs until its criterion is met, so it needs one")
   }
 
+  if (input.population !== undefined) {
+    for (const p of Population.problems(input.population, { criterion, maxIter })) fail(`population: ${p.message}`)
+  }
+
   const raw = input.configs ?? []
   if (raw.length !== 0 && raw.length !== parallel) {
     fail(
@@ -412,7 +420,8 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     configs,
     onError: input.onError ?? "continue",
     here: input.here ?? ".",
-    options
+    options,
+    ...(input.population === undefined ? {} : { population: input.population })
   })
 }
 

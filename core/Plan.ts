@@ -12,6 +12,7 @@ import * as CommandLine from "./CommandLine.ts"
 import { shellArgv } from "./internal/taskCommand.ts"
 import type * as Json from "./Json.ts"
 import * as Learner from "./Learner.ts"
+import * as Population from "./Population.ts"
 import type * as Program from "./Program.ts"
 import type * as Task from "./Task.ts"
 import * as TaskConfig from "./TaskConfig.ts"
@@ -78,6 +79,10 @@ export interface LearnerPlan {
   /** Whether the learner may run more iterations than the plan shows. */
   readonly truncated: boolean
   readonly criterion: { readonly metric: string; readonly operator: string; readonly threshold: number } | undefined
+  /** The block's population policy: its rungs (those below `max_iter`; the first ones without one). */
+  readonly population?:
+    | { readonly policy: "asha"; readonly keep: number; readonly rungs: ReadonlyArray<number>; readonly text: string }
+    | undefined
 }
 
 /**
@@ -297,7 +302,17 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
         criterion:
           def.criterion === undefined
             ? undefined
-            : { metric: def.criterion.metric, operator: def.criterion.operator, threshold: def.criterion.threshold }
+            : { metric: def.criterion.metric, operator: def.criterion.operator, threshold: def.criterion.threshold },
+        ...(def.population === undefined
+          ? {}
+          : {
+              population: {
+                policy: "asha",
+                keep: def.population.keep,
+                rungs: Population.rungsOf(def.population, def.maxIter),
+                text: Population.describe(def.population, def.maxIter)
+              }
+            })
       })
       const config = def.configs[index]
       for (let iteration = 0; iteration < shown; iteration++) {
@@ -338,7 +353,10 @@ export const toJson = (plan: Plan): Json.JsonObject => ({
     maxIter: l.maxIter ?? null,
     shown: l.shown,
     truncated: l.truncated,
-    criterion: l.criterion === undefined ? null : { ...l.criterion }
+    criterion: l.criterion === undefined ? null : { ...l.criterion },
+    ...(l.population === undefined
+      ? {}
+      : { population: { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] } })
   })),
   rows: plan.rows.map((r) => ({
     learner: { name: r.learner.name, index: r.learner.index },

@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Json from "./Json.ts"
 import * as Learner from "./Learner.ts"
 import type * as LearnerConfig from "./LearnerConfig.ts"
+import * as Population from "./Population.ts"
 import * as Task from "./Task.ts"
 import * as TaskSchedule from "./TaskSchedule.ts"
 
@@ -175,7 +176,8 @@ export const describe = (program: Program): Json.JsonObject => ({
     onError: l.onError,
     tasks: Object.fromEntries([...l.tasks.values()].map((t) => [t.name, Task.describe(t)])),
     configs: l.configs.map(describeConfig),
-    options: l.options
+    options: l.options,
+    ...(l.population === undefined ? {} : { population: Population.toJson(l.population) })
   })),
   backends: program.backends.map((b) => ({ kind: b.kind, name: b.name, config: b.config })),
   plugins: [...program.plugins]

@@ -32,6 +32,7 @@ import type * as Criterion from "./Criterion.ts"
 import type * as Json from "./Json.ts"
 import type * as Learner from "./Learner.ts"
 import type * as LearnerConfig from "./LearnerConfig.ts"
+import * as Population from "./Population.ts"
 import * as Program from "./Program.ts"
 import * as Task from "./Task.ts"
 import type * as TaskConfig from "./TaskConfig.ts"
@@ -173,7 +174,19 @@ export interface LearnerSpec {
   readonly onError?: Learner.OnError | undefined
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
+  /** How the block's learners are pruned by rank: `Rose.asha({ every: 3, keep: 0.5 })`. */
+  readonly population?: Population.Policy | undefined
 }
+
+/**
+ * Successive halving (ASHA) for a block's learners: at every rung (`every: 3` gives iterations 2, 5,
+ * 8, …; or `rungs: [2, 5]`), a learner outside the best `keep` fraction of the learners that reached
+ * the rung so far is pruned.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const asha = (input: Population.AshaInput): Population.Policy => Population.asha(input)
 
 /**
  * A learner block not yet bound to its program's folder.
@@ -263,7 +276,8 @@ export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.
       configs: learner.spec.configs,
       onError: learner.spec.onError,
       here,
-      options: learner.spec.options
+      options: learner.spec.options,
+      population: learner.spec.population
     })
   }
   if (problems.length > 0) return Either.left(new Program.ProgramError({ problems }))

@@ -18,6 +18,8 @@ export const LearnerResult = Schema.Struct({
   kind: Schema.String,
   iterations: Schema.Number,
   stopReason: Event.StopReason,
+  /** Why a `pruned` learner was pruned: `rank 3 of 4 at iteration 2, mse 0.21`. */
+  pruned: Schema.optional(Schema.String),
   metric: Schema.NullOr(
     Schema.Struct({
       name: Schema.String,

@@ -43,7 +43,9 @@ export const PlanLearner = Schema.Struct({
   tasks: JsonRecord,
   /** Per parallel learner, its configuration: per task, its schedule's layers. */
   configs: Schema.Array(Json.Json),
-  options: JsonRecord
+  options: JsonRecord,
+  /** The block's population policy (`{ asha: { every, keep } }`), when it has one. */
+  population: Schema.optional(JsonRecord)
 })
 
 /**

@@ -23,7 +23,7 @@ import * as Stream from "effect/Stream"
 import * as Backend from "./Backend.ts"
 import * as Event from "./Event.ts"
 import * as EventReplay from "./EventReplay.ts"
-import * as FileError from "./FileError.ts"
+import type * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type { TaskAttemptError } from "./internal/attempt.ts"
@@ -33,12 +33,15 @@ import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import * as Outcome from "./internal/outcome.ts"
 import { reapSurvivors } from "./internal/reap.ts"
+import * as Rungs from "./internal/rungs.ts"
+import * as Takeover from "./internal/takeover.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
+import * as Population from "./Population.ts"
 import * as Program from "./Program.ts"
 import * as Results from "./Results.ts"
-import * as Resume from "./Resume.ts"
+import type * as Resume from "./Resume.ts"
 import * as RunDir from "./RunDir.ts"
 import * as RunManifest from "./RunManifest.ts"
 import * as Version from "./Version.ts"
@@ -132,14 +135,6 @@ export interface RunHandle {
 
 const keyOf = (ref: Learner.LearnerRef) => Learner.label(ref)
 
-/** Cuts a line torn by a crash off the journal, so appended events start on a line of their own. */
-const dropTornLine = (fs: FileSystem.FileSystem, path: string) =>
-  Effect.gen(function* () {
-    const text = yield* fs.readFileString(path)
-    if (text.length === 0 || text.endsWith("\n")) return
-    yield* fs.truncate(path, new TextEncoder().encode(text.slice(0, text.lastIndexOf("\n") + 1)).length)
-  }).pipe(Effect.mapError(FileError.fromCause("repair the torn last line of", path)))
-
 const isoTime = (millis: number) => new Date(millis).toISOString()
 
 /**
@@ -174,28 +169,17 @@ export const prepare = (
     const createdAt = yield* Clock.currentTimeMillis
     const plan = Program.describe(program)
     const planHash = yield* sha256(Program.canonicalJson(plan))
-    let spared: ReadonlyArray<string> = []
-    let attach: ReadonlyArray<Resume.Survivor> = []
     const allBackends = [defaultBackend, ...Option.getOrElse(named, () => new Map<string, Backend.Service>()).values()]
     const journalPath = `${runDir}/events.jsonl`
-    // Where this session's events begin in the journal: a resumed run appends to the earlier ones.
-    let journalStart = 0
-    if (resume !== undefined) {
-      yield* dropTornLine(fs, journalPath)
-      journalStart = Number(
-        (yield* fs.stat(journalPath).pipe(Effect.mapError(FileError.fromCause("read", journalPath)))).size
-      )
-      const split = Resume.handover(
-        resume,
-        Resume.attachable(
-          program,
-          defaultBackend,
-          Option.getOrElse(named, () => new Map())
-        )
-      )
-      attach = split.attach
-      spared = yield* reapSurvivors(split.reap, resume.previousRunIds, attach, allBackends)
-    }
+    const { journalStart, attach, spared } =
+      resume === undefined
+        ? { journalStart: 0, attach: [], spared: [] }
+        : yield* Takeover.takeOver(fs, journalPath, resume, {
+            program,
+            backend: defaultBackend,
+            named: Option.getOrElse(named, () => new Map()),
+            all: allBackends
+          })
     const backends = Option.getOrElse(named, () => new Map<string, Backend.Service>())
     const backendFor = (task: { readonly backend?: string | undefined }) =>
       task.backend === undefined ? defaultBackend : (backends.get(task.backend) ?? defaultBackend)
@@ -218,6 +202,7 @@ export const prepare = (
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
+    const rungs = resume === undefined ? new Population.Rungs() : yield* Rungs.load(fs, journalPath)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
@@ -252,10 +237,12 @@ export const prepare = (
       record,
       postSync,
       now: () => clock.unsafeCurrentTimeMillis(),
-      backendFor
+      backendFor,
+      rungs
     }
 
     const learners = makeLearnerStates(program, resume, attach)
+    for (const l of learners) l.pruned = rungs.pruned(l.ref)
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome.Outcome>()
@@ -293,7 +280,8 @@ export const prepare = (
           learner: learner.ref,
           reason: outcome.reason,
           iterations: learner.nextIteration,
-          ...(outcome.failure === undefined ? {} : { failure: outcome.failure })
+          ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
+          ...(learner.pruned === undefined ? {} : { detail: learner.pruned })
         }).pipe(Effect.exit)
         if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
@@ -309,7 +297,7 @@ export const prepare = (
         learner.key,
         (loop === undefined
           ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
-          : loop(env, learner)
+          : Rungs.unlessPruned(env, learner, loop(env, learner))
         ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }

@@ -8,6 +8,7 @@ import type * as CommandLine from "../core/CommandLine.ts"
 import type * as Json from "../core/Json.ts"
 import type * as Learner from "../core/Learner.ts"
 import type * as Metric from "../core/Metric.ts"
+import type * as Population from "../core/Population.ts"
 import type * as Program from "../core/Program.ts"
 import type * as Task from "../core/Task.ts"
 import type * as TaskConfig from "../core/TaskConfig.ts"
@@ -98,6 +99,8 @@ export interface LearnerModel {
     | undefined
   readonly onError: Learner.OnError
   readonly options: { readonly [key: string]: Json.Json }
+  /** `population { asha: { … } }`: how the block's learners are pruned by rank. */
+  readonly population: Population.Policy | undefined
   readonly tasks: ReadonlyArray<TaskModel>
   /** learner index → task → layers in source order. */
   readonly configs: ReadonlyMap<number, ReadonlyMap<string, ReadonlyArray<LayerModel>>>

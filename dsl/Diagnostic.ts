@@ -95,6 +95,11 @@ export const Codes = {
   UnknownBackendKind: "E270",
   DuplicateBackend: "E271",
   PluginNotFound: "E272",
+  // population policies
+  InvalidPopulation: "E280",
+  PopulationWithoutMetric: "E281",
+  InvalidRung: "E282",
+  InvalidKeepFraction: "E283",
   // the core model refused the compiled program (a checker gap; please report it)
   ProgramRejected: "E299",
   // warnings

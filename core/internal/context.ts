@@ -6,6 +6,7 @@ import type * as IterationState from "../IterationState.ts"
 import type * as Json from "../Json.ts"
 import * as Learner from "../Learner.ts"
 import * as LearnerConfig from "../LearnerConfig.ts"
+import type * as Population from "../Population.ts"
 import type * as Program from "../Program.ts"
 import type * as Resume from "../Resume.ts"
 import type * as Task from "../Task.ts"
@@ -33,6 +34,8 @@ export interface RunEnv {
   /** The run's clock, read synchronously (the test clock in tests). */
   readonly now: () => number
   readonly backendFor: (task: Task.TaskDef) => Backend.Service
+  /** The rung tables of the blocks with a population policy (from the journal on resume). */
+  readonly rungs: Population.Rungs
 }
 
 /** One parallel learner's mutable position; only its own fiber writes it. */
@@ -52,6 +55,8 @@ export interface LearnerState {
   /** The iteration whose output folder exists (-1: none yet). */
   dirReady: number
   stopRequested: boolean
+  /** Why its block's population policy pruned it, once it has. */
+  pruned: string | undefined
   /** On resume: the configs an incomplete iteration was journaled with, replayed when it re-runs. */
   replay:
     | { readonly iteration: number; readonly configs: { readonly [task: string]: IterationState.ResolvedConfig } }
@@ -96,6 +101,7 @@ export const makeLearnerStates = (
         lastConfig: { ...(at?.lastConfig ?? {}) },
         dirReady: -1,
         stopRequested: false,
+        pruned: undefined,
         replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay },
         resumed:
           at === undefined || at.status === "done"

@@ -10,12 +10,13 @@ import type * as IterationState from "../IterationState.ts"
 import type * as Json from "../Json.ts"
 import * as LearnerConfig from "../LearnerConfig.ts"
 import * as Metric from "../Metric.ts"
+import * as Population from "../Population.ts"
 import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { criterionValue, runTask } from "./taskRun.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
-export type LoopEnd = "criterion_met" | "max_iter"
+export type LoopEnd = "criterion_met" | "max_iter" | "pruned"
 
 /** A learner kind's loop: runs iterations from `learner.nextIteration` until it ends. */
 export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
@@ -124,7 +125,40 @@ export const completeIteration = (
     learner.lastState = record.state
     learner.lastConfig = record.config
     learner.nextIteration = iteration + 1
-    return end
+    return yield* judgeRung(env, learner, iteration, metric, end)
+  })
+
+/**
+ * At a rung of its block's population policy, ranks the learner against the block's learners that
+ * reached the rung before it and records the verdict; `pruned` ends the learner.
+ */
+export const judgeRung = (
+  env: RunEnv,
+  learner: LearnerState,
+  iteration: number,
+  metric: number | undefined,
+  end: LoopEnd | undefined
+) =>
+  Effect.gen(function* () {
+    const policy = learner.def.population
+    const criterion = learner.def.criterion
+    if (policy === undefined || criterion === undefined || metric === undefined) return end
+    if (!Population.isRung(policy, iteration)) return end
+    const verdict = env.rungs.judge(policy, learner.ref, iteration, metric, criterion, end !== undefined)
+    yield* env.record({
+      _tag: "rung_reached",
+      learner: learner.ref,
+      iteration,
+      metricName: criterion.metric,
+      metricValue: metric,
+      rank: verdict.rank,
+      of: verdict.of,
+      pruned: verdict.pruned,
+      reason: verdict.reason
+    })
+    if (!verdict.pruned) return end
+    learner.pruned = verdict.reason
+    return "pruned" as const
   })
 
 /** A loop that runs the given tasks (those the learner has) in order, then the criterion. */

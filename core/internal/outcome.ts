@@ -109,6 +109,7 @@ export const learnerResult = (learner: LearnerState, outcome: Outcome = unknownO
     kind: learner.def.kind,
     iterations: learner.nextIteration,
     stopReason: outcome.reason,
+    ...(outcome.reason === "pruned" && learner.pruned !== undefined ? { pruned: learner.pruned } : {}),
     metric:
       criterion === undefined
         ? null

@@ -106,7 +106,12 @@ const join = (a: Info, b: Info): Pick<Info, "deps" | "ok"> => ({ deps: a.deps | 
 export const analyze = (e: Ast.Expr, scope: Scope): Info => {
   switch (e._tag) {
     case "Number":
-      return { type: T.Number, deps: 0, ok: Number.isFinite(e.value) }
+      if (!Number.isFinite(e.value)) {
+        // A literal too large for a double (1e999) reads as Infinity: say so, or nothing would.
+        scope.report(Diagnostic.error(Diagnostic.Codes.EvaluationFailed, `${e.raw} is not a finite number`, e.span))
+        return { type: T.Number, deps: 0, ok: false }
+      }
+      return { type: T.Number, deps: 0, ok: true }
     case "String":
       return { type: T.String, deps: 0, ok: true }
     case "Boolean":

@@ -42,6 +42,7 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
     stop: settings.stop,
     onError: settings.onError,
     options: settings.options,
+    population: settings.population,
     tasks,
     configs
   }

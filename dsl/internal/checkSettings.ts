@@ -7,11 +7,13 @@
 import type * as Json from "../../core/Json.ts"
 import type * as Learner from "../../core/Learner.ts"
 import * as Metric from "../../core/Metric.ts"
+import type * as Population from "../../core/Population.ts"
 import type * as Ast from "../Ast.ts"
 import type { LearnerModel } from "../CheckedModel.ts"
 import * as Diagnostic from "../Diagnostic.ts"
 import { fold } from "./analyze.ts"
 import { type Ctx, constInt, err, scope, shown } from "./checkContext.ts"
+import { checkPopulation, populationSetting } from "./checkPopulation.ts"
 import { kindOptions, learnerKeywords } from "./options.ts"
 import { didYouMean } from "./suggest.ts"
 
@@ -29,6 +31,7 @@ export interface Settings {
   stopNode: Ast.StopWhen | undefined
   onError: Learner.OnError
   options: Record<string, Json.Json>
+  population: Population.Policy | undefined
 }
 
 const settingName = (item: Ast.LearnerItem): string | undefined => {
@@ -161,8 +164,10 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
     stop: undefined,
     stopNode: undefined,
     onError: "continue",
-    options: {}
+    options: {},
+    population: undefined
   }
+  let population: Ast.Option | undefined
   const constant = (where: string) => scope(ctx, { allowed: 0, where })
   for (const item of block.items) {
     if (duplicates.has(item)) continue
@@ -208,9 +213,11 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
         break
       }
       case "Option":
-        ruleOption(ctx, block, item, settings.options)
+        if (item.name.text === populationSetting) population = item
+        else ruleOption(ctx, block, item, settings.options)
         break
     }
   }
+  if (population !== undefined) settings.population = checkPopulation(ctx, population, settings)
   return settings
 }

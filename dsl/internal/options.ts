@@ -20,4 +20,11 @@ export const kindOptions: { readonly [K in Ast.LearnerKind]: { readonly [name: s
   Learner.optionChecks
 
 /** The statement keywords of a learner block, for suggestions when an option name is unknown. */
-export const learnerKeywords: ReadonlyArray<string> = ["parallel", "max_iter", "stop", "on_error", "learner"]
+export const learnerKeywords: ReadonlyArray<string> = [
+  "parallel",
+  "max_iter",
+  "stop",
+  "on_error",
+  "learner",
+  "population"
+]

@@ -69,6 +69,26 @@ describe("Display", () => {
     assert.notInclude(text, "task_started")
   })
 
+  it("says in plain mode that a learner was pruned, and why", () => {
+    const p = Progress.make(Progress.blocksOfPlan(planOf))
+    const e: Event.Event = {
+      _tag: "learner_stopped",
+      v: 1,
+      seq: 0,
+      ts: "2026-11-28T12:00:01.000Z",
+      runId: "run-1",
+      learner: { name: "sweep", index: 1 },
+      reason: "pruned",
+      iterations: 3,
+      detail: "rank 2 of 2 at iteration 2, mse 0.5"
+    }
+    Progress.apply(p, e)
+    assert.match(
+      Display.plainLine(p, e) ?? "",
+      /sweep\[1\] pruned after 3 of 5 iterations: rank 2 of 2 at iteration 2, mse 0\.5$/
+    )
+  })
+
   it("lists long tasks with their elapsed time in plain mode", () => {
     const { p, j } = progressAt(5)
     assert.isUndefined(Display.heartbeatLine(p, j.now() + 1000))

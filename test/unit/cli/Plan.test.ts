@@ -171,3 +171,71 @@ describe("Plan", () => {
     assert.strictEqual((json.rows as ReadonlyArray<unknown>).length, 4)
   })
 })
+
+describe("Plan: a block with a population policy", () => {
+  const withPolicy = (population: Rose.LearnerSpec["population"], maxIter: number | undefined) =>
+    Rose.program({
+      here: "/proj",
+      learners: [
+        Rose.active("sweep", {
+          parallel: 2,
+          maxIter,
+          tasks: { training: Rose.exec("train"), active_learn: Rose.exec("select"), criterion: Rose.exec("check") },
+          stopWhen: { metricName: "mse", operator: "<", threshold: 0.1 },
+          population
+        })
+      ]
+    })
+
+  it("shows each learner's rungs below max_iter, in the text and in JSON", () => {
+    const plan = Plan.make(withPolicy(Rose.asha({ every: 3, keep: 0.25 }), 10))
+    assert.deepStrictEqual(
+      plan.learners.map((l) => l.population?.text),
+      ["asha: keep 0.25 of each rung at iterations 2, 5, 8", "asha: keep 0.25 of each rung at iterations 2, 5, 8"]
+    )
+    assert.deepStrictEqual((Plan.toJson(plan).learners as ReadonlyArray<{ population: unknown }>)[0]!.population, {
+      policy: "asha",
+      keep: 0.25,
+      rungs: [2, 5, 8]
+    })
+  })
+
+  it("shows the first rungs of a block that runs until its criterion is met", () => {
+    const plan = Plan.make(withPolicy(Rose.asha({ every: 2 }), undefined))
+    assert.strictEqual(
+      plan.learners[0]!.population?.text,
+      "asha: keep 0.5 of each rung at iterations 1, 3, 5, 7, 9, 11, 13, 15, …"
+    )
+  })
+
+  it("is refused by the TypeScript API on a block without a criterion or with a rung beyond max_iter", () => {
+    const make = (spec: Partial<Rose.LearnerSpec>) =>
+      Rose.make({
+        learners: [
+          Rose.active("sweep", {
+            maxIter: 4,
+            tasks: { training: Rose.exec("train"), active_learn: Rose.exec("select") },
+            ...spec
+          })
+        ]
+      })
+    const problems = (spec: Partial<Rose.LearnerSpec>) => {
+      const made = make(spec)
+      return made._tag === "Left" ? made.left.problems.map((p) => p.message) : []
+    }
+    assert.deepStrictEqual(problems({ population: Rose.asha({ every: 2 }) }), [
+      "population: a population policy ranks by the criterion metric: add `stop when`"
+    ])
+    assert.deepStrictEqual(
+      problems({
+        tasks: { training: Rose.exec("train"), active_learn: Rose.exec("select"), criterion: Rose.exec("check") },
+        stopWhen: { metricName: "mse", operator: "<", threshold: 0.1 },
+        population: Rose.asha({ rungs: [1, 4], keep: 1.5 })
+      }),
+      [
+        "population: keep must be a fraction in (0, 1), got 1.5",
+        "population: rung 4 is beyond max_iter 4 (iterations 0 … 3)"
+      ]
+    )
+  })
+})

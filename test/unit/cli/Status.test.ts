@@ -132,3 +132,62 @@ describe("Summary", () => {
     assert.include(withConfig, "best sweep[1]: mse 0.5 (lower is better), but it failed; training.lr=0.01")
   })
 })
+
+describe("a learner pruned by its block's population policy", () => {
+  const reason = "rank 2 of 2 at iteration 1, mse 0.5"
+
+  it("shows as pruned, with the reason, in rose status", () => {
+    const j = smallRun({ finished: false })
+    // sweep[1] reached the rung at iteration 0 and was pruned there instead of failing.
+    const cut = j.events.findIndex((e) => e._tag === "task_queued" && e.iteration === 1)
+    const events = j.events.slice(0, cut)
+    const last = events.at(-1)!
+    const at = (k: number) => new Date(Date.parse(last.ts) + k).toISOString()
+    const extra: Array<Event.Event> = [
+      {
+        _tag: "rung_reached",
+        v: 1,
+        seq: 900,
+        ts: at(1),
+        runId: "run-1",
+        learner: { name: "sweep", index: 1 },
+        iteration: 0,
+        metricName: "mse",
+        metricValue: 0.5,
+        rank: 2,
+        of: 2,
+        pruned: true,
+        reason
+      },
+      {
+        _tag: "learner_stopped",
+        v: 1,
+        seq: 901,
+        ts: at(2),
+        runId: "run-1",
+        learner: { name: "sweep", index: 1 },
+        reason: "pruned",
+        iterations: 1,
+        detail: reason
+      }
+    ]
+    const dir = runDir([...events, ...extra])
+    const text = Status.render(dir, Status.readSync(dir)!, { now: Date.now(), color: false, isAlive: () => false })
+    assert.match(text, new RegExp(`sweep\\[1\\] +pruned .*${reason.replace(/[.]/g, "\\.")}`))
+  })
+
+  it("shows as pruned, with the reason, in the summary", () => {
+    const pruned = {
+      ...resultsOf.learners[1]!,
+      stopReason: "pruned" as const,
+      pruned: reason,
+      failure: null
+    }
+    const text = Summary.render(
+      { ...resultsOf, status: "completed", learners: [resultsOf.learners[0]!, pruned] },
+      "/r",
+      { color: false, report: false }
+    )
+    assert.match(text, new RegExp(`sweep\\[1\\] +1 +pruned +mse 0\\.5 \\(< 0\\.1\\) +${reason.replace(/[.]/g, "\\.")}`))
+  })
+})

@@ -25,7 +25,8 @@ export const program = (
         tasks: spec.tasks ?? activeTasks(),
         stopWhen: spec.stopWhen ?? { metricName: "mse", threshold: 0.1 },
         configs: spec.configs,
-        onError: spec.onError
+        onError: spec.onError,
+        population: spec.population
       })
     ],
     ...extra
