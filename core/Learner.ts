@@ -9,6 +9,7 @@ import * as Criterion from "./Criterion.ts"
 import type * as Json from "./Json.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Metric from "./Metric.ts"
+import * as Sweep from "./Sweep.ts"
 import type * as Task from "./Task.ts"
 
 /**
@@ -279,6 +280,8 @@ export interface LearnerDef {
   readonly here: string
   /** Options of the learner kind (environments of a parallel-experience learner, UQ ensemble size, …). */
   readonly options: { readonly [key: string]: Json.Json }
+  /** The sweep point of each parallel learner (absent when the block is not a sweep). */
+  readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
 
 /**
@@ -298,6 +301,8 @@ export interface LearnerInput {
   readonly onError?: OnError | undefined
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
+  /** One sweep point per parallel learner: what distinguishes it, for plans, displays and results. */
+  readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
 
 /**
@@ -401,6 +406,9 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
       configs.push(LearnerConfig.empty)
     } else configs.push(n.right)
   }
+  if (input.points !== undefined && input.points.length !== parallel) {
+    fail(`${input.points.length} sweep points for ${parallel} parallel learners`)
+  }
   if (problems.length > 0) return Either.left(problems)
   return Either.right({
     kind,
@@ -412,7 +420,8 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     configs,
     onError: input.onError ?? "continue",
     here: input.here ?? ".",
-    options
+    options,
+    ...(input.points === undefined ? {} : { points: input.points })
   })
 }
 
@@ -442,3 +451,15 @@ export const folder = (ref: LearnerRef): string => `${ref.name}-${ref.index}`
  * @category rendering
  */
 export const label = (ref: LearnerRef): string => `${ref.name}[${ref.index}]`
+
+/**
+ * The sweep point of learner `index` as text (`n_labeled=200, learning_rate=0.1`), `undefined` when
+ * the block is not a sweep.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const pointLabel = (def: LearnerDef, index: number): string | undefined => {
+  const point = def.points?.[index]
+  return point === undefined ? undefined : Sweep.label(point)
+}

@@ -78,6 +78,8 @@ export interface LearnerPlan {
   /** Whether the learner may run more iterations than the plan shows. */
   readonly truncated: boolean
   readonly criterion: { readonly metric: string; readonly operator: string; readonly threshold: number } | undefined
+  /** A sweep learner's point (`n_labeled=200, learning_rate=0.1`). */
+  readonly point: string | undefined
 }
 
 /**
@@ -297,7 +299,8 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
         criterion:
           def.criterion === undefined
             ? undefined
-            : { metric: def.criterion.metric, operator: def.criterion.operator, threshold: def.criterion.threshold }
+            : { metric: def.criterion.metric, operator: def.criterion.operator, threshold: def.criterion.threshold },
+        point: Learner.pointLabel(def, index)
       })
       const config = def.configs[index]
       for (let iteration = 0; iteration < shown; iteration++) {
@@ -338,7 +341,8 @@ export const toJson = (plan: Plan): Json.JsonObject => ({
     maxIter: l.maxIter ?? null,
     shown: l.shown,
     truncated: l.truncated,
-    criterion: l.criterion === undefined ? null : { ...l.criterion }
+    criterion: l.criterion === undefined ? null : { ...l.criterion },
+    point: l.point ?? null
   })),
   rows: plan.rows.map((r) => ({
     learner: { name: r.learner.name, index: r.learner.index },
