@@ -336,7 +336,8 @@ const learnerInput = (
     configs,
     onError: l.onError,
     here: model.here,
-    options: kindOptions
+    options: kindOptions,
+    points: l.points
   }
 }
 
