@@ -91,7 +91,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
           ? '<span class="muted">–</span>'
           : `${escapeHtml(l.metric.name)} <b>${last === undefined ? "–" : escapeHtml(num(last))}</b> <span class="muted">(${escapeHtml(`${l.metric.operator} ${num(l.metric.threshold)}`.trim())})</span>`
       const reason = reasonWord(l.stopReason)
-      return `<tr><td><b>${escapeHtml(l.label)}</b></td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td><td>${l.failure === undefined ? "" : escapeHtml(`${l.failure.task}${l.failure.iteration === undefined ? "" : ` @${l.failure.iteration}`}: ${failureLine(l.failure)}`)}</td></tr>`
+      return `<tr><td><b>${escapeHtml(l.label)}</b>${l.point === undefined ? "" : ` <span class="muted">${escapeHtml(l.point)}</span>`}</td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td><td>${l.failure === undefined ? "" : escapeHtml(`${l.failure.task}${l.failure.iteration === undefined ? "" : ` @${l.failure.iteration}`}: ${failureLine(l.failure)}`)}</td></tr>`
     })
     .join("")
   const cards = model.learners
