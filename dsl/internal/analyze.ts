@@ -106,6 +106,11 @@ const join = (a: Info, b: Info): Pick<Info, "deps" | "ok"> => ({ deps: a.deps | 
 export const analyze = (e: Ast.Expr, scope: Scope): Info => {
   switch (e._tag) {
     case "Number":
+      // the lexer reads 1e999 as a number; it has no finite value, so nothing may use it
+      if (!Number.isFinite(e.value)) {
+        const reason = `${e.raw} is too large for a number (the largest is about 1.8e308)`
+        scope.report(Diagnostic.error(Diagnostic.Codes.EvaluationFailed, reason, e.span))
+      }
       return { type: T.Number, deps: 0, ok: Number.isFinite(e.value) }
     case "String":
       return { type: T.String, deps: 0, ok: true }
