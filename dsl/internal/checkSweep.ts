@@ -45,7 +45,10 @@ export const pointLayers = (sweep: SweepModel, k: number): Map<string, LayerMode
   return out
 }
 
-/** The block's sweep (`undefined` without one, or when it is invalid). */
+/**
+ * The block's sweep (`undefined` without one, or when it is invalid: the number of learners is then
+ * unknown, so learner indices are not range-checked).
+ */
 export function checkSweep(
   ctx: Ctx,
   block: Ast.LearnerBlock,
@@ -53,7 +56,22 @@ export function checkSweep(
   taskNames: ReadonlySet<string>
 ): SweepModel | undefined {
   const node = block.items.find((i): i is Ast.Sweep => i._tag === "Sweep")
-  if (node === undefined || node.generator === undefined) return undefined
+  if (node === undefined) return undefined
+  const sweep =
+    node.generator === undefined
+      ? undefined
+      : sweepOf(ctx, block, { ...node, generator: node.generator }, settings, taskNames)
+  if (sweep === undefined) settings.parallelKnown = false
+  return sweep
+}
+
+function sweepOf(
+  ctx: Ctx,
+  block: Ast.LearnerBlock,
+  node: Ast.Sweep & { readonly generator: Ast.Name },
+  settings: Settings,
+  taskNames: ReadonlySet<string>
+): SweepModel | undefined {
   const generator = node.generator.text
   if (block.kind === "selector") {
     err(

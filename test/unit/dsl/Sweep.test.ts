@@ -195,3 +195,14 @@ describe("sweeps: diagnostics", () => {
     assert.match(e!, /^E207 7:3 sweep is already set at line 6/)
   })
 })
+
+describe("sweeps: an invalid sweep", () => {
+  it("reports itself only, not the learner sections it leaves without a count", () => {
+    assert.deepStrictEqual(
+      errors(block("  sweep grid { training { lr: [] } }\n  learner 4 { training { lr: 3 } }")).map((e) =>
+        e.slice(0, 9)
+      ),
+      ["E213 6:31"]
+    )
+  })
+})
