@@ -146,7 +146,11 @@ const planText = (plan: Plan.Plan, color: boolean): string => {
       (row) => row.learner.name === learner.learner.name && row.learner.index === learner.learner.index
     )
     const head = [
-      Term.paint(color, "bold", Learner.label(learner.learner)),
+      Term.paint(
+        color,
+        "bold",
+        `${Learner.label(learner.learner)}${learner.point === undefined ? "" : ` {${learner.point}}`}`
+      ),
       `${learner.kind}`,
       learner.maxIter === undefined ? "until the criterion is met" : `max_iter ${learner.maxIter}`,
       learner.criterion === undefined

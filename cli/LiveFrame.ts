@@ -249,7 +249,7 @@ export const frame = (p: Progress.Progress, now: number, size: Size, color: bool
   const rows = shown.map((l) => ({
     l,
     cells: [
-      l.label,
+      l.point === undefined ? l.label : `${l.label} ${l.point}`,
       l.status,
       Progress.iterationText(l),
       metric.cell(l),

@@ -39,6 +39,8 @@ export interface BlockInfo {
   readonly parallel: number
   readonly maxIter: number | undefined
   readonly criterion: { readonly metric: string; readonly operator: string; readonly threshold: number } | undefined
+  /** A sweep's point per learner (`n_labeled=200, learning_rate=0.1`). */
+  readonly points?: ReadonlyArray<string | undefined> | undefined
 }
 
 /**
@@ -67,6 +69,8 @@ export interface TaskView {
 export interface LearnerView {
   readonly ref: Learner.LearnerRef
   readonly label: string
+  /** The learner's sweep point, shown after its label (cut to 32 characters). */
+  readonly point: string | undefined
   readonly kind: string
   readonly maxIter: number | undefined
   readonly criterion: BlockInfo["criterion"]
@@ -116,10 +120,16 @@ export interface Progress {
 const keyOf = (learner: Learner.LearnerRef, iteration: number, task: string, attempt: number) =>
   `${Learner.label(learner)}/${iteration}/${task}/${attempt}`
 
+const shortPoint = (point: string | undefined): string | undefined => {
+  const chars = point === undefined ? [] : Array.from(point)
+  return chars.length > 32 ? `${chars.slice(0, 31).join("")}…` : point
+}
+
 const addLearner = (p: Progress, ref: Learner.LearnerRef, block: BlockInfo | undefined): LearnerView => {
   const view: LearnerView = {
     ref,
     label: Learner.label(ref),
+    point: shortPoint(block?.points?.[ref.index]),
     kind: block?.kind ?? "active",
     maxIter: block?.maxIter,
     criterion: block?.criterion,
@@ -177,7 +187,10 @@ export const blocksOfProgram = (program: Program.Program): ReadonlyArray<BlockIn
     criterion:
       l.criterion === undefined
         ? undefined
-        : { metric: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold }
+        : { metric: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold },
+    ...(l.points === undefined
+      ? {}
+      : { points: Array.from({ length: l.parallel }, (_, k) => Learner.pointLabel(l, k)) })
   }))
 
 /**

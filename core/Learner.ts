@@ -10,6 +10,7 @@ import type * as Json from "./Json.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Metric from "./Metric.ts"
 import * as Population from "./Population.ts"
+import * as Sweep from "./Sweep.ts"
 import type * as Task from "./Task.ts"
 
 /**
@@ -282,6 +283,8 @@ export interface LearnerDef {
   readonly options: { readonly [key: string]: Json.Json }
   /** How the learners of the block are pruned by rank (`Population.asha`), if they are. */
   readonly population?: Population.Policy | undefined
+  /** The sweep point of each parallel learner (absent when the block is not a sweep). */
+  readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
 
 /**
@@ -302,6 +305,8 @@ export interface LearnerInput {
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
   readonly population?: Population.Policy | undefined
+  /** One sweep point per parallel learner: what distinguishes it, for plans, displays and results. */
+  readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
 
 /**
@@ -409,6 +414,9 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
       configs.push(LearnerConfig.empty)
     } else configs.push(n.right)
   }
+  if (input.points !== undefined && input.points.length !== parallel) {
+    fail(`${input.points.length} sweep points for ${parallel} parallel learners`)
+  }
   if (problems.length > 0) return Either.left(problems)
   return Either.right({
     kind,
@@ -421,7 +429,8 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     onError: input.onError ?? "continue",
     here: input.here ?? ".",
     options,
-    ...(input.population === undefined ? {} : { population: input.population })
+    ...(input.population === undefined ? {} : { population: input.population }),
+    ...(input.points === undefined ? {} : { points: input.points })
   })
 }
 
@@ -451,3 +460,15 @@ export const folder = (ref: LearnerRef): string => `${ref.name}-${ref.index}`
  * @category rendering
  */
 export const label = (ref: LearnerRef): string => `${ref.name}[${ref.index}]`
+
+/**
+ * The sweep point of learner `index` as text (`n_labeled=200, learning_rate=0.1`), `undefined` when
+ * the block is not a sweep.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const pointLabel = (def: LearnerDef, index: number): string | undefined => {
+  const point = def.points?.[index]
+  return point === undefined ? undefined : Sweep.label(point)
+}

@@ -83,6 +83,8 @@ export interface LearnerPlan {
   readonly population?:
     | { readonly policy: "asha"; readonly keep: number; readonly rungs: ReadonlyArray<number>; readonly text: string }
     | undefined
+  /** A sweep learner's point (`n_labeled=200, learning_rate=0.1`). */
+  readonly point: string | undefined
 }
 
 /**
@@ -312,7 +314,8 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
                 rungs: Population.rungsOf(def.population, def.maxIter),
                 text: Population.describe(def.population, def.maxIter)
               }
-            })
+            }),
+        point: Learner.pointLabel(def, index)
       })
       const config = def.configs[index]
       for (let iteration = 0; iteration < shown; iteration++) {
@@ -356,7 +359,8 @@ export const toJson = (plan: Plan): Json.JsonObject => ({
     criterion: l.criterion === undefined ? null : { ...l.criterion },
     ...(l.population === undefined
       ? {}
-      : { population: { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] } })
+      : { population: { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] } }),
+    point: l.point ?? null
   })),
   rows: plan.rows.map((r) => ({
     learner: { name: r.learner.name, index: r.learner.index },

@@ -31,11 +31,13 @@ import * as CommandLine from "./CommandLine.ts"
 import type * as Criterion from "./Criterion.ts"
 import type * as Json from "./Json.ts"
 import type * as Learner from "./Learner.ts"
-import type * as LearnerConfig from "./LearnerConfig.ts"
+import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Population from "./Population.ts"
 import * as Program from "./Program.ts"
+import * as Sweep from "./Sweep.ts"
 import * as Task from "./Task.ts"
 import type * as TaskConfig from "./TaskConfig.ts"
+import * as TaskSchedule from "./TaskSchedule.ts"
 
 /**
  * Task options shared by every binding.
@@ -164,13 +166,18 @@ export const effect = (
  * @category models
  */
 export interface LearnerSpec {
+  /** Derived from `sweep` when there is one (another number is a problem). */
   readonly parallel?: number | undefined
+  /** One learner per point (`Rose.grid`, `Rose.zip`, `Rose.random`), each named by its point. */
+  readonly sweep?: Sweep.Sweep | undefined
   readonly maxIter?: number | undefined
   readonly tasks: { readonly [name: string]: TaskSpec | Task.TaskDef }
   readonly stopWhen?: Criterion.CriterionInput | undefined
-  readonly configs?:
-    | ReadonlyArray<LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined>
-    | undefined
+  /**
+   * One configuration per learner, or a function of the learner's index giving it. With a sweep,
+   * its layers go on top of the point's kwargs.
+   */
+  readonly configs?: ReadonlyArray<ConfigInput> | ((learner: number) => ConfigInput) | undefined
   readonly onError?: Learner.OnError | undefined
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
@@ -187,6 +194,54 @@ export interface LearnerSpec {
  * @category constructors
  */
 export const asha = (input: Population.AshaInput): Population.Policy => Population.asha(input)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigInput = LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined
+
+/**
+ * Every combination of the values of each task's keys: `Rose.grid({ training: { lr: [0.1, 0.01] } })`.
+ *
+ * @since 0.1.0
+ * @category sweeps
+ */
+export const grid = Sweep.grid
+
+/**
+ * The k-th values of every list together.
+ *
+ * @since 0.1.0
+ * @category sweeps
+ */
+export const zip = Sweep.zip
+
+/**
+ * `count` points drawn with `seed` from lists and `Rose.uniform`/`logUniform`/`intUniform`.
+ *
+ * @since 0.1.0
+ * @category sweeps
+ */
+export const random = Sweep.random
+
+/**
+ * @since 0.1.0
+ * @category sweeps
+ */
+export const uniform = Sweep.uniform
+
+/**
+ * @since 0.1.0
+ * @category sweeps
+ */
+export const logUniform = Sweep.logUniform
+
+/**
+ * @since 0.1.0
+ * @category sweeps
+ */
+export const intUniform = Sweep.intUniform
 
 /**
  * A learner block not yet bound to its program's folder.
@@ -245,6 +300,60 @@ export interface ProgramSpec {
 
 const isTaskDef = (u: TaskSpec | Task.TaskDef): u is Task.TaskDef => !("_tag" in u && u._tag === "TaskSpec")
 
+// A sweep's point is the first layer of each learner's schedules, under the learner's own config
+const configsOf = (
+  learner: LearnerBlock,
+  taskNames: ReadonlySet<string>,
+  problems: Array<Learner.Problem>
+): { readonly parallel: number | undefined; readonly configs: Learner.LearnerInput["configs"] } => {
+  const { sweep, configs } = learner.spec
+  let parallel = learner.spec.parallel
+  if (sweep !== undefined) {
+    if (sweep.problem !== undefined) problems.push({ learner: learner.name, message: `the sweep: ${sweep.problem}` })
+    else if (parallel !== undefined && parallel !== sweep.points.length) {
+      problems.push({
+        learner: learner.name,
+        message: `parallel ${parallel} disagrees with the sweep's ${sweep.points.length} points (leave parallel out)`
+      })
+    }
+    parallel = sweep.points.length
+  }
+  if (typeof configs !== "function" && sweep === undefined) return { parallel, configs }
+  const count = parallel ?? 1
+  const out: Array<ConfigInput> = []
+  for (let k = 0; k < count; k++) {
+    const own = typeof configs === "function" ? configs(k) : configs?.[k]
+    const point = sweep?.points[k]
+    if (point === undefined) {
+      out.push(own)
+      continue
+    }
+    const normalized = LearnerConfig.normalize(own, taskNames)
+    if (Either.isLeft(normalized)) {
+      for (const p of normalized.left)
+        problems.push({ learner: learner.name, index: k, task: p.task, message: p.message })
+      continue
+    }
+    const merged: Record<string, TaskSchedule.TaskSchedule> = {}
+    for (const [task, kwargs] of Object.entries(point)) {
+      if (!taskNames.has(task)) {
+        problems.push({
+          learner: learner.name,
+          task,
+          message: `the sweep sets "${task}", which is not a task of the learner`
+        })
+        continue
+      }
+      const base = TaskSchedule.always({ kwargs }, task)
+      const ownSchedule = normalized.right.get(task)
+      merged[task] = ownSchedule === undefined ? base : TaskSchedule.combine(base, ownSchedule)
+    }
+    for (const [task, schedule] of normalized.right) merged[task] ??= schedule
+    out.push({ tasks: merged })
+  }
+  return { parallel, configs: out }
+}
+
 /**
  * Builds and validates a program.
  *
@@ -266,14 +375,16 @@ export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.
       if (Either.isLeft(def)) problems.push({ learner: learner.name, task: name, message: def.left })
       else tasks.push(def.right)
     }
+    const shape = configsOf(learner, new Set(tasks.map((t) => t.name)), problems)
     learners.push({
       kind: learner.kind,
       name: learner.name,
-      parallel: learner.spec.parallel,
+      parallel: shape.parallel,
       maxIter: learner.spec.maxIter,
       tasks,
       criterion: learner.spec.stopWhen,
-      configs: learner.spec.configs,
+      configs: shape.configs,
+      points: learner.spec.sweep?.points,
       onError: learner.spec.onError,
       here,
       options: learner.spec.options,

@@ -39,6 +39,11 @@ export const LearnerResult = Schema.Struct({
       message: Schema.String,
       tag: Schema.String
     })
+  ),
+  /** A sweep's learners: their point as text (`n_labeled=200, learning_rate=0.1`) and per task. */
+  label: Schema.optional(Schema.String),
+  point: Schema.optional(
+    Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: Json.Json }) })
   )
 })
 

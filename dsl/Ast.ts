@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { ArrayLit, Expr, Name, ObjectLit, StringLit } from "./internal/astExpressions.ts"
+import type { ArrayLit, Expr, Name, NumberLit, ObjectLit, StringLit } from "./internal/astExpressions.ts"
 import type { Span } from "./Span.ts"
 
 /**
@@ -259,10 +259,49 @@ export interface LearnerSection {
 }
 
 /**
+ * `learners { entries }`: the configuration of every learner of the block (values may read
+ * `learner`); a `learner K` section overrides it key by key.
+ *
  * @since 0.1.0
  * @category models
  */
-export type LearnerItem = Parallel | MaxIter | StopWhen | OnError | Option | TaskBinding | LearnerSection
+export interface LearnersSection {
+  readonly _tag: "LearnersSection"
+  readonly entries: ReadonlyArray<ConfigEntry>
+  readonly span: Span
+}
+
+/**
+ * `sweep grid|zip|random [COUNT] [seed N] { TASK { key: values, … } … }`: one learner per point.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sweep {
+  readonly _tag: "Sweep"
+  readonly generator: Name | undefined
+  readonly count: NumberLit | undefined
+  /** The word before the seed (`seed`; anything else is reported). */
+  readonly seedWord: Name | undefined
+  readonly seed: NumberLit | undefined
+  readonly entries: ReadonlyArray<ConfigEntry>
+  readonly span: Span
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LearnerItem =
+  | Parallel
+  | MaxIter
+  | StopWhen
+  | OnError
+  | Option
+  | TaskBinding
+  | LearnerSection
+  | LearnersSection
+  | Sweep
 
 /**
  * A whole file.

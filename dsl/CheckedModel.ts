@@ -10,6 +10,7 @@ import type * as Learner from "../core/Learner.ts"
 import type * as Metric from "../core/Metric.ts"
 import type * as Population from "../core/Population.ts"
 import type * as Program from "../core/Program.ts"
+import type * as Sweep from "../core/Sweep.ts"
 import type * as Task from "../core/Task.ts"
 import type * as TaskConfig from "../core/TaskConfig.ts"
 import type * as Ast from "./Ast.ts"
@@ -104,6 +105,8 @@ export interface LearnerModel {
   readonly tasks: ReadonlyArray<TaskModel>
   /** learner index → task → layers in source order. */
   readonly configs: ReadonlyMap<number, ReadonlyMap<string, ReadonlyArray<LayerModel>>>
+  /** A sweep's point per learner (absent without a sweep). */
+  readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
 
 /**

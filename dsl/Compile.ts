@@ -337,7 +337,8 @@ const learnerInput = (
     onError: l.onError,
     here: model.here,
     options: kindOptions,
-    population: l.population
+    population: l.population,
+    points: l.points
   }
 }
 

@@ -244,15 +244,10 @@ const intExpr = (node: Cst.IntExprCstNode | undefined, fallback: Span.Span): Ast
   if (node === undefined) return missing(fallback)
   const span = nodeSpan(node, fallback)
   const c = node.children
-  const num = c.NumberToken?.[0]
-  const id = c.Identifier?.[0]
-  let inner: Ast.Expr
-  const numSpan = tokenSpan(num)
-  const idSpan = tokenSpan(id)
-  if (num !== undefined && numSpan !== undefined)
-    inner = { _tag: "Number", value: Number.parseFloat(num.image), raw: num.image, span: numSpan }
-  else if (id !== undefined && idSpan !== undefined) inner = { _tag: "Ident", name: id.image, span: idSpan }
-  else inner = missing(span)
+  const [id, idSpan] = [c.Identifier?.[0], tokenSpan(c.Identifier?.[0])]
+  const inner: Ast.Expr =
+    numberLit(c.NumberToken?.[0]) ??
+    (idSpan === undefined ? missing(span) : { _tag: "Ident", name: id!.image, span: idSpan })
   return c.Minus !== undefined ? { _tag: "Unary", op: "-", operand: inner, span } : inner
 }
 
@@ -337,6 +332,14 @@ const configEntry = (node: Cst.ConfigEntryCstNode, fallback: Span.Span): Ast.Con
   return { _tag: "ConfigEntry", task, when, body, span }
 }
 
+const configEntries = (nodes: Array<Cst.ConfigEntryCstNode> = [], span: Span.Span) =>
+  nodes.flatMap((e) => configEntry(e, span) ?? [])
+
+const numberLit = (t: IToken | undefined): Ast.NumberLit | undefined =>
+  t === undefined || tokenSpan(t) === undefined
+    ? undefined
+    : { _tag: "Number", value: Number.parseFloat(t.image), raw: t.image, span: tokenSpan(t)! }
+
 const learnerItem = (node: Cst.LearnerItemCstNode, fallback: Span.Span): Ast.LearnerItem | undefined => {
   const c = node.children
   const span = nodeSpan(node, fallback)
@@ -371,12 +374,21 @@ const learnerItem = (node: Cst.LearnerItemCstNode, fallback: Span.Span): Ast.Lea
     const s = c.learnerSection[0]
     const sSpan = nodeSpan(s, span)
     const index = intExpr(s.children.intExpr?.[0], tokenSpan(s.children.Kw_learner?.[0]) ?? sSpan)
-    const entries: Array<Ast.ConfigEntry> = []
-    for (const e of s.children.configEntry ?? []) {
-      const entry = configEntry(e, sSpan)
-      if (entry !== undefined) entries.push(entry)
+    return { _tag: "LearnerSection", index, entries: configEntries(s.children.configEntry, sSpan), span: sSpan }
+  }
+  if (c.learnersSection?.[0] !== undefined) {
+    const sSpan = nodeSpan(c.learnersSection[0], span)
+    return {
+      _tag: "LearnersSection",
+      entries: configEntries(c.learnersSection[0].children.configEntry, sSpan),
+      span: sSpan
     }
-    return { _tag: "LearnerSection", index, entries, span: sSpan }
+  }
+  if (c.sweepStmt?.[0] !== undefined) {
+    const [s, sSpan] = [c.sweepStmt[0].children, nodeSpan(c.sweepStmt[0], span)]
+    const [generator, count, seedWord] = [name(s.generator?.[0]), numberLit(s.count?.[0]), name(s.seedWord?.[0])]
+    const [seed, entries] = [numberLit(s.seed?.[0]), configEntries(s.configEntry, sSpan)]
+    return { _tag: "Sweep", generator, count, seedWord, seed, entries, span: sSpan }
   }
   if (c.taskBinding?.[0] !== undefined) return taskBinding(c.taskBinding[0], span)
   if (c.optionStmt?.[0] !== undefined) {

@@ -55,6 +55,10 @@ export const Codes = {
   InvalidLearnerOption: "E210",
   NoLearners: "E211",
   InvalidLearnerName: "E212",
+  EmptySweepList: "E213",
+  SweepParallelMismatch: "E214",
+  SweepRandomIncomplete: "E215",
+  InvalidSweep: "E216",
   // tasks
   MissingTask: "E220",
   DuplicateTask: "E221",

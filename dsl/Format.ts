@@ -298,8 +298,14 @@ const alignment = <A extends { readonly span: Span.Span }>(
   return out
 }
 
-const printSection = (p: Printer, s: Ast.LearnerSection, indent: number): void => {
-  const head = `learner ${printExpr(s.index)} {`
+// `learner K { … }`, `learners { … }` and `sweep … { … }`: a head, then entries (one on the line when it fits)
+const printSection = (
+  p: Printer,
+  s: { readonly entries: ReadonlyArray<Ast.ConfigEntry>; readonly span: Span.Span },
+  head: string,
+  headEnd: number,
+  indent: number
+): void => {
   const only = s.entries[0]
   if (s.entries.length === 1 && only !== undefined && !p.hasComment(s.span) && only.body !== undefined) {
     const one = `${head} ${entryHead(only)} ${inlineObject(only.body)} }`
@@ -309,13 +315,19 @@ const printSection = (p: Printer, s: Ast.LearnerSection, indent: number): void =
     }
   }
   p.line(indent, head)
-  p.open(s.index.span.end.offset, p.braceLine(s.index.span.end.offset))
+  p.open(headEnd, p.braceLine(headEnd))
   const widths = alignment(p, s.entries, () => true, entryHead)
   for (const e of s.entries) {
     p.unit(e.span, indent + 2, false, () => printEntry(p, e, indent + 2, widths.get(e) ?? 0))
   }
   p.close(s.span.end.offset, indent + 2)
   p.line(indent, "}")
+}
+
+const sweepHead = (s: Ast.Sweep): { readonly text: string; readonly end: number } => {
+  const parts = [s.generator, s.count, s.seedWord, s.seed].filter((x) => x !== undefined)
+  const text = ["sweep", ...parts.map((x) => (x._tag === "Name" ? x.text : x.raw)), "{"].join(" ")
+  return { text, end: parts.at(-1)?.span.end.offset ?? s.span.start.offset + "sweep".length }
 }
 
 const printItem = (p: Printer, item: Ast.LearnerItem, indent: number, refWidth: number): void => {
@@ -343,12 +355,24 @@ const printItem = (p: Printer, item: Ast.LearnerItem, indent: number, refWidth: 
       printBinding(p, item, indent, refWidth)
       return
     case "LearnerSection":
-      printSection(p, item, indent)
+      printSection(p, item, `learner ${printExpr(item.index)} {`, item.index.span.end.offset, indent)
       return
+    case "LearnersSection":
+      printSection(p, item, "learners {", item.span.start.offset + "learners".length, indent)
+      return
+    case "Sweep": {
+      const head = sweepHead(item)
+      printSection(p, item, head.text, head.end, indent)
+      return
+    }
   }
 }
 
-const isLeaf = (item: Ast.LearnerItem): boolean => item._tag !== "TaskBinding" && item._tag !== "LearnerSection"
+const isLeaf = (item: Ast.LearnerItem): boolean =>
+  item._tag !== "TaskBinding" &&
+  item._tag !== "LearnerSection" &&
+  item._tag !== "LearnersSection" &&
+  item._tag !== "Sweep"
 
 const printBlock = (p: Printer, b: Ast.LearnerBlock): void => {
   p.line(0, `${b.kind}${b.name === undefined ? "" : ` ${b.name.raw}`} {`)

@@ -103,6 +103,8 @@ export class RoseParser extends ExpressionParser {
         { ALT: () => this.SUBRULE(this.stopStmt) },
         { ALT: () => this.SUBRULE(this.onErrorStmt) },
         { ALT: () => this.SUBRULE(this.learnerSection) },
+        { ALT: () => this.SUBRULE(this.learnersSection) },
+        { ALT: () => this.SUBRULE(this.sweepStmt) },
         { ALT: () => this.SUBRULE(this.taskBinding) },
         // last: `name value` shares its first tokens with a binding (`name "q" = …`)
         { ALT: () => this.SUBRULE(this.optionStmt) }
@@ -138,6 +140,28 @@ export class RoseParser extends ExpressionParser {
   learnerSection = this.RULE("learnerSection", () => {
     this.CONSUME(T.Learner)
     this.SUBRULE(this.intExpr)
+    this.CONSUME(T.LCurly)
+    this.MANY(() => this.SUBRULE(this.configEntry))
+    this.CONSUME(T.RCurly)
+  })
+
+  // learners { entries }: every learner of the block, reading `learner`
+  learnersSection = this.RULE("learnersSection", () => {
+    this.CONSUME(T.Learners)
+    this.CONSUME(T.LCurly)
+    this.MANY(() => this.SUBRULE(this.configEntry))
+    this.CONSUME(T.RCurly)
+  })
+
+  // sweep GENERATOR [COUNT] [seed N] { TASK { key: values, … } … }
+  sweepStmt = this.RULE("sweepStmt", () => {
+    this.CONSUME(T.Sweep)
+    this.CONSUME(T.Identifier, { LABEL: "generator" })
+    this.OPTION(() => this.CONSUME(T.NumberToken, { LABEL: "count" }))
+    this.OPTION2(() => {
+      this.CONSUME2(T.Identifier, { LABEL: "seedWord" })
+      this.CONSUME2(T.NumberToken, { LABEL: "seed" })
+    })
     this.CONSUME(T.LCurly)
     this.MANY(() => this.SUBRULE(this.configEntry))
     this.CONSUME(T.RCurly)

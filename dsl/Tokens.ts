@@ -206,6 +206,10 @@ export const OnError = keyword("on_error")
 /** @since 0.1.0 @category keywords */
 export const Learner = keyword("learner")
 /** @since 0.1.0 @category keywords */
+export const Learners = keyword("learners")
+/** @since 0.1.0 @category keywords */
+export const Sweep = keyword("sweep")
+/** @since 0.1.0 @category keywords */
 export const At = keyword("at")
 /** @since 0.1.0 @category keywords */
 export const From = keyword("from")
@@ -269,7 +273,9 @@ export const keywords: ReadonlyArray<TokenType> = [
   Stop,
   When,
   OnError,
+  Learners,
   Learner,
+  Sweep,
   At,
   From,
   Default,

@@ -109,7 +109,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
             .map(([k, v]) => `<code>${escapeHtml(`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)}</code>`)
             .join(" ")}</td>`
         : ""
-      return `<tr data-learner="${escapeHtml(l.label)}"${r.failed ? ' class="failed"' : ""}><td class="num">${r.value === null ? "–" : r.rank}</td><td><b>${escapeHtml(l.label)}</b></td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td>${config}<td>${l.failure === undefined ? "" : escapeHtml(`${failurePlace(l.failure)}: ${failureLine(l.failure)}`)}</td></tr>`
+      return `<tr data-learner="${escapeHtml(l.label)}"${r.failed ? ' class="failed"' : ""}><td class="num">${r.value === null ? "–" : r.rank}</td><td><b>${escapeHtml(l.label)}</b>${l.point === undefined ? "" : ` <span class="muted">${escapeHtml(l.point)}</span>`}</td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td>${config}<td>${l.failure === undefined ? "" : escapeHtml(`${failurePlace(l.failure)}: ${failureLine(l.failure)}`)}</td></tr>`
     })
     .join("")
   const bestHtml = bestLines(ranking)

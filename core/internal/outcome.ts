@@ -10,6 +10,7 @@ import type * as FileError from "../FileError.ts"
 import * as Learner from "../Learner.ts"
 import type * as Program from "../Program.ts"
 import * as Results from "../Results.ts"
+import * as Sweep from "../Sweep.ts"
 import type { TaskAttemptError } from "./attempt.ts"
 import type { LearnerState } from "./context.ts"
 import type { LoopEnd } from "./iteration.ts"
@@ -100,6 +101,11 @@ const failureResult = (learner: LearnerState, outcome: Outcome): Results.Learner
   }
 }
 
+const pointOf = (learner: LearnerState): Pick<Results.LearnerResult, "label" | "point"> => {
+  const point = learner.def.points?.[learner.ref.index]
+  return point === undefined ? {} : { label: Sweep.label(point), point }
+}
+
 /** A learner's entry in `results.json`. */
 export const learnerResult = (learner: LearnerState, outcome: Outcome = unknownOutcome): Results.LearnerResult => {
   const criterion = learner.def.criterion
@@ -120,7 +126,8 @@ export const learnerResult = (learner: LearnerState, outcome: Outcome = unknownO
             history: learner.history
           },
     state: learner.lastState,
-    failure: failureResult(learner, outcome)
+    failure: failureResult(learner, outcome),
+    ...pointOf(learner)
   }
 }
 

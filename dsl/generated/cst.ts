@@ -209,6 +209,8 @@ export type LearnerItemCstChildren = {
   stopStmt?: StopStmtCstNode[];
   onErrorStmt?: OnErrorStmtCstNode[];
   learnerSection?: LearnerSectionCstNode[];
+  learnersSection?: LearnersSectionCstNode[];
+  sweepStmt?: SweepStmtCstNode[];
   taskBinding?: TaskBindingCstNode[];
   optionStmt?: OptionStmtCstNode[];
 };
@@ -264,6 +266,34 @@ export interface LearnerSectionCstNode extends CstNode {
 export type LearnerSectionCstChildren = {
   Kw_learner: IToken[];
   intExpr: IntExprCstNode[];
+  LCurly: IToken[];
+  configEntry?: ConfigEntryCstNode[];
+  RCurly: IToken[];
+};
+
+export interface LearnersSectionCstNode extends CstNode {
+  name: "learnersSection";
+  children: LearnersSectionCstChildren;
+}
+
+export type LearnersSectionCstChildren = {
+  Kw_learners: IToken[];
+  LCurly: IToken[];
+  configEntry?: ConfigEntryCstNode[];
+  RCurly: IToken[];
+};
+
+export interface SweepStmtCstNode extends CstNode {
+  name: "sweepStmt";
+  children: SweepStmtCstChildren;
+}
+
+export type SweepStmtCstChildren = {
+  Kw_sweep: IToken[];
+  generator: IToken[];
+  count?: IToken[];
+  seedWord?: IToken[];
+  seed?: IToken[];
   LCurly: IToken[];
   configEntry?: ConfigEntryCstNode[];
   RCurly: IToken[];
@@ -393,6 +423,8 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   stopStmt(children: StopStmtCstChildren, param?: IN): OUT;
   onErrorStmt(children: OnErrorStmtCstChildren, param?: IN): OUT;
   learnerSection(children: LearnerSectionCstChildren, param?: IN): OUT;
+  learnersSection(children: LearnersSectionCstChildren, param?: IN): OUT;
+  sweepStmt(children: SweepStmtCstChildren, param?: IN): OUT;
   configEntry(children: ConfigEntryCstChildren, param?: IN): OUT;
   when(children: WhenCstChildren, param?: IN): OUT;
   intExpr(children: IntExprCstChildren, param?: IN): OUT;

@@ -13,6 +13,7 @@ import { type Ctx, err } from "./checkContext.ts"
 import { rulePlaceholders } from "./checkPlaceholders.ts"
 import { checkSections } from "./checkSections.ts"
 import { checkSettings } from "./checkSettings.ts"
+import { checkSweep } from "./checkSweep.ts"
 import { checkTasks, ruleRequiredTasks, ruleSelectorParallel } from "./checkTasks.ts"
 
 const learnerNamePattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
@@ -31,7 +32,8 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
   const tasks = checkTasks(ctx, block, settings)
   if (block.kind === "selector") ruleSelectorParallel(ctx, tasks, settings)
   ruleRequiredTasks(ctx, block, tasks, settings)
-  const configs = checkSections(ctx, block, settings, tasks)
+  const sweep = checkSweep(ctx, block, settings, new Set(tasks.map((t) => t.name)))
+  const configs = checkSections(ctx, block, settings, tasks, sweep)
   rulePlaceholders(ctx, block.kind, settings.options, tasks, configs)
   return {
     node: block,
@@ -44,7 +46,8 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
     options: settings.options,
     population: settings.population,
     tasks,
-    configs
+    configs,
+    ...(sweep === undefined ? {} : { points: sweep.points })
   }
 }
 

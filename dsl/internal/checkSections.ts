@@ -12,6 +12,7 @@ import { Dep } from "./analyze.ts"
 import { configEntries } from "./checkConfig.ts"
 import { type Ctx, constInt, err, scope } from "./checkContext.ts"
 import type { Settings } from "./checkSettings.ts"
+import { pointLayers, type SweepModel } from "./checkSweep.ts"
 import { didYouMean } from "./suggest.ts"
 
 const whenKey = (w: WhenModel): string => (w._tag === "At" || w._tag === "From" ? `${w._tag} ${w.iteration}` : w._tag)
@@ -29,7 +30,8 @@ export function checkSections(
   ctx: Ctx,
   block: Ast.LearnerBlock,
   settings: Settings,
-  tasks: ReadonlyArray<TaskModel>
+  tasks: ReadonlyArray<TaskModel>,
+  sweep: SweepModel | undefined
 ): LearnerModel["configs"] {
   const taskNames = new Set(tasks.map((t) => t.name))
   const configs = new Map<number, Map<string, Array<LayerModel>>>()
@@ -63,12 +65,51 @@ export function checkSections(
     sectionAt.set(index, item)
     configs.set(index, checkEntries(ctx, item, settings, taskNames, index))
   }
-  return configs
+  return withShared(ctx, block, settings, taskNames, sweep, configs)
+}
+
+// Under each learner's own section: first `learners { … }` (its values folded with that learner's
+// index), then the learner's sweep point, so the more specific layer wins key by key
+function withShared(
+  ctx: Ctx,
+  block: Ast.LearnerBlock,
+  settings: Settings,
+  taskNames: ReadonlySet<string>,
+  sweep: SweepModel | undefined,
+  own: Map<number, Map<string, Array<LayerModel>>>
+): LearnerModel["configs"] {
+  const formula = block.items.find((i): i is Ast.LearnersSection => i._tag === "LearnersSection")
+  if (formula === undefined && sweep === undefined) return own
+  const before = ctx.diagnostics.filter(Diagnostic.isError).length
+  if (formula !== undefined) checkEntries(ctx, formula, settings, taskNames, undefined)
+  if (ctx.diagnostics.filter(Diagnostic.isError).length > before) return own
+  // the entries were reported once above; per learner they are only folded again
+  const quiet: Ctx = { ...ctx, diagnostics: [], report: () => {} }
+  const out = new Map<number, ReadonlyMap<string, ReadonlyArray<LayerModel>>>()
+  for (let k = 0; k < settings.parallel; k++) {
+    const shared =
+      formula === undefined
+        ? new Map<string, Array<LayerModel>>()
+        : checkEntries(quiet, formula, settings, taskNames, k)
+    const point = sweep === undefined ? new Map<string, LayerModel>() : pointLayers(sweep, k)
+    const mine = own.get(k) ?? new Map<string, Array<LayerModel>>()
+    const merged = new Map<string, Array<LayerModel>>()
+    for (const task of taskNames) {
+      const layers = [
+        ...(shared.get(task) ?? []),
+        ...(point.has(task) ? [point.get(task)!] : []),
+        ...(mine.get(task) ?? [])
+      ]
+      if (layers.length > 0) merged.set(task, layers)
+    }
+    out.set(k, merged)
+  }
+  return out
 }
 
 function checkEntries(
   ctx: Ctx,
-  section: Ast.LearnerSection,
+  section: { readonly entries: ReadonlyArray<Ast.ConfigEntry> },
   settings: Settings,
   taskNames: ReadonlySet<string>,
   learner: number | undefined

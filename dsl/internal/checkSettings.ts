@@ -46,6 +46,10 @@ const settingName = (item: Ast.LearnerItem): string | undefined => {
       return "on_error"
     case "Option":
       return item.name.text
+    case "LearnersSection":
+      return "learners { … }"
+    case "Sweep":
+      return "sweep"
     default:
       return undefined
   }

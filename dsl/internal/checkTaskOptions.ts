@@ -129,7 +129,9 @@ export function ruleTaskOptions(
         const checked = configEntries(
           ctx,
           option.config,
-          scopeOf("with { … } (task defaults are constants; put values that change in learner sections)")
+          scopeOf(
+            "with { … } (task defaults are constants; put values that change, or read `learner`, in a learners { … } or learner section)"
+          )
         )
         defaults ??= { kwargs: {} }
         for (const entry of checked.entries) {

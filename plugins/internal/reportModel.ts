@@ -30,6 +30,8 @@ export interface Input {
 /** A parallel learner as the report shows it. */
 export interface LearnerModel {
   readonly label: string
+  /** A sweep learner's point (`n_labeled=200, learning_rate=0.1`). */
+  point: string | undefined
   readonly name: string
   readonly index: number
   kind: string
@@ -88,6 +90,7 @@ export const buildModel = (input: Input): Model => {
     if (learner === undefined) {
       learner = {
         label: key,
+        point: undefined,
         name,
         index,
         kind: "active",
@@ -213,6 +216,7 @@ export const buildModel = (input: Input): Model => {
     for (const learnerResult of results.learners) {
       const learner = add(learnerResult.name, learnerResult.index)
       learner.kind = learnerResult.kind
+      learner.point = learnerResult.label
       learner.iterations = learnerResult.iterations
       learner.stopReason = learnerResult.stopReason
       if (learnerResult.metric !== null) {
