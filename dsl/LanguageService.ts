@@ -14,7 +14,6 @@
  *
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
 import * as Format from "./Format.ts"
 import { guardDepth } from "./internal/parse.ts"
 import type { Analysis } from "./lsp/Analysis.ts"
@@ -50,16 +49,16 @@ export * as Protocol from "./lsp/Protocol.ts"
  */
 export const formatting = (analysis: Analysis): ReadonlyArray<Protocol.TextEdit> => {
   if (analysis.parsed.broken) return []
-  const formatted = guardDepth(
-    () => Either.right<string>(Format.formatParsed(analysis.parsed)),
-    () => Either.left(undefined)
+  const formatted = guardDepth<string | undefined>(
+    () => Format.formatParsed(analysis.parsed),
+    () => undefined
   )
-  if (Either.isLeft(formatted) || formatted.right === analysis.text) return []
+  if (formatted === undefined || formatted === analysis.text) return []
   const end = analysis.parsed.lines.positionAt(analysis.text.length)
   return [
     {
       range: { start: { line: 0, character: 0 }, end: { line: end.line - 1, character: end.column - 1 } },
-      newText: formatted.right
+      newText: formatted
     }
   ]
 }
