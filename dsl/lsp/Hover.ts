@@ -87,15 +87,17 @@ export const planRows = (rows: ReadonlyArray<Plan.Row>): string => {
   return `${table}\n\n${kwargs}`
 }
 
-const whenText = (entry: Ast.ConfigEntry): string => {
-  switch (entry.when._tag) {
+const whenText = (when: CheckedModel.WhenModel | undefined): string => {
+  switch (when?._tag) {
+    case undefined:
     case "Always":
       return ""
     case "Default":
       return " default"
     case "At":
+      return ` at ${when.iteration}`
     case "From":
-      return ` ${entry.when._tag === "At" ? "at" : "from"} …`
+      return ` from ${when.iteration}`
   }
 }
 
@@ -117,7 +119,7 @@ const entryLayer = (
 const entryHover = (analysis: Analysis, entry: Ast.ConfigEntry): Hover => {
   const model = analysis.model
   const found = model === undefined ? undefined : entryLayer(model, entry)
-  const title = `\`${entry.task.name.text}${entry.task.qualifier === undefined ? "" : ` "${entry.task.qualifier.value}"`}${whenText(entry)}\``
+  const title = `\`${entry.task.name.text}${entry.task.qualifier === undefined ? "" : ` "${entry.task.qualifier.value}"`}${whenText(found?.layer.when)}\``
   if (Diagnostic.hasErrors(analysis.diagnostics) || model === undefined || found === undefined) {
     return markdown(`${title}: the plan is shown once the file has no errors`, entry.span)
   }
