@@ -58,7 +58,8 @@ export const runLspBench = async (learners = 1000, runs = 15) => {
   if (!fs.existsSync(cli)) throw new Error("dist/bin/rose.js is missing: run npm run build")
   const dir = fs.mkdtempSync(Path.join(os.tmpdir(), "rose-lsp-bench-"))
   fs.mkdirSync(Path.join(dir, "tasks"))
-  for (const script of ["sim", "train", "active", "check_mse"]) fs.writeFileSync(Path.join(dir, "tasks", `${script}.mjs`), "")
+  for (const script of ["sim", "train", "active", "check_mse"])
+    fs.writeFileSync(Path.join(dir, "tasks", `${script}.mjs`), "")
   const uri = Url.pathToFileURL(Path.join(dir, "sweep.rose")).href
   const client = start(process.execPath, [cli, "lsp"], { cwd: dir })
   const roundTrip: Array<number> = []

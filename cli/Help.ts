@@ -176,7 +176,11 @@ export const commands: ReadonlyArray<CommandHelp> = [
     operand: undefined,
     flags: [
       { name: "stdio", help: "talk over stdin and stdout (the default and only transport)" },
-      { name: "plugin", value: "PATH", help: "load a plugin module for every file (a path or a package name); repeatable" }
+      {
+        name: "plugin",
+        value: "PATH",
+        help: "load a plugin module for every file (a path or a package name); repeatable"
+      }
     ],
     examples: ["rose lsp", "rose lsp --plugin ./plugins/my-cluster.ts"]
   }

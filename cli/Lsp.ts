@@ -63,8 +63,7 @@ const backendsOf = (plugins: ReadonlyArray<Plugin.Plugin>): ReadonlyArray<Langua
     }))
   )
 
-const pathOf = (uri: string): string | undefined =>
-  uri.startsWith("file:") ? NodeUrl.fileURLToPath(uri) : undefined
+const pathOf = (uri: string): string | undefined => (uri.startsWith("file:") ? NodeUrl.fileURLToPath(uri) : undefined)
 
 /**
  * Serves the protocol on stdin/stdout until the client says `exit` or closes the stream.
@@ -204,7 +203,9 @@ export const serve = (options: Options): Effect.Effect<void> =>
     connection.onCompletion(
       withDocument((a, p) => [...LanguageService.complete(a, LanguageService.offsetAt(a, p.position))])
     )
-    connection.onHover(withDocument((a, p) => LanguageService.hover(a, LanguageService.offsetAt(a, p.position)) ?? null))
+    connection.onHover(
+      withDocument((a, p) => LanguageService.hover(a, LanguageService.offsetAt(a, p.position)) ?? null)
+    )
     connection.onDefinition(
       withDocument((a, p) => {
         const range = LanguageService.definition(a, LanguageService.offsetAt(a, p.position))

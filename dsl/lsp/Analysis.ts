@@ -69,7 +69,10 @@ export const backendKinds = (environment: Environment): ReadonlyArray<string> =>
  */
 export const analyze = (text: string, environment: Environment = {}): Analysis => {
   const parsed = parseText(text)
-  const checked = guardDepth<{ model: CheckedModel.Model | undefined; diagnostics: ReadonlyArray<Diagnostic.Diagnostic> }>(
+  const checked = guardDepth<{
+    model: CheckedModel.Model | undefined
+    diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+  }>(
     () => Check.check(parsed.ast, { ...environment, backendKinds: backendKinds(environment), broken: parsed.broken }),
     (d) => ({ model: undefined, diagnostics: [d] })
   )

@@ -18,7 +18,7 @@ import * as Tokens from "../Tokens.ts"
 import type { Analysis } from "./Analysis.ts"
 import { backendKinds } from "./Analysis.ts"
 import * as Context from "./Context.ts"
-import { CompletionKind, type CompletionItem } from "./Protocol.ts"
+import { type CompletionItem, CompletionKind } from "./Protocol.ts"
 
 const keyword = (label: string, detail?: string, insertText?: string): CompletionItem => ({
   label,
@@ -28,8 +28,8 @@ const keyword = (label: string, detail?: string, insertText?: string): Completio
 })
 
 const topLevel: ReadonlyArray<CompletionItem> = [
-  keyword("backend", "declare a backend: backend KIND [\"name\"] { … }"),
-  keyword("plugin", "load a plugin module: plugin \"./path.ts\""),
+  keyword("backend", 'declare a backend: backend KIND ["name"] { … }'),
+  keyword("plugin", 'load a plugin module: plugin "./path.ts"'),
   keyword("let", "a constant: let NAME = EXPR"),
   keyword("active", "an active-learning block"),
   keyword("reinforcement", "a reinforcement-learning block"),
@@ -51,8 +51,8 @@ const taskOptions: ReadonlyArray<CompletionItem> = [
   keyword("resources", "resources { cores, gpus, memory, time }"),
   keyword("retry", "retry N [on exit | on infrastructure]"),
   keyword("timeout", "timeout DURATION (250ms, 30s, 10m, 1.5h)"),
-  keyword("backend", "backend \"name\": a declared backend"),
-  keyword("env", "environment variables: env { NAME: \"value\" }")
+  keyword("backend", 'backend "name": a declared backend'),
+  keyword("env", 'environment variables: env { NAME: "value" }')
 ]
 
 const metricItems: ReadonlyArray<CompletionItem> = Metric.table.map((m) => ({
@@ -79,8 +79,8 @@ const variableDetail: { readonly [k: string]: string } = {
 const resourceItems: ReadonlyArray<CompletionItem> = [
   { label: "cores", kind: CompletionKind.Property, detail: "an integer ≥ 1" },
   { label: "gpus", kind: CompletionKind.Property, detail: "an integer ≥ 0" },
-  { label: "memory", kind: CompletionKind.Property, detail: "a string such as \"4G\"" },
-  { label: "time", kind: CompletionKind.Property, detail: "a string such as \"00:10:00\"" }
+  { label: "memory", kind: CompletionKind.Property, detail: 'a string such as "4G"' },
+  { label: "time", kind: CompletionKind.Property, detail: 'a string such as "00:10:00"' }
 ]
 
 /** The block around an offset (the last one starting before it, for a file that lost its braces). */
@@ -228,7 +228,7 @@ const candidates = (analysis: Analysis, offset: number, context: Context.Context
       return [
         keyword("exec", "run a command without a shell"),
         keyword("shell", "run a script through a shell"),
-        keyword("call", "run an exported function: call \"./module.ts#function\"")
+        keyword("call", 'run an exported function: call "./module.ts#function"')
       ]
     }
     if (is(last, Tokens.OnError)) return [keyword("continue"), keyword("abort")]

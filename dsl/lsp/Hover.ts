@@ -154,7 +154,8 @@ const sectionEntryAt = (ast: Ast.File, offset: number): Ast.ConfigEntry | undefi
 const stopAt = (ast: Ast.File, offset: number): Ast.StopWhen | undefined => {
   for (const item of ast.items) {
     if (item._tag !== "LearnerBlock" || !within(item.span, offset)) continue
-    for (const li of item.items) if (li._tag === "StopWhen" && li.metric !== undefined && within(li.metric.span, offset)) return li
+    for (const li of item.items)
+      if (li._tag === "StopWhen" && li.metric !== undefined && within(li.metric.span, offset)) return li
   }
   return undefined
 }

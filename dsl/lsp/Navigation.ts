@@ -99,35 +99,37 @@ const learnerItem = (item: Ast.LearnerItem): ReadonlyArray<DocumentSymbol> => {
   }
 }
 
+const topSymbol = (item: Ast.TopItem): ReadonlyArray<DocumentSymbol> => {
+  switch (item._tag) {
+    case "BackendDecl": {
+      const kind = item.kind?.text ?? "backend"
+      const selection = (item.name ?? item.kind ?? item).span
+      return [symbol(item.name?.value ?? kind, SymbolKind.Module, item.span, selection, `backend ${kind}`)]
+    }
+    case "PluginDecl":
+      return [symbol(item.path?.value ?? "plugin", SymbolKind.Module, item.span, (item.path ?? item).span, "plugin")]
+    case "LetDecl":
+      return item.name === undefined
+        ? []
+        : [symbol(item.name.text, SymbolKind.Constant, item.span, item.name.span, "let")]
+    case "LearnerBlock":
+      return [
+        symbol(
+          Ast.learnerName(item),
+          SymbolKind.Class,
+          item.span,
+          (item.name ?? { span: item.kindSpan }).span,
+          item.kind,
+          item.items.flatMap(learnerItem)
+        )
+      ]
+  }
+}
+
 /**
  * The outline of a document.
  *
  * @since 0.1.0
  * @category navigation
  */
-export const symbols = (analysis: Analysis): ReadonlyArray<DocumentSymbol> =>
-  analysis.ast.items.flatMap((item): ReadonlyArray<DocumentSymbol> => {
-    switch (item._tag) {
-      case "BackendDecl": {
-        const kind = item.kind?.text ?? "backend"
-        return [symbol(item.name?.value ?? kind, SymbolKind.Module, item.span, (item.name ?? item.kind ?? item).span, `backend ${kind}`)]
-      }
-      case "PluginDecl":
-        return [symbol(item.path?.value ?? "plugin", SymbolKind.Module, item.span, (item.path ?? item).span, "plugin")]
-      case "LetDecl":
-        return item.name === undefined
-          ? []
-          : [symbol(item.name.text, SymbolKind.Constant, item.span, item.name.span, "let")]
-      case "LearnerBlock":
-        return [
-          symbol(
-            Ast.learnerName(item),
-            SymbolKind.Class,
-            item.span,
-            (item.name ?? { span: item.kindSpan }).span,
-            item.kind,
-            item.items.flatMap(learnerItem)
-          )
-        ]
-    }
-  })
+export const symbols = (analysis: Analysis): ReadonlyArray<DocumentSymbol> => analysis.ast.items.flatMap(topSymbol)

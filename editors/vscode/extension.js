@@ -11,7 +11,12 @@ const serverCommand = () => {
   const configured = vscode.workspace.getConfiguration("rose").get("server.path", "")
   if (configured !== "") return configured
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const local = path.join(folder.uri.fsPath, "node_modules", ".bin", process.platform === "win32" ? "rose.cmd" : "rose")
+    const local = path.join(
+      folder.uri.fsPath,
+      "node_modules",
+      ".bin",
+      process.platform === "win32" ? "rose.cmd" : "rose"
+    )
     if (fs.existsSync(local)) return local
   }
   return "rose"
