@@ -118,7 +118,7 @@ active "a" {
     const a = LanguageService.analyze(text)
     const metric = LanguageService.hover(a, text.indexOf("model_accuracy") + 1)
     assert.include(metric?.contents.value, "higher is better")
-    assert.include(metric?.contents.value, "`stop when model_accuracy > 0.1`")
+    assert.include(metric?.contents.value, "`stop when model_accuracy >= 0.1`")
     assert.include(LanguageService.hover(a, text.indexOf("n: base }") + 4)?.contents.value, "= `100`")
     const entry = LanguageService.hover(a, text.indexOf("training from") + 1)?.contents.value ?? ""
     assert.include(entry, "a[1]")
