@@ -128,7 +128,8 @@ export const serve = (options: Options): Effect.Effect<void> =>
       if (cached !== undefined && cached.version === document.version) return cached.analysis
       const analysis = LanguageService.analyze(
         document.getText(),
-        environment(document.uri, backendsKnown.get(document.uri) ?? backendsOf([]))
+        environment(document.uri, backendsKnown.get(document.uri) ?? backendsOf([])),
+        cached?.analysis
       )
       analyses.set(document.uri, { version: document.version, analysis })
       return analysis
@@ -149,7 +150,8 @@ export const serve = (options: Options): Effect.Effect<void> =>
       void backendsFor(file, document.getText()).then((backends) => {
         if (backendsKnown.get(document.uri) === backends) return
         backendsKnown.set(document.uri, backends)
-        analyses.delete(document.uri)
+        const cached = analyses.get(document.uri)
+        if (cached !== undefined) analyses.set(document.uri, { version: -1, analysis: cached.analysis })
         const current = documents.get(document.uri)
         if (current !== undefined) publish(current)
       })
@@ -172,7 +174,7 @@ export const serve = (options: Options): Effect.Effect<void> =>
       refreshPlugins(document)
     })
     documents.onDidChangeContent(({ document }) => {
-      if (!analyses.has(document.uri)) return // the open event publishes the first version
+      if (analyses.get(document.uri)?.version === document.version) return // opened: already published
       clearTimeout(timers.get(document.uri))
       timers.set(
         document.uri,

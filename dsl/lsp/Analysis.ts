@@ -62,13 +62,15 @@ export const backendKinds = (environment: Environment): ReadonlyArray<string> =>
   (environment.backends === undefined ? Check.defaultBackendKinds : environment.backends.map((b) => b.kind))
 
 /**
- * Analyses a text. Never throws.
+ * Analyses a text. Never throws. `previous`, the analysis of an earlier version of the same
+ * document, lends the parse what did not change: after an edit, only the top-level items and
+ * `learner K { … }` sections whose text changed are parsed again.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const analyze = (text: string, environment: Environment = {}): Analysis => {
-  const parsed = parseText(text)
+export const analyze = (text: string, environment: Environment = {}, previous?: Analysis): Analysis => {
+  const parsed = parseText(text, { previous: previous?.parsed })
   const checked = guardDepth<{
     model: CheckedModel.Model | undefined
     diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
