@@ -4,8 +4,9 @@
  * `analysis`, the language service's work per change (parse, check, diagnostics as the protocol
  * has them; the built modules), median of warm runs; and `round trip`, from writing a
  * `didChange` to `rose lsp` (the built CLI) until its `publishDiagnostics` for that version arrives,
- * which adds the server's debounce and the protocol. Each change edits one digit inside a learner
- * section, alternating between two values, so every text differs from the last. Goal (issue 18):
+ * which adds the server's debounce and the protocol. The changes type a digit into a value of
+ * learner 500's section and delete it again, in turn: every text differs from the last, and
+ * everything after the edit moves by one offset. Goal (issue 18):
  * under 100 ms. Run: `node --import tsx bench/lsp.ts [learners] [runs]`.
  */
 import * as fs from "node:fs"
@@ -23,16 +24,18 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s[Math.floor(s.length / 2)]!
 }
 
-/** The texts of successive one-character edits: a digit of learner 500's section, 1 ↔ 2. */
+/** Successive one-character edits: a digit typed into learner 500's section, then deleted. */
 const edits = (text: string, runs: number) => {
-  const anchor = text.indexOf("learner 500 {")
+  const anchor = text.indexOf(`learner ${Math.floor(text.split("learner ").length / 2)} {`)
   const at = text.indexOf("learning_rate: ", anchor) + "learning_rate: ".length
   const line = text.slice(0, at).split("\n").length - 1
   const character = at - (text.lastIndexOf("\n", at - 1) + 1)
-  return Array.from({ length: runs }, (_, k) => {
-    const digit = k % 2 === 0 ? "2" : "1"
-    return { text: text.slice(0, at) + digit + text.slice(at + 1), digit, line, character }
-  })
+  const typed = `${text.slice(0, at)}5${text.slice(at)}`
+  return Array.from({ length: runs }, (_, k) =>
+    k % 2 === 0
+      ? { text: typed, insert: "5", line, character, length: 0 }
+      : { text, insert: "", line, character, length: 1 }
+  )
 }
 
 export const runLspBench = async (learners = 1000, runs = 15) => {
@@ -43,15 +46,31 @@ export const runLspBench = async (learners = 1000, runs = 15) => {
   const changes = edits(text, runs + 1)
 
   // the language service alone
-  LanguageService.diagnostics(LanguageService.analyze(text, { file: "/bench/sweep.rose" }))
+  const environment = { file: "/bench/sweep.rose" }
+  let last = LanguageService.analyze(text, environment)
   const analysis: Array<number> = []
+  const analysisCpu: Array<number> = []
+  const fresh: Array<number> = []
+  const freshCpu: Array<number> = []
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since)
+    return (used.user + used.system) / 1000
+  }
   for (const change of changes) {
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
-    const d = LanguageService.diagnostics(LanguageService.analyze(change.text, { file: "/bench/sweep.rose" }))
+    last = LanguageService.analyze(change.text, environment, last)
+    const d = LanguageService.diagnostics(last)
     analysis.push(performance.now() - t0)
+    analysisCpu.push(cpuMs(c0))
+    const c1 = process.cpuUsage()
+    const t1 = performance.now()
+    LanguageService.diagnostics(LanguageService.analyze(change.text, environment))
+    fresh.push(performance.now() - t1)
+    freshCpu.push(cpuMs(c1))
     if (d.length > 0) throw new Error(`the generated file has diagnostics: ${JSON.stringify(d[0])}`)
   }
-  analysis.shift() // warm-up
+  for (const xs of [analysis, analysisCpu, fresh, freshCpu]) xs.shift() // warm-up
 
   // through rose lsp
   const cli = Path.join(root, "dist/bin/rose.js")
@@ -74,12 +93,12 @@ export const runLspBench = async (learners = 1000, runs = 15) => {
       const v = version
       const range = {
         start: { line: change.line, character: change.character },
-        end: { line: change.line, character: change.character + 1 }
+        end: { line: change.line, character: change.character + change.length }
       }
       const t0 = performance.now()
       client.notify("textDocument/didChange", {
         textDocument: { uri, version: v },
-        contentChanges: [{ range, text: change.digit }]
+        contentChanges: [{ range, text: change.insert }]
       })
       const published = await client.waitFor("textDocument/publishDiagnostics", (p) => p.version === v, 120_000)
       roundTrip.push(performance.now() - t0)
@@ -99,6 +118,10 @@ export const runLspBench = async (learners = 1000, runs = 15) => {
     runs,
     analysisMs: median(analysis),
     analysisBestMs: Math.min(...analysis),
+    analysisCpuMs: median(analysisCpu),
+    freshMs: median(fresh),
+    freshBestMs: Math.min(...fresh),
+    freshCpuMs: median(freshCpu),
     roundTripMs: median(roundTrip),
     roundTripBestMs: Math.min(...roundTrip)
   }
@@ -107,9 +130,11 @@ export const runLspBench = async (learners = 1000, runs = 15) => {
 export const formatLspBench = (r: Awaited<ReturnType<typeof runLspBench>>): string => {
   const f = (x: number) => x.toFixed(1)
   return [
-    `| learners | lines | runs | analysis ms (median) | analysis ms (best) | round trip ms (median) | round trip ms (best) |`,
-    `| --- | --- | --- | --- | --- | --- | --- |`,
-    `| ${r.learners} | ${r.lines} | ${r.runs} | ${f(r.analysisMs)} | ${f(r.analysisBestMs)} | ${f(r.roundTripMs)} | ${f(r.roundTripBestMs)} |`,
+    "| learners | lines | changes | what | wall ms (median) | wall ms (best) | CPU ms (median) |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    `| ${r.learners} | ${r.lines} | ${r.runs} | analysis, incremental (after the previous version) | ${f(r.analysisMs)} | ${f(r.analysisBestMs)} | ${f(r.analysisCpuMs)} |`,
+    `| ${r.learners} | ${r.lines} | ${r.runs} | analysis from scratch (for comparison) | ${f(r.freshMs)} | ${f(r.freshBestMs)} | ${f(r.freshCpuMs)} |`,
+    `| ${r.learners} | ${r.lines} | ${r.runs} | round trip through rose lsp (didChange → publishDiagnostics, 50 ms debounce included) | ${f(r.roundTripMs)} | ${f(r.roundTripBestMs)} | |`,
     "",
     `machine: ${os.cpus().length} CPUs, load average ${os
       .loadavg()

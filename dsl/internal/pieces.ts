@@ -35,19 +35,28 @@ export type Pieces = ReadonlyMap<string, Piece>
 export const key = (text: string, start: number, end: number, column: number): string =>
   `${column}:${text.slice(start, end)}`
 
-const isPosition = (u: object): u is Span.Position => {
-  const p = u as Partial<Span.Position>
-  return typeof p.offset === "number" && typeof p.line === "number" && typeof p.column === "number"
-}
+const movedSpan = (span: Span.Span, offset: number, line: number): Span.Span => ({
+  start: { offset: span.start.offset + offset, line: span.start.line + line, column: span.start.column },
+  end: { offset: span.end.offset + offset, line: span.end.line + line, column: span.end.column }
+})
+
+// Spans sit under these keys only (the ones `Ast.withoutSpans` removes); a test compares moved trees
+// with fresh ones, spans included.
+const spanKeys = new Set(["span", "opSpan", "kindSpan"])
 
 const moved = (node: unknown, offset: number, line: number): unknown => {
   if (Array.isArray(node)) return node.map((n) => moved(n, offset, line))
   if (typeof node !== "object" || node === null) return node
-  if (isPosition(node) && Object.keys(node).length === 3) {
-    return { offset: node.offset + offset, line: node.line + line, column: node.column }
-  }
   const out: Record<string, unknown> = {}
-  for (const k in node) out[k] = moved((node as Record<string, unknown>)[k], offset, line)
+  for (const k in node) {
+    const v = (node as Record<string, unknown>)[k]
+    out[k] =
+      typeof v !== "object" || v === null
+        ? v
+        : spanKeys.has(k)
+          ? movedSpan(v as Span.Span, offset, line)
+          : moved(v, offset, line)
+  }
   return out
 }
 
