@@ -15,6 +15,7 @@ import * as Either from "effect/Either"
 import * as SchemaAST from "effect/SchemaAST"
 import {
   createConnection,
+  type DocumentSymbol,
   StreamMessageReader,
   StreamMessageWriter,
   TextDocumentSyncKind,
@@ -214,7 +215,7 @@ export const serve = (options: Options): Effect.Effect<void> =>
         return range === undefined ? null : { uri: p.textDocument.uri, range }
       })
     )
-    connection.onDocumentSymbol(withDocument((a) => [...LanguageService.symbols(a)] as Array<any>))
+    connection.onDocumentSymbol(withDocument((a) => LanguageService.symbols(a) as Array<DocumentSymbol>))
     connection.onDocumentFormatting(withDocument((a) => [...LanguageService.formatting(a)]))
 
     documents.listen(connection)
