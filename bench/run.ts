@@ -26,6 +26,7 @@ import * as os from "node:os"
 import * as Path from "node:path"
 import { ensureServices, type Services, stopServices } from "../test/integration/setup/services.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
+import { formatLspBench, runLspBench } from "./lsp.ts"
 
 const quick = process.argv.includes("--quick")
 const root = Path.resolve(import.meta.dirname, "..")
@@ -193,6 +194,7 @@ const verdicts = (r: {
   readonly inProcess: ReturnType<typeof inProcessRows>
   readonly memory: ReturnType<typeof memoryRows>
   readonly dsl: Awaited<ReturnType<typeof runDslBench>>
+  readonly lsp: Awaited<ReturnType<typeof runLspBench>>
   readonly startup: ReturnType<typeof startupRows>
 }): ReadonlyArray<Verdict> => {
   const out: Array<Verdict> = []
@@ -257,6 +259,12 @@ const verdicts = (r: {
       why: "about half garbage collection (~120,000 tokens, their CST and a span per AST node), then lexing and CST → AST (README: DSL)"
     })
   }
+  out.push({
+    budget: `rose lsp, ${r.lsp.learners} learners: diagnostics < 100 ms after a one-character change (issue 18)`,
+    measured: `${fmt(r.lsp.analysisMs, 0)} ms analysis (${fmt(r.lsp.analysisCpuMs, 0)} ms CPU), ${fmt(r.lsp.roundTripMs, 0)} ms round trip`,
+    met: r.lsp.analysisMs < 100,
+    why: "whole-file lexing and checking on every change; only parsing is incremental (README: Editor)"
+  })
   const check = r.startup.find((x) => x.command.startsWith("rose check"))
   if (check !== undefined) {
     out.push({
@@ -283,6 +291,8 @@ const main = async () => {
   const memory = memoryRows()
   log("dsl")
   const dsl = await runDslBench(quick ? { sizes: [10, 100], runs: 3 } : {})
+  log("editor (rose lsp)")
+  const lsp = await runLspBench(quick ? 100 : 1000, quick ? 3 : 15)
   log("start-up")
   const startup = startupRows()
   log("test services (sshd, SLURM)")
@@ -306,7 +316,7 @@ const main = async () => {
       log(`  stopped ${ours.join(" and ")} (this run started them)`)
     }
   }
-  const budgets = verdicts({ exec, inProcess, memory, dsl, startup })
+  const budgets = verdicts({ exec, inProcess, memory, dsl, lsp, startup })
   const result = {
     date: started.toISOString(),
     command: `npm run bench${quick ? " -- --quick" : ""}`,
@@ -317,6 +327,7 @@ const main = async () => {
     inProcess,
     memory,
     dsl,
+    lsp,
     startup,
     ssh,
     slurm,
@@ -392,6 +403,10 @@ const main = async () => {
     "```",
     formatDslBench(dsl).trimEnd(),
     "```",
+    "",
+    "## Editor (rose lsp)",
+    "",
+    formatLspBench(lsp).trimEnd(),
     "",
     "## Start-up",
     "",

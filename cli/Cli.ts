@@ -1,6 +1,6 @@
 /**
  * The `rose` command line (`@effect/cli`): `run`, `resume`, `check`, `plan`, `fmt`, `report`,
- * `status` and `logs`. Options may follow the file. What the commands and their options are for, and the check
+ * `status`, `logs` and `lsp`. Options may follow the file. What the commands and their options are for, and the check
  * of a command line's shape, live in `Help.ts`. Each handler ends with a `CliExit` for a
  * non-zero exit code; the entry point (`main.ts`) turns that into the process's exit.
  *
@@ -34,6 +34,8 @@ const loadRun: Effect.Effect<typeof Run> = Effect.promise(() => import("./Run.ts
 const loadReport: Effect.Effect<typeof import("../plugins/Report.ts")> = Effect.promise(
   () => import("../plugins/Report.ts")
 )
+
+const loadLsp: Effect.Effect<typeof import("./Lsp.ts")> = Effect.promise(() => import("./Lsp.ts"))
 
 const pluginOption = Options.text("plugin").pipe(Options.repeated)
 
@@ -387,6 +389,11 @@ const logsCommand = Command.make(
     })
 )
 
+// `--stdio` is what VS Code's client appends for this transport, the only one served.
+const lspCommand = Command.make("lsp", { stdio: Options.boolean("stdio"), plugin: pluginOption }, (config) =>
+  Effect.flatMap(loadLsp, (Lsp) => Lsp.serve({ plugins: config.plugin }))
+)
+
 const runningJson = (p: Status.Snapshot["progress"]): Json.Json =>
   [...p.running.values()].map((t) => ({
     learner: { name: t.learner.name, index: t.learner.index },
@@ -413,7 +420,8 @@ export const subcommands = [
   fmtCommand,
   reportCommand,
   statusCommand,
-  logsCommand
+  logsCommand,
+  lspCommand
 ] as const
 
 /**

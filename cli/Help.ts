@@ -37,7 +37,8 @@ export interface Flag {
 export interface CommandHelp {
   readonly name: string
   readonly summary: string
-  readonly operand: { readonly name: string; readonly many: boolean; readonly help: string }
+  /** What it takes after its options; `undefined` for a command that takes nothing. */
+  readonly operand: { readonly name: string; readonly many: boolean; readonly help: string } | undefined
   /** An optional second argument (`rose logs RUN_DIR [LEARNER]`). */
   readonly optional?: { readonly name: string; readonly help: string }
   readonly flags: ReadonlyArray<Flag>
@@ -191,6 +192,20 @@ export const commands: ReadonlyArray<CommandHelp> = [
       "rose logs runs/20261128-143005-1a2b sweep --iteration 0 --task training",
       "rose logs runs/20261128-143005-1a2b -f"
     ]
+  },
+  {
+    name: "lsp",
+    summary: "Serve the language server for .rose files to an editor, over stdin and stdout.",
+    operand: undefined,
+    flags: [
+      { name: "stdio", help: "talk over stdin and stdout (the default and only transport)" },
+      {
+        name: "plugin",
+        value: "PATH",
+        help: "load a plugin module for every file (a path or a package name); repeatable"
+      }
+    ],
+    examples: ["rose lsp", "rose lsp --plugin ./plugins/my-cluster.ts"]
   }
 ]
 
@@ -279,16 +294,14 @@ export const root = (): string =>
  * @category help
  */
 export const command = (c: CommandHelp): string => {
-  const operand = c.operand.many ? `${c.operand.name}...` : c.operand.name
+  const operand = c.operand === undefined ? undefined : c.operand.many ? `${c.operand.name}...` : c.operand.name
   const optional = c.optional === undefined ? [] : ([[`[${c.optional.name}]`, c.optional.help]] as const)
   return [
     `rose ${c.name}: ${c.summary.charAt(0).toLowerCase()}${c.summary.slice(1)}`,
     "",
-    `Usage: rose ${c.name} [options] ${operand}${c.optional === undefined ? "" : ` [${c.optional.name}]`}`,
+    `Usage: rose ${c.name} [options]${operand === undefined ? "" : ` ${operand}`}${c.optional === undefined ? "" : ` [${c.optional.name}]`}`,
     "",
-    "Arguments:",
-    ...twoColumns([[operand, c.operand.help], ...optional]),
-    "",
+    ...(operand === undefined ? [] : ["Arguments:", ...twoColumns([[operand, c.operand!.help], ...optional]), ""]),
     "Options:",
     ...twoColumns([...c.flags, helpFlag].map((f) => [flagLabel(f), f.help])),
     "",
@@ -400,6 +413,9 @@ export const preflight = (args: ReadonlyArray<string>): Preflight => {
     if (value === undefined) return refuse(`${where}: option '${name}' needs a value (${flag.value})`, where)
     const problem = valueProblem(flag, value)
     if (problem !== undefined) return refuse(`${where}: option '${name}' ${problem}`, where)
+  }
+  if (c.operand === undefined) {
+    return operands.length === 0 ? parse : refuse(`${where}: takes no arguments; unexpected '${operands[0]}'`, where)
   }
   if (operands.length === 0) return refuse(`${where}: missing ${c.operand.name}`, where)
   const most = c.operand.many ? Number.POSITIVE_INFINITY : c.optional === undefined ? 1 : 2

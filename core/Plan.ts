@@ -103,6 +103,11 @@ export interface Plan {
 export interface Options {
   /** Iterations to show per learner (at most its `max_iter`); `max_iter` or 20 by default. */
   readonly iterations?: number | undefined
+  /**
+   * Only this learner, at these iterations (those past what the plan shows are left out): what an
+   * editor's hover shows of one learner without paying for the plan of a whole sweep.
+   */
+  readonly only?: { readonly learner: Learner.LearnerRef; readonly iterations: ReadonlyArray<number> } | undefined
 }
 
 const loopOrder: { readonly [K in Learner.Kind]: ReadonlyArray<string> } = {
@@ -290,9 +295,12 @@ export const iterationsShown = (def: Learner.LearnerDef, requested: number | und
 export const make = (program: Program.Program, options: Options = {}): Plan => {
   const learners: Array<LearnerPlan> = []
   const rows: Array<Row> = []
+  const only = options.only
   for (const def of program.learners) {
+    if (only !== undefined && def.name !== only.learner.name) continue
     const shown = iterationsShown(def, options.iterations)
     for (let index = 0; index < def.parallel; index++) {
+      if (only !== undefined && index !== only.learner.index) continue
       const order = steps(def, index)
       const ref: Learner.LearnerRef = { name: def.name, index }
       learners.push({
@@ -318,7 +326,11 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
         point: Learner.pointLabel(def, index)
       })
       const config = def.configs[index]
-      for (let iteration = 0; iteration < shown; iteration++) {
+      const iterations =
+        only === undefined
+          ? Array.from({ length: shown }, (_, k) => k)
+          : [...new Set(only.iterations)].filter((k) => k >= 0 && k < shown).sort((a, b) => a - b)
+      for (const iteration of iterations) {
         for (const step of order) {
           const task = def.tasks.get(step.task)!
           const resolution = resolve(def, task, config?.get(step.task), ref, iteration, step.kwargs)

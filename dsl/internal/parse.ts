@@ -11,6 +11,7 @@ import * as Lexer from "../Lexer.ts"
 import * as Parser from "../Parser.ts"
 import * as Span from "../Span.ts"
 import * as Tokens from "../Tokens.ts"
+import * as Pieces from "./pieces.ts"
 
 export interface Parsed {
   readonly text: string
@@ -24,6 +25,8 @@ export interface Parsed {
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
   /** Whether the file had lexical or syntax errors (semantic checks then skip what is unsafe). */
   readonly broken: boolean
+  /** The pieces of a correct file, for the next parse of an edited version (`parseText`'s `previous`). */
+  readonly pieces: Pieces.Pieces
 }
 
 const codeOf = (e: IRecognitionException): Diagnostic.Code => {
@@ -59,11 +62,42 @@ function isKind(t: TokenType): boolean {
  * garbage collector's cost of keeping it grows faster than the file; pieces die young. Any error,
  * or a piece that is not what it looked like, returns `undefined`, and the caller parses the whole
  * file with recovery (the reference behaviour: the AST is the same, a test compares them).
+ * Pieces whose text the previous parse saw are taken from it (see `pieces.ts`); `kept` receives
+ * this parse's pieces.
  */
-const parsePieces = (tokens: ReadonlyArray<IToken>, lines: Span.LineIndex, length: number): Ast.File | undefined => {
+const parsePieces = (
+  text: string,
+  tokens: ReadonlyArray<IToken>,
+  lines: Span.LineIndex,
+  previous: Pieces.Pieces,
+  kept: Map<string, Pieces.Piece> | undefined
+): Ast.File | undefined => {
   const items: Array<Ast.TopItem> = []
+  // a kept piece when `previous` has one for the tokens from..to (inclusive)
+  const reuse = <A extends Pieces.Piece["node"]>(
+    from: IToken,
+    to: IToken,
+    parse: () => A | undefined
+  ): A | undefined => {
+    if (kept === undefined) return parse()
+    const start = lines.positionAt(from.startOffset)
+    const k = Pieces.key(text, from.startOffset, (to.endOffset ?? to.startOffset) + 1, start.column)
+    const hit = previous.get(k)
+    const node = hit === undefined ? parse() : Pieces.at<A>(hit, start.offset, start.line)
+    if (node !== undefined) kept.set(k, { offset: start.offset, line: start.line, node })
+    return node
+  }
   let i = 0
   while (i < tokens.length) {
+    const end = kept === undefined || previous.size === 0 ? undefined : wholeItem(tokens, i)
+    if (end !== undefined) {
+      const hit = reuse<Ast.TopItem>(tokens[i]!, tokens[end - 1]!, () => undefined)
+      if (hit !== undefined) {
+        items.push(hit)
+        i = end
+        continue
+      }
+    }
     // a top-level item runs to the next top-level keyword outside brackets
     let depth = 0
     let j = i
@@ -90,22 +124,40 @@ const parsePieces = (tokens: ReadonlyArray<IToken>, lines: Span.LineIndex, lengt
     if (cst === undefined) return undefined
     const item = CstToAst.topItemAst(cst, lines)
     if (item === undefined) return undefined
-    if (sections.length === 0) items.push(item)
-    else {
+    let whole: Ast.TopItem = item
+    if (sections.length > 0) {
       if (item._tag !== "LearnerBlock") return undefined
       const extra: Array<Ast.LearnerItem> = []
       for (const section of sections) {
-        const s = Parser.parsePiece("learnerItem", section)
-        const converted = s === undefined ? undefined : CstToAst.learnerItemAst(s, lines)
+        const converted = reuse<Ast.LearnerItem>(section[0]!, section[section.length - 1]!, () => {
+          const s = Parser.parsePiece("learnerItem", section)
+          return s === undefined ? undefined : CstToAst.learnerItemAst(s, lines)
+        })
         if (converted === undefined) return undefined
         extra.push(converted)
       }
       const merged = [...item.items, ...extra].sort((a, b) => a.span.start.offset - b.span.start.offset)
-      items.push({ ...item, items: merged })
+      whole = { ...item, items: merged }
     }
+    reuse(tokens[i]!, tokens[j - 1]!, () => whole)
+    items.push(whole)
     i = j
   }
-  return { _tag: "File", items, span: { start: Span.position(0, 1, 1), end: lines.positionAt(length) } }
+  return { _tag: "File", items, span: { start: Span.position(0, 1, 1), end: lines.positionAt(text.length) } }
+}
+
+// The end (exclusive) of the top-level item starting at token i: the next top-level keyword outside
+// brackets, as `parsePieces` splits.
+const wholeItem = (tokens: ReadonlyArray<IToken>, i: number): number => {
+  let depth = 0
+  let j = i
+  for (; j < tokens.length; j++) {
+    const type = tokens[j]!.tokenType
+    if (j > i && depth === 0 && starts.has(type)) break
+    if (type === Tokens.LCurly || type === Tokens.LBracket || type === Tokens.LParen) depth++
+    else if (type === Tokens.RCurly || type === Tokens.RBracket || type === Tokens.RParen) depth--
+  }
+  return j
 }
 
 // `learner K {` … its matching `}`: the index of the `}`, or undefined when this is not a section
@@ -177,24 +229,32 @@ const refused = (text: string, lexed: Lexer.Result, d: Diagnostic.Diagnostic): P
   comments: lexed.comments,
   lines: lexed.lines,
   diagnostics: [...lexed.diagnostics, d],
-  broken: true
+  broken: true,
+  pieces: new Map()
 })
 
 /**
  * Lexes and parses a text: the fast path for a correct file, else the whole file with recovery.
+ * `incremental` keeps the pieces of this parse for the next one, and takes those of `previous`, the
+ * parse of an earlier version of the same document, whose text did not change (an editor parses
+ * after every keystroke).
  */
-export const parseText = (text: string): Parsed => {
+export const parseText = (
+  text: string,
+  incremental?: { readonly previous: Parsed | undefined } | undefined
+): Parsed => {
   const lexed = Lexer.tokenize(text)
   const deep = nestingProblem(lexed.tokens, lexed.lines)
   if (deep !== undefined) return refused(text, lexed, deep)
   return guardDepth(
-    () => parseLexed(text, lexed),
+    () => parseLexed(text, lexed, incremental === undefined ? undefined : (incremental.previous?.pieces ?? new Map())),
     (d) => refused(text, lexed, d)
   )
 }
 
-const parseLexed = (text: string, lexed: Lexer.Result): Parsed => {
-  const fast = parsePieces(lexed.tokens, lexed.lines, text.length)
+const parseLexed = (text: string, lexed: Lexer.Result, previous: Pieces.Pieces | undefined): Parsed => {
+  const kept = previous === undefined ? undefined : new Map<string, Pieces.Piece>()
+  const fast = parsePieces(text, lexed.tokens, lexed.lines, previous ?? new Map(), kept)
   if (fast !== undefined) {
     return {
       text,
@@ -203,10 +263,12 @@ const parseLexed = (text: string, lexed: Lexer.Result): Parsed => {
       comments: lexed.comments,
       lines: lexed.lines,
       diagnostics: lexed.diagnostics,
-      broken: Diagnostic.hasErrors(lexed.diagnostics)
+      broken: Diagnostic.hasErrors(lexed.diagnostics),
+      pieces: kept ?? new Map()
     }
   }
-  return parseWhole(text, lexed)
+  // an error: nothing is kept from this version, but the last correct one's pieces still help
+  return { ...parseWhole(text, lexed), pieces: previous ?? new Map() }
 }
 
 /**
@@ -233,6 +295,7 @@ export const parseWhole = (text: string, lexed: Lexer.Result = Lexer.tokenize(te
     comments: lexed.comments,
     lines: lexed.lines,
     diagnostics,
-    broken: Diagnostic.hasErrors(diagnostics)
+    broken: Diagnostic.hasErrors(diagnostics),
+    pieces: new Map()
   }
 }

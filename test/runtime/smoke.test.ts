@@ -34,6 +34,7 @@ import * as Registry from "../../plugins/Registry.ts"
 import * as ModuleLoader from "../../runtime/ModuleLoader.ts"
 import * as Platform from "../../runtime/Platform.ts"
 // zombies count as dead (on gVisor pid 1 reaps orphans about 2 s after they exit)
+import { start as startLsp } from "../integration/support/lspClient.ts"
 import { isAlive } from "../integration/support/processes.ts"
 
 const root = Path.resolve(Path.dirname(Url.fileURLToPath(import.meta.url)), "../..")
@@ -280,6 +281,41 @@ test(
     )
   })
 )
+
+test(`[${runtime}] rose lsp answers an editor over stdio`, { timeout }, async () => {
+  const main = Path.join(root, "cli/main.ts")
+  const argv =
+    runtime === "deno"
+      ? ["task", "--quiet", "rose", "lsp"]
+      : runtime === "bun"
+        ? [main, "lsp"]
+        : ["--import", "tsx", main, "lsp"]
+  const client = startLsp(process.execPath, argv, { cwd: root })
+  try {
+    await client.request("initialize", { processId: process.pid, rootUri: null, capabilities: {} })
+    client.notify("initialized", {})
+    const uri = Url.pathToFileURL(Path.join(root, "smoke-lsp.rose")).href
+    const text =
+      'active "a" {\n  max_iter 2\n  training = exec "true"\n  active_learn = exec "true"\n  learner 0 { trainng { n: 1 } }\n}\n'
+    client.notify("textDocument/didOpen", { textDocument: { uri, languageId: "rose", version: 1, text } })
+    const published = await client.waitFor("textDocument/publishDiagnostics", (p) => p.version === 1)
+    assert.deepEqual(
+      published.diagnostics.map((d: any) => [d.code, d.range.start]),
+      [["E222", { line: 4, character: 14 }]]
+    )
+    const hover = await client.request("textDocument/hover", {
+      textDocument: { uri },
+      position: { line: 4, character: 15 }
+    })
+    assert.match(hover.contents.value, /no errors/)
+    assert.equal(await client.request("shutdown", null), null)
+    client.notify("exit", null)
+    assert.equal(await client.exited, 0)
+    assert.deepEqual(client.protocolErrors(), [])
+  } finally {
+    if (client.child.exitCode === null) client.child.kill("SIGKILL")
+  }
+})
 
 /** Reads Server-Sent Events from a POST until `until` says so or the server ends the response. */
 const postEvents = (

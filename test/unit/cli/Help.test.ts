@@ -42,7 +42,7 @@ describe("Help", () => {
     assert.include(lines, "  rose run sweep.rose --dry-run")
     for (const c of Help.commands) {
       const text = Help.command(c)
-      assert.include(text, `Usage: rose ${c.name} [options] ${c.operand.name}`)
+      assert.include(text, `Usage: rose ${c.name} [options]${c.operand === undefined ? "\n" : ` ${c.operand.name}`}`)
       assert.isAtLeast(c.examples.length, 1)
       for (const e of c.examples) assert.include(text, `\n  ${e}\n`)
       for (const s of stock) assert.notInclude(text, s, c.name)
@@ -89,11 +89,13 @@ describe("Help", () => {
     assert.include(refusal(["run"]), "rose run: missing FILE")
     assert.include(refusal(["run", "a.rose", "b.rose"]), "unexpected 'b.rose'")
     assert.include(refusal(["status", "r", "--json=yes"]), "option '--json' takes no value")
+    assert.include(refusal(["lsp", "x.rose"]), "rose lsp: takes no arguments; unexpected 'x.rose'")
     for (const ok of [
       ["run", "x.rose", "--dry-run", "--out=o", "--max-concurrency", "3", "--plugin", "p", "--plugin", "q"],
       ["check", "a.rose", "b.rose", "--format", "json"],
       ["fmt", "--check", "a.rose"],
-      ["status", "--json", "true", "runs/x"]
+      ["status", "--json", "true", "runs/x"],
+      ["lsp", "--stdio"]
     ]) {
       assert.deepStrictEqual(Help.preflight(ok), { _tag: "Parse" }, ok.join(" "))
     }
