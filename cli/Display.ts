@@ -16,6 +16,7 @@ import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import * as DryRunBackend from "../backends/DryRunBackend.ts"
 import * as Event from "../core/Event.ts"
 import * as Learner from "../core/Learner.ts"
 import * as FailureText from "./FailureText.ts"
@@ -111,7 +112,7 @@ export const plainLine = (
     case "run_started":
       return `${time} run ${p.runId ?? e.runId} ${p.runId === undefined || p.runId === e.runId ? "started" : `resumed (session ${e.runId})`}: ${e.learners
         .map((l) => `${l.name} ×${l.parallel}${l.maxIter === null ? "" : ` (max_iter ${l.maxIter})`}`)
-        .join(", ")}; run directory ${e.runDir}`
+        .join(", ")}; run directory ${e.runDir}${e.dryRun === true ? ` ${DryRunBackend.mark}` : ""}`
     case "iteration_completed": {
       const l = p.byLabel.get(who)
       // The index, then the count done: `iteration 1 done (2 of 3)`.
@@ -134,7 +135,7 @@ export const plainLine = (
     case "learner_stopped":
       return `${time} ${who} ${stopText(e, p.byLabel.get(who))}`
     case "run_finished":
-      return `${time} run ${p.runId ?? e.runId} ${e.status} in ${Format.duration(e.durationMs)}`
+      return `${time} run ${p.runId ?? e.runId} ${e.status} in ${Format.duration(e.durationMs)}${p.dryRun ? ` ${DryRunBackend.mark}` : ""}`
     default:
       return undefined
   }

@@ -223,6 +223,7 @@ export const frame = (p: Progress.Progress, now: number, size: Size, color: bool
     [
       { text: "rose ", style: "bold" },
       { text: `${p.runId ?? ""}  `, style: "dim" },
+      ...(p.dryRun ? [{ text: "dry run  ", style: "bold" as const }] : []),
       { text: Format.elapsed(since) },
       ...(runEta === "done"
         ? []

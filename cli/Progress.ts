@@ -105,6 +105,8 @@ export interface Progress {
   runDir: string | undefined
   /** The pid of the `rose` process that runs (ran) it. */
   rosePid: number | undefined
+  /** Whether the run's metrics are synthetic (a dry run). */
+  dryRun: boolean
   startedAt: number | undefined
   lastEventAt: number | undefined
   finished: { readonly status: Event.RunStatus; readonly durationMs: number } | undefined
@@ -159,6 +161,7 @@ export const make = (blocks: ReadonlyArray<BlockInfo>): Progress => {
     runId: undefined,
     runDir: undefined,
     rosePid: undefined,
+    dryRun: false,
     startedAt: undefined,
     lastEventAt: undefined,
     finished: undefined,
@@ -246,6 +249,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
     case "run_started": {
       progress.runDir = event.runDir
       progress.rosePid = event.pid
+      progress.dryRun = event.dryRun === true
       progress.startedAt = at
       if (progress.learners.length === 0) {
         for (const learner of event.learners) {

@@ -119,7 +119,9 @@ export const RunStarted = Schema.TaggedStruct("run_started", {
       maxIter: Schema.NullOr(Schema.Number)
     })
   ),
-  resumedFrom: Schema.optional(Schema.String)
+  resumedFrom: Schema.optional(Schema.String),
+  /** Present when tasks run on a synthetic (dry-run) backend: the metrics are made up. */
+  dryRun: Schema.optional(Schema.Boolean)
 })
 
 /**

@@ -349,6 +349,7 @@ export const prepare = (
         pid: host.pid,
         planHash,
         ...(resume === undefined ? {} : { resumedFrom: resume.previousRunId }),
+        ...(dryRun ? { dryRun } : {}),
         learners: program.learners.map((l) => ({
           name: l.name,
           kind: l.kind,

@@ -1,3 +1,4 @@
+import * as NodeFs from "node:fs"
 /**
  * A dry run cannot pass for a real one: its learners get metrics of their own (so they stop at
  * different iterations), and every output says the metrics are synthetic: run.json, results.json,
@@ -10,8 +11,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as DryRunBackend from "../../../backends/DryRunBackend.ts"
 import * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
+import * as Display from "../../../cli/Display.ts"
+import * as Progress from "../../../cli/Progress.ts"
 import * as Status from "../../../cli/Status.ts"
 import * as Summary from "../../../cli/Summary.ts"
+import * as Event from "../../../core/Event.ts"
 import * as Host from "../../../core/Host.ts"
 import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Runner from "../../../core/Runner.ts"
@@ -88,6 +92,18 @@ describe("dry runs say so", () => {
       const html = Report.render({ run: runJson, events: [], results: resultsJson, tornLine: false })
       assert.match(html, /<title>rose run \S+ \(dry run: synthetic metrics\)<\/title>/)
       assert.match(html, /<h1>Run \S+ \(dry run: synthetic metrics\)</)
+      // The journal says so too, and the lines and the live frame made from it.
+      const events = Event.parseJournal(NodeFs.readFileSync(`${runDir}/events.jsonl`, "utf8")).events
+      const started = events.find((e) => e._tag === "run_started")
+      assert.strictEqual(started?._tag === "run_started" && started.dryRun, true)
+      const p = Progress.make([])
+      const lines = events.map((e) => {
+        Progress.apply(p, e)
+        return Display.plainLine(p, e) ?? ""
+      })
+      assert.match(lines.find((l) => l.includes(" started: "))!, /\(dry run: synthetic metrics\)$/)
+      assert.match(lines.find((l) => l.includes(" completed in "))!, /\(dry run: synthetic metrics\)$/)
+      assert.include(Display.frame(p, Date.now(), { columns: 100, rows: 30 }, false)[0], "dry run")
     }).pipe(Effect.provide(NodeContext.layer))
   )
 
