@@ -223,14 +223,15 @@ export const frame = (p: Progress.Progress, now: number, size: Size, color: bool
     [
       { text: "rose ", style: "bold" },
       { text: `${p.runId ?? ""}  `, style: "dim" },
-      ...(p.dryRun ? [{ text: "dry run  ", style: "bold" as const }] : []),
       { text: Format.elapsed(since) },
       ...(runEta === "done"
         ? []
         : [
             { text: `  ETA ${etaText(runEta)}`, style: "bold" as const },
             { text: `  ${p.running.size} tasks running · ${p.queued.size} queued`, style: "dim" as const }
-          ])
+          ]),
+      // Last, so a narrow terminal cuts it before the run's progress.
+      ...(p.dryRun ? [{ text: "  dry run: synthetic metrics", style: "bold" as const }] : [])
     ],
     width,
     color

@@ -87,7 +87,7 @@ describe("iteration numbers", () => {
 
     // Plain lines: the index of what finished, then the count done.
     assert.include(out, "crash[0] iteration 0 done (1 of 3): mse 0.5 (< 1e-4)")
-    assert.include(out, "crash[0] task training failed (iteration 1, attempt 1): exit 3: boom at 1")
+    assert.include(out, "crash[0] task training failed (iteration 1, attempt 1): exit 3\n  boom at 1\n")
     assert.include(out, "crash[0] failed in iteration 1 after 1 of 3 iterations: training exit 3: boom at 1")
     assert.notInclude(out, "crash[0] iteration 1 done")
     for (const [i, n] of [
