@@ -26,6 +26,8 @@ export interface RunEnv {
   /** The run's clock, read synchronously (the test clock in tests). */
   readonly now: () => number
   readonly backendFor: (task: Task.TaskDef) => Backend.Service
+  /** Awaited after each `iteration_completed` (`Runner.RunOptions.pace`). */
+  readonly pace?: Effect.Effect<void> | undefined
 }
 
 /** One parallel learner's mutable position; only its own fiber writes it. */

@@ -124,6 +124,8 @@ export const completeIteration = (
     learner.lastState = record.state
     learner.lastConfig = record.config
     learner.nextIteration = iteration + 1
+    // After the position moved: a learner held here and stopped resumes from the next iteration.
+    if (env.pace !== undefined) yield* env.pace
     return end
   })
 
