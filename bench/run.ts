@@ -133,17 +133,21 @@ const startupRows = () => {
     if (r.status !== 0) throw new Error(`${args.join(" ")} failed:\n${r.stderr}`)
     return performance.now() - t0
   }
-  const runs = quick ? 3 : 9
-  const nodeMs = median(Array.from({ length: runs }, () => time(["-e", "0"])))
-  const versionMs = median(Array.from({ length: runs }, () => time([cli, "--version"])))
-  const checkMs = median(
-    Array.from({ length: runs }, () => time([cli, "check", "examples/parallel-learners/static.rose"]))
-  )
-  return [
-    { command: "node -e 0 (floor)", wallMs: nodeMs },
-    { command: "rose --version", wallMs: versionMs },
-    { command: "rose check examples/parallel-learners/static.rose", wallMs: checkMs }
+  const runs = quick ? 3 : 10
+  const commands: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["node -e 0 (floor)", ["-e", "0"]],
+    ["rose --version", [cli, "--version"]],
+    ["rose --help", [cli, "--help"]],
+    ["rose check examples/parallel-learners/static.rose", [cli, "check", "examples/parallel-learners/static.rose"]]
   ]
+  // Interleaved rounds: a change in the machine's load hits the floor and the commands alike.
+  const samples = commands.map((): Array<number> => [])
+  for (let round = 0; round < runs; round++) {
+    commands.forEach(([, args], i) => {
+      samples[i]!.push(time(args))
+    })
+  }
+  return commands.map(([command], i) => ({ command, wallMs: median(samples[i]!) }))
 }
 
 const optional = async <A>(name: string, services: Services | string, run: () => Promise<A>): Promise<A | string> => {

@@ -20,9 +20,9 @@ import * as Plan from "../core/Plan.ts"
 import * as RunManifest from "../core/RunManifest.ts"
 import * as Version from "../core/Version.ts"
 import * as Diagnostic from "../dsl/Diagnostic.ts"
-import * as DslFormat from "../dsl/Format.ts"
+import type * as DslFormat from "../dsl/Format.ts"
 import { CliExit, fail } from "./Exit.ts"
-import * as Input from "./Input.ts"
+import type * as Input from "./Input.ts"
 import * as Logs from "./Logs.ts"
 import type * as Run from "./Run.ts"
 import * as Status from "./Status.ts"
@@ -34,6 +34,9 @@ const loadRun: Effect.Effect<typeof Run> = Effect.promise(() => import("./Run.ts
 const loadReport: Effect.Effect<typeof import("../plugins/Report.ts")> = Effect.promise(
   () => import("../plugins/Report.ts")
 )
+// The DSL (Chevrotain, the parser) and the plugins: `status` and `logs` need neither.
+const loadInput: Effect.Effect<typeof Input> = Effect.promise(() => import("./Input.ts"))
+const loadDslFormat: Effect.Effect<typeof DslFormat> = Effect.promise(() => import("../dsl/Format.ts"))
 
 const loadLsp: Effect.Effect<typeof import("./Lsp.ts")> = Effect.promise(() => import("./Lsp.ts"))
 
@@ -89,6 +92,7 @@ const format = Options.choice("format", ["text", "json"]).pipe(Options.withDefau
 
 const checkOne = (path: string, color: boolean, plugins: ReadonlyArray<string>) =>
   Effect.gen(function* () {
+    const Input = yield* loadInput
     if (Input.isRoseFile(path)) {
       const { text, diagnostics, problems } = yield* Input.checkRose(path, { plugins })
       return { path, text, diagnostics, problem: problems.length === 0 ? undefined : problems.join("\n") }
@@ -119,6 +123,7 @@ const checkCommand = Command.make(
       const out = Term.stdout()
       const err = Term.stderr()
       const results = yield* Effect.forEach(config.files, (file) => checkOne(file, err.color, config.plugin))
+      const Input = yield* loadInput
       const failed = results.some((result) => result.problem !== undefined || Diagnostic.hasErrors(result.diagnostics))
       if (config.format === "json") {
         const json = results.map((result) => ({
@@ -197,6 +202,7 @@ const planCommand = Command.make(
       const err = Term.stderr()
       const iterations = Option.getOrUndefined(config.iterations)
       if (iterations !== undefined && iterations < 1) return yield* fail(2, "--iterations must be at least 1")
+      const Input = yield* loadInput
       const loaded = yield* Input.load(config.file, { color: err.color, plugins: config.plugin }).pipe(
         Effect.mapError((e) => new CliExit({ code: 2, message: e.text }))
       )
@@ -219,6 +225,8 @@ const fmtCommand = Command.make(
       const err = Term.stderr()
       let invalid = false
       let unformatted = false
+      const Input = yield* loadInput
+      const DslFormat = yield* loadDslFormat
       for (const path of config.files) {
         if (!Input.isRoseFile(path)) {
           err.write(`${path}: rose fmt formats .rose files\n`)

@@ -15,8 +15,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Platform from "../runtime/Platform.ts"
 import * as Cli from "./Cli.ts"
-import * as Completions from "./Completions.ts"
-import * as Help from "./Help.ts"
+import * as Preflight from "./Preflight.ts"
 import * as Term from "./Term.ts"
 
 /**
@@ -71,21 +70,15 @@ const exitCodeOf = (exit: Exit.Exit<void, unknown>, err: Term.Sink): number => {
 }
 
 /**
- * Runs the command line of this process and exits with its code.
+ * Runs the command line of this process and exits with its code (`Preflight` answers what needs
+ * no parse; `cli/main.ts` asks it first, before loading this module).
  *
  * @since 0.1.0
  * @category running
  */
 export const main = async (): Promise<never> => {
-  Term.guardStreams()
+  await Preflight.answer(process.argv.slice(2))
   const err = Term.stderr()
-  const preflight = Help.preflight(process.argv.slice(2))
-  if (preflight._tag !== "Parse") {
-    if (preflight._tag === "Refuse") err.write(`${preflight.message}\n`)
-    else Term.stdout().write(preflight._tag === "Print" ? preflight.text : Completions.script(preflight.shell))
-    await Term.flushed()
-    process.exit(preflight._tag === "Refuse" ? 2 : 0)
-  }
   const program = Effect.flatMap(Effect.console, (base) =>
     Cli.cli(process.argv).pipe(Effect.withConsole(plainWhereNeeded(base)))
   ).pipe(Effect.provide(Platform.layer))

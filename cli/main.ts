@@ -8,5 +8,8 @@
 import * as EarlySignals from "../runtime/EarlySignals.ts"
 
 EarlySignals.install()
+// Help, the version and a malformed command line are answered before the runtime is loaded.
+const { answer } = await import("./Preflight.ts")
+await answer(process.argv.slice(2))
 const { main } = await import("./Entry.ts")
 await main()

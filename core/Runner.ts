@@ -57,6 +57,12 @@ export interface RunOptions {
   readonly fsync?: boolean | undefined
   /** Continue the run a `Resume.load` read (its directory is reused and its journal appended). */
   readonly resume?: Resume.ResumePlan | undefined
+  /**
+   * Awaited by a learner after each `iteration_completed` it journals: an observer that takes the
+   * iteration states slower than the learners make them holds the learners back, instead of
+   * buffering every state (the facade's `for await`).
+   */
+  readonly pace?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -238,7 +244,8 @@ export const prepare = (
       postSync,
       now: () => clock.unsafeCurrentTimeMillis(),
       backendFor,
-      rungs
+      rungs,
+      pace: options.pace
     }
 
     const learners = makeLearnerStates(program, resume, attach)

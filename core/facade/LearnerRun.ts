@@ -67,6 +67,13 @@ export class RunInterruptedError extends Data.TaggedError("RunInterruptedError")
 }
 
 /**
+ * How many iteration states a `for await` may fall behind the learners before they wait for it
+ * (each learner also completes the iteration it is in): the states a slow loop has not read yet are
+ * held in memory, 100,000 of them for 10,000 learners of 10 iterations without this bound.
+ */
+const MAX_AHEAD = 1024
+
+/**
  * A running (or finished) run of a learner object: `await` it for the results, or iterate it for the
  * iteration states as they arrive; leaving the loop early stops the run and kills its tasks.
  *
@@ -81,6 +88,12 @@ export class RunInterruptedError extends Data.TaggedError("RunInterruptedError")
 export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<IterationState.IterationState> {
   readonly #buffer: Array<IterationState.IterationState> = []
   #waiter: (() => void) | undefined
+  /** Iteration states the learners made (passed `pace`) that `push` has not received yet. */
+  #inFlight = 0
+  /** Learners held in `pace` until the loop takes a state, first come first served. */
+  readonly #held: Array<() => void> = []
+  /** No more holding: the loop left, or the run is awaited for its results. */
+  #released = false
   #iterated = false
   #awaited = false
   #finished: Exit.Exit<Results.Results, unknown> | undefined
@@ -105,14 +118,41 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
 
   /** @internal */
   push(state: IterationState.IterationState): void {
+    this.#inFlight--
     if (this.#awaited && !this.#iterated) return
     this.#buffer.push(state)
     this.#wake()
   }
 
+  /**
+   * @internal
+   * Awaited by each learner after each iteration it completes (`Runner.RunOptions.pace`): while a
+   * `for await` is MAX_AHEAD states behind, the learners wait for it instead of filling a buffer.
+   */
+  readonly pace: Effect.Effect<void> = Effect.async<void>((resume) => {
+    this.#inFlight++
+    if (this.#released || !this.#iterated || this.#buffer.length + this.#inFlight <= MAX_AHEAD) {
+      resume(Effect.void)
+      return
+    }
+    const go = () => resume(Effect.void)
+    this.#held.push(go)
+    return Effect.sync(() => {
+      const at = this.#held.indexOf(go)
+      if (at >= 0) this.#held.splice(at, 1)
+    })
+  })
+
+  /** Lets every held learner go on, and the ones to come through. */
+  #release() {
+    this.#released = true
+    for (const go of this.#held.splice(0)) go()
+  }
+
   /** @internal */
   end(exit: Exit.Exit<Results.Results, unknown>): void {
     this.#finished = exit
+    this.#release()
     this.#wake()
   }
 
@@ -134,6 +174,9 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
   ): PromiseLike<A | B> {
     this.#awaited = true
     if (!this.#iterated) this.#buffer.length = 0
+    // Whoever awaits the results may have left a loop without ending it (read a first state, then
+    // awaited the run): holding the learners for it would never end.
+    this.#release()
     return this.#result.then(onfulfilled, onrejected)
   }
 
@@ -143,7 +186,10 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
       next: async () => {
         while (true) {
           const next = this.#buffer.shift()
-          if (next !== undefined) return { done: false, value: next }
+          if (next !== undefined) {
+            this.#held.shift()?.()
+            return { done: false, value: next }
+          }
           if (this.#finished !== undefined) {
             await this.#result
             return { done: true, value: undefined }
@@ -154,6 +200,7 @@ export class LearnerRun implements PromiseLike<Results.Results>, AsyncIterable<I
         }
       },
       return: async () => {
+        this.#release()
         await this.stop()
         await this.#result.catch(() => undefined)
         return { done: true, value: undefined }
@@ -212,7 +259,7 @@ export const start = (
   const fiber = runtime.runFork(
     Effect.scoped(
       Effect.gen(function* () {
-        const prepared = yield* Runner.prepare(program, { out: options.out })
+        const prepared = yield* Runner.prepare(program, { out: options.out, pace: run.pace })
         handle.resolve(prepared)
         const subscription = yield* PubSub.subscribe(prepared.events)
         yield* cancelOnSignal(prepared)

@@ -36,6 +36,8 @@ export interface RunEnv {
   readonly backendFor: (task: Task.TaskDef) => Backend.Service
   /** The rung tables of the blocks with a population policy (from the journal on resume). */
   readonly rungs: Population.Rungs
+  /** Awaited after each `iteration_completed` (`Runner.RunOptions.pace`). */
+  readonly pace?: Effect.Effect<void> | undefined
 }
 
 /** One parallel learner's mutable position; only its own fiber writes it. */

@@ -59,20 +59,11 @@ export const runInProcess = (
     const result = call(() => binding.fn(ctx))
     if (!result.ok) return fail(toError(result.error))
     const value = result.value
-    // A function that returned a plain value ran and ended within this call: nothing could have
-    // watched it run, and its iteration's iteration_completed records its config and state. Only
-    // functions that go on (a promise, an Effect) get task_started and task_finished; none of these
-    // events is awaited (no process, no pid: nothing a resume needs).
+    // A function that returned a plain value ran and ended within this call: its iteration's
+    // iteration_completed records its config and state. One that goes on (a promise, an Effect)
+    // gets a task_finished carrying its JSON result, which a resume keeps; no task_started (a line
+    // per task that a resume does not need: no process, no pid, nothing to reap). Neither is awaited.
     if (!binding.effect && !isThenable(value)) return Effect.succeed(output(value))
-    env.postSync({
-      _tag: "task_started",
-      learner: learner.ref,
-      iteration,
-      task: name,
-      attempt,
-      config: prepared.config,
-      ...instance.fields
-    })
     const finish = (v: unknown): TaskOutput => {
       const result = journaled(v)
       env.postSync({

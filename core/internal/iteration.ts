@@ -125,7 +125,10 @@ export const completeIteration = (
     learner.lastState = record.state
     learner.lastConfig = record.config
     learner.nextIteration = iteration + 1
-    return yield* judgeRung(env, learner, iteration, metric, end)
+    const judged = yield* judgeRung(env, learner, iteration, metric, end)
+    // After the position moved: a learner held here and stopped resumes from the next iteration.
+    if (judged === undefined && env.pace !== undefined) yield* env.pace
+    return judged
   })
 
 /**
