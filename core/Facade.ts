@@ -25,6 +25,7 @@ export { AlgorithmSelector, type SelectorStartOptions } from "./facade/Algorithm
 export {
   type BackendLayer,
   BaseLearner,
+  type BlockShape,
   type LearnerOptions,
   type StartOptions,
   type TaskBody,
@@ -35,6 +36,7 @@ export {
   type Config,
   KindLearner,
   type LearnerConfigs,
+  type LearnerConfigsInput,
   type OptionsArgument,
   type ParallelStartOptions,
   type SequentialStartOptions,

@@ -12,9 +12,11 @@ import type * as Criterion from "../Criterion.ts"
 import type * as Json from "../Json.ts"
 import type * as Learner from "../Learner.ts"
 import type * as LearnerConfig from "../LearnerConfig.ts"
+import type * as Population from "../Population.ts"
 import type * as Program from "../Program.ts"
 import * as ProgramBuilder from "../ProgramBuilder.ts"
 import type * as Results from "../Results.ts"
+import type * as Sweep from "../Sweep.ts"
 import type * as Task from "../Task.ts"
 import * as TaskSchedule from "../TaskSchedule.ts"
 import * as LearnerRun from "./LearnerRun.ts"
@@ -70,6 +72,25 @@ export interface StartOptions {
   /** The run directory (must be missing or empty). */
   readonly out?: string | undefined
   readonly onError?: Learner.OnError | undefined
+  /**
+   * How the learners are pruned by rank (`Rose.asha({ every: 3, keep: 0.5 })`): the stop
+   * criterion's metric ranks them, and a pruned learner ends with stopReason `pruned`.
+   */
+  readonly population?: Population.Policy | undefined
+}
+
+/**
+ * A learner block besides its tasks, as a class derives it from its start options.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface BlockShape {
+  /** Left out with a sweep: the sweep's points say how many learners there are. */
+  readonly parallel: number | undefined
+  readonly configs: ProgramBuilder.LearnerSpec["configs"]
+  readonly sweep?: Sweep.Sweep | undefined
+  readonly kindOptions?: { readonly [key: string]: Json.Json } | undefined
 }
 
 /** A task body as the program builder's task. */
@@ -175,14 +196,7 @@ export abstract class BaseLearner {
   }
 
   /** The program of this learner's block with these settings; throws a `ProgramError` if invalid. */
-  protected build(
-    parallel: number,
-    configs:
-      | ReadonlyArray<LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigInput | null | undefined>
-      | undefined,
-    options: StartOptions,
-    kindOptions?: { readonly [key: string]: Json.Json }
-  ): Program.Program {
+  protected build(block: BlockShape, options: StartOptions): Program.Program {
     const program = ProgramBuilder.make({
       here: this.here,
       learners: [
@@ -191,13 +205,15 @@ export abstract class BaseLearner {
           kind: this.kind,
           name: this.name,
           spec: {
-            parallel,
+            parallel: block.parallel,
+            sweep: block.sweep,
             maxIter: options.maxIter,
             tasks: Object.fromEntries(this.tasks),
             stopWhen: this.criterion,
-            configs,
+            configs: block.configs,
             onError: options.onError,
-            options: kindOptions
+            options: block.kindOptions,
+            population: options.population
           }
         }
       ]

@@ -9,7 +9,14 @@
 import type * as Json from "../Json.ts"
 import type * as LearnerConfig from "../LearnerConfig.ts"
 import type * as Program from "../Program.ts"
-import { type BackendLayer, BaseLearner, type LearnerOptions, type StartOptions } from "./BaseLearner.ts"
+import type * as Sweep from "../Sweep.ts"
+import {
+  type BackendLayer,
+  BaseLearner,
+  type BlockShape,
+  type LearnerOptions,
+  type StartOptions
+} from "./BaseLearner.ts"
 import type { LearnerRun } from "./LearnerRun.ts"
 
 /**
@@ -29,15 +36,23 @@ export type Config = LearnerConfig.LearnerConfig | LearnerConfig.LearnerConfigIn
 export type LearnerConfigs = ReadonlyArray<Config | null | undefined>
 
 /**
+ * One config per learner, or a function of the learner's index giving it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type LearnerConfigsInput = LearnerConfigs | ((learner: number) => Config | null | undefined)
+
+/**
  * What a learner block is made of besides its tasks: how many learners, their configs, the kind's
  * options.
  *
  * @since 0.1.0
  * @category models
  */
-export interface BlockSettings {
-  readonly parallel: number
-  readonly configs: LearnerConfigs | undefined
+export interface BlockSettings extends BlockShape {
+  readonly parallel: number | undefined
+  readonly configs: LearnerConfigsInput | undefined
   readonly kindOptions?: { readonly [key: string]: Json.Json } | undefined
 }
 
@@ -63,8 +78,7 @@ export abstract class KindLearner<Options extends StartOptions> extends BaseLear
   /** The program `start` runs with these options, without running it (e.g. a program module's default export). */
   program(...[options]: OptionsArgument<Options>): Program.Program {
     const given = (options ?? {}) as Options
-    const block = this.settings(given)
-    return this.build(block.parallel, block.configs, given, block.kindOptions)
+    return this.build(this.settings(given), given)
   }
 
   start(...args: OptionsArgument<Options>): LearnerRun {
@@ -89,8 +103,12 @@ export interface SequentialStartOptions extends StartOptions {
  * @category models
  */
 export interface ParallelStartOptions extends StartOptions {
+  /** How many learners (2 by default); with a sweep, the number of its points. */
   readonly parallelLearners?: number
-  readonly learnerConfigs?: LearnerConfigs
+  /** With a sweep, each learner's config goes on top of its point, key by key. */
+  readonly learnerConfigs?: LearnerConfigsInput
+  /** One learner per point (`Rose.grid`, `Rose.zip`, `Rose.random`), each named by its point. */
+  readonly sweep?: Sweep.Sweep | undefined
 }
 
 /** One learner, with the initial config if there is one. */
@@ -99,10 +117,11 @@ export const sequential = (options: SequentialStartOptions): BlockSettings => ({
   configs: options.initialConfig == null ? undefined : [options.initialConfig]
 })
 
-/** Several learners (2 by default), each with its config. */
+/** Several learners (2 by default, or one per point of the sweep), each with its config. */
 export const parallel = (options: ParallelStartOptions): BlockSettings => ({
-  parallel: options.parallelLearners ?? 2,
-  configs: options.learnerConfigs
+  parallel: options.parallelLearners ?? (options.sweep === undefined ? 2 : undefined),
+  configs: options.learnerConfigs,
+  sweep: options.sweep
 })
 
 const qualifierPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/

@@ -4,13 +4,14 @@
  *
  * @since 0.1.0
  */
+import type * as Sweep from "../Sweep.ts"
 import type { BackendLayer, LearnerOptions, StartOptions, TaskBody, TaskOptions } from "./BaseLearner.ts"
 import {
   type BlockSettings,
   type Config,
   checkQualifier,
   KindLearner,
-  type LearnerConfigs,
+  type LearnerConfigsInput,
   type ParallelStartOptions,
   parallel,
   type SequentialStartOptions,
@@ -72,7 +73,9 @@ export interface ExperienceStartOptions extends StartOptions {
   readonly initialConfig?: Config | null
   /** Several learners of this definition, each with its own bank (default 1). */
   readonly parallelLearners?: number
-  readonly learnerConfigs?: LearnerConfigs
+  readonly learnerConfigs?: LearnerConfigsInput
+  /** One learner per point (`Rose.grid`, `Rose.zip`, `Rose.random`), each named by its point. */
+  readonly sweep?: Sweep.Sweep | undefined
 }
 
 /**
@@ -100,8 +103,9 @@ export class ParallelExperience extends KindLearner<ExperienceStartOptions> {
 
   protected settings(options: ExperienceStartOptions): BlockSettings {
     return {
-      parallel: options.parallelLearners ?? 1,
-      configs: options.learnerConfigs ?? (options.initialConfig == null ? undefined : [options.initialConfig])
+      parallel: options.parallelLearners ?? (options.sweep === undefined ? 1 : undefined),
+      configs: options.learnerConfigs ?? (options.initialConfig == null ? undefined : [options.initialConfig]),
+      sweep: options.sweep
     }
   }
 }

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type * as Json from "../Json.ts"
+import type * as Sweep from "../Sweep.ts"
 import type { BackendLayer, LearnerOptions, StartOptions, TaskBody, TaskOptions } from "./BaseLearner.ts"
 import { type BlockSettings, type Config, KindLearner, type LearnerConfigs } from "./KindLearner.ts"
 
@@ -122,6 +123,8 @@ export interface ParallelUQStartOptions extends UQStartOptions {
   readonly learnerNames?: ReadonlyArray<string>
   readonly parallelLearners?: number
   readonly learnerConfigs?: LearnerConfigs | { readonly [learnerName: string]: Config | null | undefined }
+  /** One learner per point (`Rose.grid`, `Rose.zip`, `Rose.random`), each named by its point. */
+  readonly sweep?: Sweep.Sweep | undefined
 }
 
 /**
@@ -138,10 +141,11 @@ export class ParallelUQLearner extends UQLearnerBase<ParallelUQStartOptions> {
   protected settings(options: ParallelUQStartOptions): BlockSettings {
     const names = options.learnerNames
     const kindOptions = this.uqOptions(options.modelNames, options.numPredictions)
-    const parallel = names?.length ?? options.parallelLearners ?? 2
+    const sweep = options.sweep
+    const parallel = names?.length ?? options.parallelLearners ?? (sweep === undefined ? 2 : undefined)
     const given = options.learnerConfigs
     if (given === undefined || Array.isArray(given)) {
-      return { parallel, configs: given as LearnerConfigs | undefined, kindOptions }
+      return { parallel, configs: given as LearnerConfigs | undefined, kindOptions, sweep }
     }
     if (names === undefined) throw new Error("learnerConfigs keyed by name needs learnerNames")
     const record = given as { readonly [name: string]: Config | null | undefined }
@@ -149,6 +153,6 @@ export class ParallelUQLearner extends UQLearnerBase<ParallelUQStartOptions> {
     if (unknown.length > 0) {
       throw new Error(`learnerConfigs names ${unknown.join(", ")}, not in learnerNames (${names.join(", ")})`)
     }
-    return { parallel, configs: names.map((n) => record[n] ?? null), kindOptions }
+    return { parallel, configs: names.map((n) => record[n] ?? null), kindOptions, sweep }
   }
 }
