@@ -16,6 +16,7 @@ import {
   localBackend,
   ParallelExperience,
   ParallelUQLearner,
+  Rose,
   SeqUQLearner,
   TaskConfig
 } from "../../../index.ts"
@@ -236,6 +237,46 @@ describe("AlgorithmSelector", () => {
       )
     } finally {
       await selector.shutdown()
+    }
+  })
+})
+
+describe("sweeps in the facade's other parallel classes", () => {
+  it("ParallelExperience runs one learner per point of a zip, each environment given its point", async () => {
+    const rl = new ParallelExperience(localBackend(), { name: "swept" })
+    rl.environmentTask(
+      "left",
+      ((_a, kwargs, ctx) => {
+        const n = Number(kwargs.n)
+        lib.append(
+          Array.from({ length: n }, (_, k) => ({ iteration: ctx.iteration, k, reward: 1 })),
+          ctx.experience!.out
+        )
+        return { wrote: n }
+      }) as Fn,
+      inProcess
+    )
+    rl.updateTask(((_a, _k, ctx) => ({ bank: lib.readBank(ctx.experience!.bank).length })) as Fn, inProcess)
+    try {
+      const run = rl.start({ maxIter: 2, sweep: Rose.zip({ "environment.left": { n: [1, 4, 2] } }), out: out() })
+      const states = await collect(run)
+      const banks = (index: number) =>
+        states.filter((s) => s.learnerId === index).map((s) => (s.state.update as { bank: number }).bank)
+      assert.deepStrictEqual(
+        [banks(0), banks(1), banks(2)],
+        [
+          [1, 2],
+          [4, 8],
+          [2, 4]
+        ]
+      )
+      const results = await run
+      assert.deepStrictEqual(
+        results.learners.map((l) => l.label),
+        ["n=1", "n=4", "n=2"]
+      )
+    } finally {
+      await rl.shutdown()
     }
   })
 })
