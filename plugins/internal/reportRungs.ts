@@ -6,7 +6,7 @@
  *
  * @since 0.3.0
  */
-import type * as Json from "../../core/Json.ts"
+import * as Json from "../../core/Json.ts"
 import * as Population from "../../core/Population.ts"
 import * as Ranking from "../../core/Ranking.ts"
 import type { Input, LearnerModel } from "./reportModel.ts"
@@ -36,7 +36,7 @@ const numberOr = (value: Json.Json | undefined): number | undefined => (typeof v
 /** The policy of a plan block (`{ asha: { every, rungs, keep } }`), as `Population` reads it. */
 const policyOf = (population: Json.JsonObject): Population.Policy | undefined => {
   const asha = population.asha
-  if (typeof asha !== "object" || asha === null || Array.isArray(asha)) return undefined
+  if (!Json.isObject(asha)) return undefined
   const rungs = Array.isArray(asha.rungs) ? asha.rungs.filter((r): r is number => typeof r === "number") : undefined
   return Population.asha({ every: numberOr(asha.every), rungs, keep: numberOr(asha.keep) })
 }
