@@ -1,8 +1,8 @@
 /**
  * The HTML report of a run, `<run>/report.html`: one self-contained file (inline CSS and SVG, no
  * script, nothing fetched) with the run's outcome, its learners best first, a plot per learner of its metric against the
- * iteration with the threshold line, all learners overlaid in one more plot, a timeline of tasks
- * per learner, the resolved configuration of every task, failures and the source.
+ * iteration with the threshold line, all learners overlaid in one more plot, the rungs of a block
+ * with a population policy, a timeline of tasks per learner, the resolved configuration of every task, failures and the source.
  *
  * `render` is a pure function of the run's files as parsed data; `write` reads them from a run
  * directory (tolerating a run that is still going or ended without `results.json`) and writes the
@@ -24,6 +24,7 @@ import * as Results from "../core/Results.ts"
 import * as RunDir from "../core/RunDir.ts"
 import * as RunManifest from "../core/RunManifest.ts"
 import { buildModel, type Input, rankingOf } from "./internal/reportModel.ts"
+import { rungsSection } from "./internal/reportRungs.ts"
 import {
   configTable,
   durationText,
@@ -159,6 +160,7 @@ ${notes.map((n) => `<p class="card muted">${escapeHtml(n)}</p>`).join("")}
 ${bestHtml}
 <div class="card scroll"><table class="learners"><thead><tr><th>rank</th><th>learner</th><th>kind</th><th>iterations</th><th>ended</th><th>metric (last)</th>${anyConfig ? "<th>config</th>" : ""}<th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
 ${selectionHtml}
+${rungsSection(input, model.learners)}
 <h2>Metric by iteration</h2>
 <div class="grid">${cards}</div>
 <h2>All learners</h2>

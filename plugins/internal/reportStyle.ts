@@ -23,7 +23,13 @@ th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--lin
 th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.winner td { background: #eef8f0; }
-.selection { margin-bottom: 10px; }
+.selection, .rungs { margin-bottom: 10px; }
+.r-pruned { background: #fbe9dc; color: #9a4a12; }
+td.rung { white-space: nowrap; }
+td.rung.pruned { background: #fbe9dc; }
+.cut { color: #9a4a12; font-weight: 600; }
+tr.pruned td:first-child b { color: var(--muted); }
+.legend { font-size: 12px; margin: 0 0 8px; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 pre { background: #f3f4f7; border-radius: 6px; padding: 10px 12px; overflow: auto; margin: 6px 0 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 14px; }
