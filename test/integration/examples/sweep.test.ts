@@ -1,0 +1,89 @@
+/**
+ * examples/sweep: the same 16-learner grid of the parallel-learners surrogate run plainly and with
+ * ASHA, through the built `rose` CLI, as a user runs them. The tasks are seeded, so a learner's MSE
+ * at an iteration is the same in both runs; what ASHA changes is how far each learner goes. The
+ * claim of the example's README is checked on what the runs left: ASHA's best MSE is within 10% of
+ * the plain sweep's best, for at most half of its tasks (task_finished events in the journal).
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { ensureCli, journal, root, rose, tempDir } from "../cli/helpers.ts"
+
+const example = path.join(root, "examples/sweep")
+const MAX_ITER = 9
+const TASKS_PER_ITERATION = 4
+
+interface LearnerResult {
+  readonly index: number
+  readonly label: string
+  readonly iterations: number
+  readonly stopReason: string
+  readonly metric: { readonly history: ReadonlyArray<number> }
+}
+
+interface Sweep {
+  readonly learners: ReadonlyArray<LearnerResult>
+  readonly best: { readonly index: number; readonly value: number }
+  readonly tasks: number
+  readonly events: ReadonlyArray<Record<string, any>>
+}
+
+/** Runs `rose run examples/sweep/<file> --out <tmp>` to its end and reads its run directory. */
+const runSweep = async (file: string, dir: string): Promise<Sweep> => {
+  const cli = await ensureCli()
+  const out = path.join(dir, file.replace(".rose", ""))
+  const r = await rose(cli, ["run", path.join(example, file), "--out", out], root)
+  assert.strictEqual(r.code, 0, `rose run ${file} exited with ${r.code}:\n${r.stderr}\n${r.stdout}`)
+  const results = JSON.parse(fs.readFileSync(path.join(out, "results.json"), "utf8"))
+  const events = journal(out)
+  const learners: ReadonlyArray<LearnerResult> = results.learners
+  assert.strictEqual(learners.length, 16)
+  const best = learners
+    .map((l) => ({ index: l.index, value: l.metric.history[l.metric.history.length - 1]! }))
+    .reduce((a, b) => (b.value < a.value ? b : a))
+  return { learners, best, tasks: events.filter((e) => e.type === "task_finished").length, events }
+}
+
+describe("examples/sweep", () => {
+  it("ASHA reaches within 10% of the plain sweep's best MSE with at most half of its tasks", async () => {
+    const dir = tempDir("rose-sweep-example-")
+    const plain = await runSweep("plain.rose", dir)
+    const asha = await runSweep("asha.rose", dir)
+
+    // The plain sweep runs every learner to max_iter: all its tasks, none pruned.
+    for (const l of plain.learners) {
+      assert.deepStrictEqual([l.stopReason, l.iterations], ["max_iter", MAX_ITER], l.label)
+    }
+    assert.strictEqual(plain.tasks, 16 * MAX_ITER * TASKS_PER_ITERATION)
+
+    // Seeded tasks: each ASHA learner's MSE history is the start of the same learner's plain one.
+    for (const l of asha.learners) {
+      const p = plain.learners.find((q) => q.index === l.index)!
+      assert.strictEqual(l.label, p.label)
+      assert.deepStrictEqual(l.metric.history, p.metric.history.slice(0, l.iterations), l.label)
+    }
+
+    // Pruned learners stopped at a rung (after iteration 0, 2 or 5), with the ranking in the journal.
+    const pruned = asha.learners.filter((l) => l.stopReason === "pruned")
+    assert.isAbove(pruned.length, 0, "ASHA pruned some learners")
+    for (const l of pruned) {
+      assert.include([1, 3, 6], l.iterations, `${l.label} was pruned at a rung`)
+      const rung = asha.events.find(
+        (e) => e.type === "rung_reached" && e.learner.index === l.index && e.iteration === l.iterations - 1
+      )
+      assert.isDefined(rung, `${l.label}: a rung_reached event`)
+      assert.isTrue(rung!.pruned)
+      assert.match(rung!.reason, /^rank \d+ of \d+ at iteration \d, mean_squared_error_mse /)
+    }
+    for (const l of asha.learners.filter((q) => q.stopReason !== "pruned")) {
+      assert.strictEqual(l.iterations, MAX_ITER, `${l.label} went on to max_iter`)
+    }
+
+    assert.isAtMost(asha.best.value, plain.best.value * 1.1, "ASHA's best MSE is within 10% of the plain best")
+    assert.isAtMost(asha.tasks, plain.tasks / 2, "ASHA ran at most half of the plain sweep's tasks")
+    // Each finished task is counted once: the journal agrees with the learners' iterations.
+    const iterations = asha.learners.reduce((n, l) => n + l.iterations, 0)
+    assert.strictEqual(asha.tasks, iterations * TASKS_PER_ITERATION)
+  })
+})
