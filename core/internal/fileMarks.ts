@@ -5,7 +5,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
-import { type FileMark, markOf } from "./resumeTasks.ts"
+import { type FileMark, markOf, markOfInfo } from "./resumeTasks.ts"
 
 /** How much of a learner's folder is looked at: its tasks' scratch space can be large. */
 const MAX_DEPTH = 4
@@ -46,8 +46,8 @@ export const left = (
           if (info.value.type === "Directory") {
             if (depth < MAX_DEPTH) yield* walk(path, depth + 1)
           } else if (info.value.type === "File") {
-            const mark = yield* markOf(fs, path)
-            if (mark !== undefined && mark.mtimeMs >= since) marks[path] = mark
+            const mark = markOfInfo(info.value)
+            if (mark.mtimeMs >= since) marks[path] = mark
           }
         }
       })

@@ -236,10 +236,10 @@ const placementOf = (e: TaskEvent): Backend.Placement | undefined => {
 
 /** A file's mark now, or `undefined` if it is gone. */
 export const markOf = (fs: FileSystem.FileSystem, path: string): Effect.Effect<FileMark | undefined> =>
-  fs.stat(path).pipe(
-    Effect.map((info) => ({
-      size: Number(info.size),
-      mtimeMs: Option.match(info.mtime, { onNone: () => 0, onSome: (d) => d.getTime() })
-    })),
-    Effect.orElseSucceed(() => undefined)
-  )
+  fs.stat(path).pipe(Effect.map(markOfInfo), Effect.orElseSucceed(() => undefined))
+
+/** The mark of a file whose `stat` is at hand. */
+export const markOfInfo = (info: FileSystem.File.Info): FileMark => ({
+  size: Number(info.size),
+  mtimeMs: Option.match(info.mtime, { onNone: () => 0, onSome: (d) => d.getTime() })
+})
