@@ -236,7 +236,10 @@ const placementOf = (e: TaskEvent): Backend.Placement | undefined => {
 
 /** A file's mark now, or `undefined` if it is gone. */
 export const markOf = (fs: FileSystem.FileSystem, path: string): Effect.Effect<FileMark | undefined> =>
-  fs.stat(path).pipe(Effect.map(markOfInfo), Effect.orElseSucceed(() => undefined))
+  fs.stat(path).pipe(
+    Effect.map(markOfInfo),
+    Effect.orElseSucceed(() => undefined)
+  )
 
 /** The mark of a file whose `stat` is at hand. */
 export const markOfInfo = (info: FileSystem.File.Info): FileMark => ({
