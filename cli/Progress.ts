@@ -26,6 +26,7 @@ export type Status =
   | "stopped"
   | "interrupted"
   | "pruned"
+  | "budget"
 
 /**
  * What is known of a learner block before it runs.
@@ -76,6 +77,8 @@ export interface LearnerView {
   readonly criterion: BlockInfo["criterion"]
   /** Iterations completed. */
   iterations: number
+  /** Task attempts started (retries included). */
+  tasks: number
   readonly history: Array<number>
   /**
    * `queued` while its tasks wait for a backend slot and none of them runs; `running` from its
@@ -88,7 +91,7 @@ export interface LearnerView {
   task: TaskView | undefined
   /** How many of its tasks run now. */
   runningTasks: number
-  /** Why it failed (`error`), or why its block's population policy pruned it (`pruned`). */
+  /** Why it failed (`error`), why its block's population policy pruned it (`pruned`), or what budget stopped it. */
   failure: string | undefined
   /** When its current iteration began (its first task queued, or the previous iteration ended). */
   iterationStartedAt: number | undefined
@@ -136,6 +139,7 @@ const addLearner = (p: Progress, ref: Learner.LearnerRef, block: BlockInfo | und
     maxIter: block?.maxIter,
     criterion: block?.criterion,
     iterations: 0,
+    tasks: 0,
     history: [],
     status: "waiting",
     current: undefined,
@@ -290,6 +294,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
         ...where(event)
       }
       const learner = learnerOf(progress, event.learner)
+      learner.tasks++
       if (!progress.running.has(key)) learner.runningTasks++
       progress.running.set(key, view)
       if (learner.status === "waiting" || learner.status === "queued") learner.status = "running"
@@ -335,7 +340,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       learner.iterationStartedAt = undefined
       if (event.failure !== undefined) {
         learner.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
-      } else if (event.reason === "pruned") learner.failure = event.detail
+      } else if (event.reason === "pruned" || event.reason === "budget") learner.failure = event.detail
       else if (event.reason !== "error") learner.failure = undefined
       for (const [key, t] of progress.running)
         if (Learner.label(t.learner) === learner.label) progress.running.delete(key)

@@ -62,6 +62,8 @@ export const rankingOf = (
           : { name: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold },
       value: l.history.at(-1),
       failed: l.status === "error",
+      iterations: l.iterations,
+      tasks: l.tasks,
       config: configs.get(l.label) ?? {}
     }))
   )
@@ -242,7 +244,7 @@ export const render = (
       Display.metricText(l),
       Format.sparkline(l.history),
       ...(anyConfig ? [Ranking.configText(r.config)] : []),
-      l.status === "error" || l.status === "pruned" ? (l.failure ?? "") : task
+      l.status === "error" || l.status === "pruned" || l.status === "budget" ? (l.failure ?? "") : task
     ]
   })
   lines.push(

@@ -38,6 +38,7 @@ const reasonText: { readonly [R in Results.LearnerResult["stopReason"]]: string 
   error: "error",
   stopped: "stopped",
   pruned: "pruned",
+  budget: "budget",
   interrupted: "interrupted"
 }
 
@@ -47,6 +48,7 @@ const reasonStyle: { readonly [R in Results.LearnerResult["stopReason"]]: Term.S
   error: "red",
   stopped: "gray",
   pruned: "gray",
+  budget: "gray",
   interrupted: "magenta"
 }
 

@@ -107,13 +107,19 @@ const pointOf = (learner: LearnerState): Pick<Results.LearnerResult, "label" | "
 }
 
 /** A learner's entry in `results.json`. */
-export const learnerResult = (learner: LearnerState, outcome: Outcome = unknownOutcome): Results.LearnerResult => {
+export const learnerResult = (
+  learner: LearnerState,
+  outcome: Outcome = unknownOutcome,
+  /** The task attempts it started, in every session of the run. */
+  tasks = 0
+): Results.LearnerResult => {
   const criterion = learner.def.criterion
   return {
     name: learner.ref.name,
     index: learner.ref.index,
     kind: learner.def.kind,
     iterations: learner.nextIteration,
+    tasks,
     stopReason: outcome.reason,
     ...(outcome.reason === "pruned" && learner.pruned !== undefined ? { pruned: learner.pruned } : {}),
     metric:

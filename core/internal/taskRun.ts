@@ -18,6 +18,7 @@ import * as TaskConfig from "../TaskConfig.ts"
 import * as TaskError from "../TaskError.ts"
 import * as TaskSchedule from "../TaskSchedule.ts"
 import { type Attempt, type Instance, type Prepared, TaskAttemptError, type TaskOutput } from "./attempt.ts"
+import { type BudgetSpent, claim as claimBudget } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { readTail, runExec, stateFromOutput } from "./execAttempt.ts"
 import { runInProcess } from "./inProcessAttempt.ts"
@@ -78,7 +79,7 @@ export const runTask = (
   iteration: number,
   results: { readonly [task: string]: unknown },
   instance: Instance = {}
-): Effect.Effect<TaskOutput, TaskAttemptError> =>
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
   Effect.suspend(() => {
     const name = instance.name ?? task.name
     const replayed =
@@ -114,7 +115,11 @@ export const runTask = (
       inFlight === undefined
         ? undefined
         : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
-    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError> =>
+    // Every attempt claims a task of its block's budget before it starts, except the one a resume
+    // re-attaches to: the earlier process claimed it.
+    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
+      Effect.flatMap(attempt === inFlight?.attempt ? Effect.void : claimBudget(env, learner), () => attemptRun(attempt))
+    const attemptRun = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
       runAttempt({
         env,
         learner,

@@ -39,6 +39,8 @@ export interface LearnerModel {
   metric: { readonly name: string; readonly operator: string; readonly threshold: number } | undefined
   readonly points: Array<{ x: number; y: number }>
   iterations: number
+  /** Task attempts started (retries included). */
+  tasks: number
   stopReason: string | undefined
   failure:
     | {
@@ -98,6 +100,7 @@ export const buildModel = (input: Input): Model => {
         metric: undefined,
         points: [],
         iterations: 0,
+        tasks: 0,
         stopReason: undefined,
         failure: undefined,
         configs: new Map()
@@ -141,6 +144,7 @@ export const buildModel = (input: Input): Model => {
         break
       case "task_started": {
         const learner = add(e.learner.name, e.learner.index)
+        learner.tasks++
         const span: TaskSpanModel = {
           learner: learner.label,
           iteration: e.iteration,
@@ -275,6 +279,8 @@ export const rankingOf = (model: Model, results: Results.Results | undefined): R
         metric: l.metric,
         value: l.points.at(-1)?.y,
         failed: l.stopReason === "error" || l.failure !== undefined,
+        iterations: l.iterations,
+        tasks: l.tasks,
         config
       }
     })

@@ -1,0 +1,129 @@
+/**
+ * What a run's learners spend, and the budgets of its blocks. Each attempt of a block with a budget
+ * claims a task before it starts, so concurrent learners can never start more than the budget
+ * between them; finished and failed attempts add the time they ran. Every learner's started
+ * attempts are counted for the ranking. A resumed run rebuilds all of it from the journal (the
+ * attempts it started, the durations it recorded), so it stops at the same totals.
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Event from "../Event.ts"
+import * as FileError from "../FileError.ts"
+import * as Learner from "../Learner.ts"
+import * as Population from "../Population.ts"
+import type { LearnerState, RunEnv } from "./context.ts"
+
+/** A learner of a block whose budget is spent was about to start a task: it ends with `budget`. */
+export class BudgetSpent extends Data.TaggedError("BudgetSpent")<{ readonly block: string }> {
+  override get message(): string {
+    return `the budget of block "${this.block}" is spent`
+  }
+}
+
+interface Spend {
+  readonly budget: Population.Budget
+  tasks: number
+  millis: number
+  /** Whether the journal has the block's `budget_spent`. */
+  told: boolean
+}
+
+/** A refused claim: what the block spent, and whether this is the first refusal (to be journaled). */
+export interface Refusal {
+  readonly first: boolean
+  readonly tasks: number
+  readonly taskSeconds: number
+}
+
+/** The spend of every block that has a budget, and of every learner. */
+export class Budgets {
+  private readonly blocks = new Map<string, Spend>()
+  private readonly started = new Map<string, number>()
+
+  constructor(defs: ReadonlyArray<Learner.LearnerDef>) {
+    for (const def of defs) {
+      if (def.budget !== undefined) this.blocks.set(def.name, { budget: def.budget, tasks: 0, millis: 0, told: false })
+    }
+  }
+
+  /** Takes one task of the block's budget; a refusal when none is left (nothing for a block without one). */
+  claim(block: string): Refusal | undefined {
+    const s = this.blocks.get(block)
+    if (s === undefined) return undefined
+    const outOfTasks = s.budget.tasks !== undefined && s.tasks >= s.budget.tasks
+    const outOfTime = s.budget.taskSeconds !== undefined && s.millis >= s.budget.taskSeconds * 1000
+    if (!outOfTasks && !outOfTime) {
+      s.tasks++
+      return undefined
+    }
+    const first = !s.told
+    s.told = true
+    return { first, tasks: s.tasks, taskSeconds: s.millis / 1000 }
+  }
+
+  /**
+   * Counts a learner's started attempt, and adds the time a finished or failed attempt of a block's
+   * learner ran. A started attempt counts against its block's budget only when `replayed` from an
+   * earlier session's journal: this session's attempts claimed theirs before they started.
+   */
+  observe(event: Event.Event, replayed = false): void {
+    if (event._tag === "task_started") {
+      const key = Learner.label(event.learner)
+      this.started.set(key, (this.started.get(key) ?? 0) + 1)
+      const s = replayed ? this.blocks.get(event.learner.name) : undefined
+      if (s !== undefined) s.tasks++
+    } else if (event._tag === "task_finished" || event._tag === "task_failed") {
+      const s = this.blocks.get(event.learner.name)
+      if (s !== undefined) s.millis += event.durationMs
+    } else if (event._tag === "budget_spent" && replayed) {
+      const s = this.blocks.get(event.block)
+      if (s !== undefined) s.told = true
+    }
+  }
+
+  /** The attempts a learner (`name[k]`) started, in every session of the run. */
+  tasksOf(learner: string): number {
+    return this.started.get(learner) ?? 0
+  }
+
+  /** Replays an earlier session's journal. */
+  replay(events: Iterable<Event.Event>): void {
+    for (const e of events) this.observe(e, true)
+  }
+}
+
+/**
+ * Claims one task of the learner's block's budget before an attempt starts; fails with
+ * `BudgetSpent` when none is left, journaling `budget_spent` the first time.
+ */
+export const claim = (env: RunEnv, learner: LearnerState): Effect.Effect<void, BudgetSpent> =>
+  Effect.suspend(() => {
+    const refused = env.budgets.claim(learner.def.name)
+    if (refused === undefined) return Effect.void
+    const spent = Effect.fail(new BudgetSpent({ block: learner.def.name }))
+    if (!refused.first) return spent
+    return Effect.zipRight(
+      env.record({
+        _tag: "budget_spent",
+        block: learner.def.name,
+        tasks: refused.tasks,
+        taskSeconds: refused.taskSeconds,
+        budget: Population.budgetToJson(learner.def.budget!) as { tasks?: number; taskSeconds?: number }
+      }),
+      spent
+    )
+  })
+
+/** The spend of `defs`'s learners as far as the journal at `path` says (a resumed run's). */
+export const load = (fs: FileSystem.FileSystem, path: string, defs: ReadonlyArray<Learner.LearnerDef>) =>
+  Effect.suspend(() => {
+    const budgets = new Budgets(defs)
+    return fs.readFileString(path).pipe(
+      Effect.map((text) => {
+        budgets.replay(Event.parseJournal(text).events)
+        return budgets
+      }),
+      Effect.mapError(FileError.fromCause("read", path))
+    )
+  })
