@@ -34,7 +34,7 @@ export const Standing = Schema.Struct({
   failed: Schema.Boolean,
   /** The iterations it completed (absent in files written before 0.3.0 had it). */
   iterations: Schema.optionalWith(Schema.Number, { exact: true }),
-  /** The task attempts it started, retries included: what a budget counts (absent before 0.3.0). */
+  /** Its task attempts that ended, finished or failed, retries included (absent before 0.3.0). */
   tasks: Schema.optionalWith(Schema.Number, { exact: true }),
   /**
    * The resolved configuration of its last iteration, only the keys (`task.kwarg`, `task[i]` for
@@ -63,7 +63,7 @@ export interface Entry {
   readonly failed: boolean
   /** Iterations completed. */
   readonly iterations: number
-  /** Task attempts started, `undefined` when not known (a results.json from before 0.3.0). */
+  /** Task attempts that ended, `undefined` when not known (a results.json from before 0.3.0). */
   readonly tasks: number | undefined
   /** Per task, the resolved args and kwargs of its last iteration (empty if none ran). */
   readonly config: {

@@ -17,7 +17,7 @@ export const LearnerResult = Schema.Struct({
   index: Schema.Number,
   kind: Schema.String,
   iterations: Schema.Number,
-  /** The task attempts it started, retries included: what a budget counts (absent before 0.3.0). */
+  /** Its task attempts that ended, finished or failed, retries included (absent before 0.3.0). */
   tasks: Schema.optional(Schema.Number),
   stopReason: Event.StopReason,
   /** Why a `pruned` learner was pruned: `rank 3 of 4 at iteration 2, mse 0.21`. */

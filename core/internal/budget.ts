@@ -1,9 +1,10 @@
 /**
  * What a run's learners spend, and the budgets of its blocks. Each attempt of a block with a budget
  * claims a task before it starts, so concurrent learners can never start more than the budget
- * between them; finished and failed attempts add the time they ran. Every learner's started
- * attempts are counted for the ranking. A resumed run rebuilds all of it from the journal (the
- * attempts it started, the durations it recorded), so it stops at the same totals.
+ * between them; finished and failed attempts add the time they ran. Every learner's ended
+ * attempts are counted for the ranking. A resumed run rebuilds all of it from the journal: the
+ * attempts that ended, and the time they ran. An attempt the interruption cancelled is charged
+ * again only when it runs again, so a resumed run stops at the total an uninterrupted one reaches.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Data from "effect/Data"
@@ -39,7 +40,7 @@ export interface Refusal {
 /** The spend of every block that has a budget, and of every learner. */
 export class Budgets {
   private readonly blocks = new Map<string, Spend>()
-  private readonly started = new Map<string, number>()
+  private readonly ended = new Map<string, number>()
 
   constructor(defs: ReadonlyArray<Learner.LearnerDef>) {
     for (const def of defs) {
@@ -63,28 +64,27 @@ export class Budgets {
   }
 
   /**
-   * Counts a learner's started attempt, and adds the time a finished or failed attempt of a block's
-   * learner ran. A started attempt counts against its block's budget only when `replayed` from an
-   * earlier session's journal: this session's attempts claimed theirs before they started.
+   * Counts a learner's ended (finished or failed) attempt and adds the time it ran to its block's. It
+   * counts against the block's task budget only when `replayed` from an earlier session's journal:
+   * this session's attempts claimed theirs before they started.
    */
   observe(event: Event.Event, replayed = false): void {
-    if (event._tag === "task_started") {
+    if (event._tag === "task_finished" || event._tag === "task_failed") {
       const key = Learner.label(event.learner)
-      this.started.set(key, (this.started.get(key) ?? 0) + 1)
-      const s = replayed ? this.blocks.get(event.learner.name) : undefined
-      if (s !== undefined) s.tasks++
-    } else if (event._tag === "task_finished" || event._tag === "task_failed") {
+      this.ended.set(key, (this.ended.get(key) ?? 0) + 1)
       const s = this.blocks.get(event.learner.name)
-      if (s !== undefined) s.millis += event.durationMs
+      if (s === undefined) return
+      s.millis += event.durationMs
+      if (replayed) s.tasks++
     } else if (event._tag === "budget_spent" && replayed) {
       const s = this.blocks.get(event.block)
       if (s !== undefined) s.told = true
     }
   }
 
-  /** The attempts a learner (`name[k]`) started, in every session of the run. */
+  /** The attempts of a learner (`name[k]`) that ended, finished or failed, in every session of the run. */
   tasksOf(learner: string): number {
-    return this.started.get(learner) ?? 0
+    return this.ended.get(learner) ?? 0
   }
 
   /** Replays an earlier session's journal. */

@@ -110,7 +110,7 @@ const pointOf = (learner: LearnerState): Pick<Results.LearnerResult, "label" | "
 export const learnerResult = (
   learner: LearnerState,
   outcome: Outcome = unknownOutcome,
-  /** The task attempts it started, in every session of the run. */
+  /** Its task attempts that ended, finished or failed, in every session of the run. */
   tasks = 0
 ): Results.LearnerResult => {
   const criterion = learner.def.criterion

@@ -115,10 +115,10 @@ export const runTask = (
       inFlight === undefined
         ? undefined
         : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
-    // Every attempt claims a task of its block's budget before it starts, except the one a resume
-    // re-attaches to: the earlier process claimed it.
+    // Every attempt claims a task of its block's budget before it starts, one a resume re-attaches to
+    // included: the journal charges an earlier session only for the attempts that ended in it.
     const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
-      Effect.flatMap(attempt === inFlight?.attempt ? Effect.void : claimBudget(env, learner), () => attemptRun(attempt))
+      Effect.flatMap(claimBudget(env, learner), () => attemptRun(attempt))
     const attemptRun = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
       runAttempt({
         env,
