@@ -77,7 +77,7 @@ export interface LearnerView {
   readonly criterion: BlockInfo["criterion"]
   /** Iterations completed. */
   iterations: number
-  /** Task attempts started (retries included). */
+  /** Task attempts that ended, finished or failed (retries included). */
   tasks: number
   readonly history: Array<number>
   /**
@@ -294,7 +294,6 @@ export const apply = (progress: Progress, event: Event.Event): void => {
         ...where(event)
       }
       const learner = learnerOf(progress, event.learner)
-      learner.tasks++
       if (!progress.running.has(key)) learner.runningTasks++
       progress.running.set(key, view)
       if (learner.status === "waiting" || learner.status === "queued") learner.status = "running"
@@ -308,6 +307,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
       progress.queued.delete(key)
       const learner = learnerOf(progress, event.learner)
+      learner.tasks++
       if (progress.running.delete(key)) learner.runningTasks = Math.max(0, learner.runningTasks - 1)
       if (
         learner.task !== undefined &&

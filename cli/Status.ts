@@ -241,6 +241,7 @@ export const render = (
       l.label,
       l.status,
       Progress.iterationText(l),
+      String(l.tasks),
       Display.metricText(l),
       Format.sparkline(l.history),
       ...(anyConfig ? [Ranking.configText(r.config)] : []),
@@ -249,9 +250,19 @@ export const render = (
   })
   lines.push(
     table(
-      ["rank", "learner", "state", "iterations", "metric (last)", "history", ...(anyConfig ? ["config"] : []), "task"],
+      [
+        "rank",
+        "learner",
+        "state",
+        "iterations",
+        "tasks",
+        "metric (last)",
+        "history",
+        ...(anyConfig ? ["config"] : []),
+        "task"
+      ],
       rows,
-      { right: [0], color: options.color }
+      { right: [0, 4], color: options.color }
     )
   )
   const leaders = bestLines(snapshot.ranking, finished === undefined)

@@ -39,7 +39,7 @@ export interface LearnerModel {
   metric: { readonly name: string; readonly operator: string; readonly threshold: number } | undefined
   readonly points: Array<{ x: number; y: number }>
   iterations: number
-  /** Task attempts started (retries included). */
+  /** Task attempts that ended, finished or failed (retries included). */
   tasks: number
   stopReason: string | undefined
   failure:
@@ -144,7 +144,6 @@ export const buildModel = (input: Input): Model => {
         break
       case "task_started": {
         const learner = add(e.learner.name, e.learner.index)
-        learner.tasks++
         const span: TaskSpanModel = {
           learner: learner.label,
           iteration: e.iteration,
@@ -165,6 +164,7 @@ export const buildModel = (input: Input): Model => {
       }
       case "task_finished":
       case "task_failed": {
+        add(e.learner.name, e.learner.index).tasks++
         const key = `${label(e.learner)}/${e.iteration}/${e.task}/${e.attempt}`
         const span = open.get(key)
         if (span !== undefined) {
