@@ -10,6 +10,7 @@ import type * as Event from "../core/Event.ts"
 import * as Learner from "../core/Learner.ts"
 import type * as Program from "../core/Program.ts"
 import type * as RunManifest from "../core/RunManifest.ts"
+import { TaskTally } from "../core/TaskTally.ts"
 import * as Format from "./Format.ts"
 
 /**
@@ -77,7 +78,7 @@ export interface LearnerView {
   readonly criterion: BlockInfo["criterion"]
   /** Iterations completed. */
   iterations: number
-  /** Task attempts that ended, finished or failed (retries included). */
+  /** Task attempts that ended, finished or failed (retries included): `TaskTally`'s count. */
   tasks: number
   readonly history: Array<number>
   /**
@@ -119,6 +120,8 @@ export interface Progress {
   readonly queued: Map<string, TaskView>
   /** Tasks running, by key. */
   readonly running: Map<string, TaskView>
+  /** The tasks each learner spent (`LearnerView.tasks`). */
+  readonly tally: TaskTally
   events: number
 }
 
@@ -173,6 +176,7 @@ export const make = (blocks: ReadonlyArray<BlockInfo>): Progress => {
     byLabel: new Map(),
     queued: new Map(),
     running: new Map(),
+    tally: new TaskTally(),
     events: 0
   }
   for (const b of blocks) for (let index = 0; index < b.parallel; index++) addLearner(p, { name: b.name, index }, b)
@@ -307,7 +311,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
       progress.queued.delete(key)
       const learner = learnerOf(progress, event.learner)
-      learner.tasks++
+      learner.tasks += progress.tally.add(event)
       if (progress.running.delete(key)) learner.runningTasks = Math.max(0, learner.runningTasks - 1)
       if (
         learner.task !== undefined &&
@@ -322,6 +326,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       return
     case "iteration_completed": {
       const learner = learnerOf(progress, event.learner)
+      learner.tasks += progress.tally.add(event)
       learner.iterations = Math.max(learner.iterations, event.iteration + 1)
       if (event.metricValue !== null) learner.history.push(event.metricValue)
       learner.current = event.iteration + 1

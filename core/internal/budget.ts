@@ -13,6 +13,7 @@ import * as Event from "../Event.ts"
 import * as FileError from "../FileError.ts"
 import * as Learner from "../Learner.ts"
 import * as Population from "../Population.ts"
+import { TaskTally } from "../TaskTally.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 
 /** A learner of a block whose budget is spent was about to start a task: it ends with `budget`. */
@@ -40,7 +41,7 @@ export interface Refusal {
 /** The spend of every block that has a budget, and of every learner. */
 export class Budgets {
   private readonly blocks = new Map<string, Spend>()
-  private readonly ended = new Map<string, number>()
+  private readonly endedBy = new Map<string, number>()
 
   constructor(defs: ReadonlyArray<Learner.LearnerDef>) {
     for (const def of defs) {
@@ -63,33 +64,44 @@ export class Budgets {
     return { first, tasks: s.tasks, taskSeconds: s.millis / 1000 }
   }
 
-  /**
-   * Counts a learner's ended (finished or failed) attempt and adds the time it ran to its block's. It
-   * counts against the block's task budget only when `replayed` from an earlier session's journal:
-   * this session's attempts claimed theirs before they started.
-   */
-  observe(event: Event.Event, replayed = false): void {
-    if (event._tag === "task_finished" || event._tag === "task_failed") {
-      const key = Learner.label(event.learner)
-      this.ended.set(key, (this.ended.get(key) ?? 0) + 1)
-      const s = this.blocks.get(event.learner.name)
-      if (s === undefined) return
-      s.millis += event.durationMs
-      if (replayed) s.tasks++
-    } else if (event._tag === "budget_spent" && replayed) {
-      const s = this.blocks.get(event.block)
-      if (s !== undefined) s.told = true
-    }
+  /** Adds the time a finished or failed attempt of a block's learner ran, as this session journals it. */
+  observe(event: Event.Event): void {
+    if (event._tag !== "task_finished" && event._tag !== "task_failed") return
+    const s = this.blocks.get(event.learner.name)
+    if (s !== undefined) s.millis += event.durationMs
+  }
+
+  /** Counts an attempt of a learner (`name[k]`) that ended, finished or failed, in this session. */
+  ended(learner: string): void {
+    this.endedBy.set(learner, (this.endedBy.get(learner) ?? 0) + 1)
   }
 
   /** The attempts of a learner (`name[k]`) that ended, finished or failed, in every session of the run. */
   tasksOf(learner: string): number {
-    return this.ended.get(learner) ?? 0
+    return this.endedBy.get(learner) ?? 0
   }
 
-  /** Replays an earlier session's journal. */
+  /**
+   * Replays an earlier session's journal: its ended attempts (`TaskTally`) count for their learners
+   * and against their blocks' budgets, with the time they ran.
+   */
   replay(events: Iterable<Event.Event>): void {
-    for (const e of events) this.observe(e, true)
+    const tally = new TaskTally()
+    const learners = new Set<string>()
+    for (const e of events) {
+      if (e._tag === "budget_spent") {
+        const s = this.blocks.get(e.block)
+        if (s !== undefined) s.told = true
+      }
+      if (e._tag !== "task_finished" && e._tag !== "task_failed" && e._tag !== "iteration_completed") continue
+      const attempts = tally.add(e)
+      learners.add(Learner.label(e.learner))
+      const s = this.blocks.get(e.learner.name)
+      if (s === undefined) continue
+      s.tasks += attempts
+      if (e._tag !== "iteration_completed") s.millis += e.durationMs
+    }
+    for (const key of learners) this.endedBy.set(key, (this.endedBy.get(key) ?? 0) + tally.of(key))
   }
 }
 

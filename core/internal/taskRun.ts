@@ -115,6 +115,8 @@ export const runTask = (
       inFlight === undefined
         ? undefined
         : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
+    // An attempt that ran to its end, finished or failed, is a task its learner spent (the ranking's).
+    const ended = () => Effect.sync(() => env.budgets.ended(learner.key))
     // Every attempt claims a task of its block's budget before it starts, one a resume re-attaches to
     // included: the journal charges an earlier session only for the attempts that ended in it.
     const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
@@ -132,6 +134,7 @@ export const runTask = (
         instance,
         earlier: attempt === inFlight?.attempt ? earlier : undefined
       }).pipe(
+        Effect.tapBoth({ onFailure: ended, onSuccess: ended }),
         Effect.catchAll((failure) =>
           attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
             ? Effect.fail(failure)

@@ -9,6 +9,7 @@ import type * as Json from "../../core/Json.ts"
 import * as Ranking from "../../core/Ranking.ts"
 import type * as Results from "../../core/Results.ts"
 import type * as RunManifest from "../../core/RunManifest.ts"
+import { TaskTally } from "../../core/TaskTally.ts"
 
 /**
  * The parsed files of a run directory.
@@ -122,6 +123,7 @@ export const buildModel = (input: Input): Model => {
   }
   const spans: Array<TaskSpanModel> = []
   const open = new Map<string, TaskSpanModel>()
+  const tally = new TaskTally()
   let startedAt: number | undefined
   let endedAt: number | undefined
   let status: string | undefined
@@ -164,7 +166,7 @@ export const buildModel = (input: Input): Model => {
       }
       case "task_finished":
       case "task_failed": {
-        add(e.learner.name, e.learner.index).tasks++
+        add(e.learner.name, e.learner.index).tasks += tally.add(e)
         const key = `${label(e.learner)}/${e.iteration}/${e.task}/${e.attempt}`
         const span = open.get(key)
         if (span !== undefined) {
@@ -177,6 +179,7 @@ export const buildModel = (input: Input): Model => {
       }
       case "iteration_completed": {
         const learner = add(e.learner.name, e.learner.index)
+        learner.tasks += tally.add(e)
         if (e.metricValue !== null) learner.points.push({ x: e.iteration, y: e.metricValue })
         if (learner.metric === undefined && e.metricName !== null && e.metricThreshold !== null) {
           learner.metric = { name: e.metricName, operator: "", threshold: e.metricThreshold }

@@ -15,6 +15,7 @@ import * as Population from "../../../core/Population.ts"
 import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Resume from "../../../core/Resume.ts"
 import * as Runner from "../../../core/Runner.ts"
+import { TaskTally } from "../../../core/TaskTally.ts"
 import { criterionTable, readEvents, runIn, withBackend } from "./learnerKit.ts"
 import { metrics, program } from "./runnerKit.ts"
 
@@ -282,6 +283,45 @@ describe("Budget: the model", () => {
     assert.strictEqual(Population.describeBudget(Population.budget({ tasks: 300 })), "budget: 300 tasks")
     assert.strictEqual(Population.describeBudget(Population.budget({ taskSeconds: 600 })), "budget: 600 task-seconds")
     assert.deepStrictEqual(Population.budgetToJson(Population.budget({ tasks: 1 })), { tasks: 1 })
+  })
+
+  it("tallies a learner's ended attempts, the silent in-process ones from their iteration", () => {
+    const learner = { name: "sweep", index: 0 }
+    const stamp = { v: 1 as const, seq: 0, ts: "2026-01-01T00:00:00.000Z", runId: "r" }
+    const task = (tag: "task_finished" | "task_failed", name: string, attempt: number): Event.Event =>
+      tag === "task_finished"
+        ? { _tag: tag, ...stamp, learner, iteration: 0, task: name, attempt, exitCode: 0, durationMs: 5 }
+        : {
+            _tag: tag,
+            ...stamp,
+            learner,
+            iteration: 0,
+            task: name,
+            attempt,
+            durationMs: 5,
+            error: { tag: "TaskFailed", message: "x" }
+          }
+    const tally = new TaskTally()
+    const counted = [
+      task("task_failed", "training", 1),
+      task("task_finished", "training", 2),
+      {
+        _tag: "iteration_completed",
+        ...stamp,
+        learner,
+        iteration: 0,
+        metricName: null,
+        metricValue: null,
+        metricThreshold: null,
+        shouldStop: false,
+        state: {},
+        // training journaled its finish; simulation and active_learn returned plain values.
+        config: Object.fromEntries(["simulation", "training", "active_learn"].map((t) => [t, { args: [], kwargs: {} }]))
+      } satisfies Event.Event
+    ].map((e) => tally.add(e))
+    assert.deepStrictEqual(counted, [1, 1, 2])
+    assert.strictEqual(tally.of("sweep[0]"), 4)
+    assert.strictEqual(tally.of("sweep[1]"), 0)
   })
 
   it("a block with a bad budget is refused when the program is built", () => {
