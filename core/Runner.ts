@@ -210,10 +210,7 @@ export const prepare = (
     })
 
     const rungs = resume === undefined ? new Population.Rungs() : yield* Rungs.load(fs, journalPath)
-    const budgets =
-      resume === undefined
-        ? new Budget.Budgets(program.learners)
-        : yield* Budget.load(fs, journalPath, program.learners)
+    const budgets = yield* Budget.load(fs, journalPath, program.learners, resume !== undefined)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
@@ -295,10 +292,7 @@ export const prepare = (
           reason: outcome.reason,
           iterations: learner.nextIteration,
           ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
-          ...(learner.pruned === undefined ? {} : { detail: learner.pruned }),
-          ...(outcome.reason === "budget" && learner.def.budget !== undefined
-            ? { detail: `its block's ${Population.describeBudget(learner.def.budget)} is spent` }
-            : {})
+          ...Outcome.detail(learner, outcome)
         }).pipe(Effect.exit)
         if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
@@ -314,9 +308,7 @@ export const prepare = (
         learner.key,
         (loop === undefined
           ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
-          : Rungs.unlessPruned(env, learner, loop(env, learner)).pipe(
-              Effect.catchTag("BudgetSpent", () => Effect.succeed("budget" as const))
-            )
+          : Budget.untilSpent(Rungs.unlessPruned(env, learner, loop(env, learner)))
         ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }
@@ -329,9 +321,7 @@ export const prepare = (
       const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
-      const learnerResults = learners.map((learner) =>
-        Outcome.learnerResult(learner, outcomes.get(learner.key), budgets.tasksOf(learner.key))
-      )
+      const learnerResults = learners.map((l) => Outcome.learnerResult(l, outcomes.get(l.key), budgets.tasksOf(l.key)))
       const selection = Outcome.selection(program, learnerResults)
       const lastConfigs = new Map(learners.map((l) => [l.key, l.lastConfig]))
       const results: Results.Results = {

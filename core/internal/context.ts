@@ -11,7 +11,7 @@ import type * as Program from "../Program.ts"
 import type * as Resume from "../Resume.ts"
 import type * as Task from "../Task.ts"
 import type * as TaskSchedule from "../TaskSchedule.ts"
-import type { Budgets } from "./budget.ts"
+import type { Budgets } from "./spend.ts"
 
 /** What every learner of a run shares. */
 export interface RunEnv {

@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import type * as Event from "../Event.ts"
 import type * as FileError from "../FileError.ts"
 import * as Learner from "../Learner.ts"
+import * as Population from "../Population.ts"
 import type * as Program from "../Program.ts"
 import * as Results from "../Results.ts"
 import * as Sweep from "../Sweep.ts"
@@ -105,6 +106,14 @@ const pointOf = (learner: LearnerState): Pick<Results.LearnerResult, "label" | "
   const point = learner.def.points?.[learner.ref.index]
   return point === undefined ? {} : { label: Sweep.label(point), point }
 }
+
+/** What `learner_stopped` adds about why: the rung that pruned the learner, the budget that ran out. */
+export const detail = (learner: LearnerState, outcome: Outcome): { readonly detail?: string } =>
+  learner.pruned !== undefined
+    ? { detail: learner.pruned }
+    : outcome.reason === "budget" && learner.def.budget !== undefined
+      ? { detail: `its block's ${Population.describeBudget(learner.def.budget)} is spent` }
+      : {}
 
 /** A learner's entry in `results.json`. */
 export const learnerResult = (
