@@ -24,10 +24,10 @@ import * as cp from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as Path from "node:path"
-import * as Url from "node:url"
 import { ensureServices, type Services, stopServices } from "../test/integration/setup/services.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
 import { formatLspBench, runLspBench } from "./lsp.ts"
+import { compileScenario, median, type Sample, scenario, spreadOf } from "./scenarioRunner.ts"
 import * as SpawnOptions from "./spawnOptions.ts"
 import { verdicts } from "./verdicts.ts"
 
@@ -35,52 +35,6 @@ const quick = process.argv.includes("--quick")
 const root = Path.resolve(import.meta.dirname, "..")
 const repeats = quick ? 1 : 3
 const cores = os.availableParallelism()
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-interface Sample {
-  readonly wallMs: number
-  readonly firstWallMs: number
-  readonly tasks: number
-  readonly peakRssMb: number
-  readonly gcMs?: number | undefined
-  readonly heapUsedMb: number
-}
-
-// The scenario runs without tsx under Node (its loader alone doubles a process's peak memory, which
-// a user's `rose run` from dist/ does not pay): esbuild strips the types once per benchmark run.
-const scenarioScript = Path.join(root, "bench/out/scenario.mjs")
-const compileScenario = async () => {
-  const esbuild = await import("esbuild")
-  const source = fs.readFileSync(Path.join(root, "bench/scenario.ts"), "utf8")
-  const { code } = await esbuild.transform(source, { loader: "ts", format: "esm", target: "node20" })
-  fs.mkdirSync(Path.dirname(scenarioScript), { recursive: true })
-  fs.writeFileSync(scenarioScript, code)
-}
-
-const scenario = (
-  kind: string,
-  learners: number,
-  iterations: number,
-  runtime: ReadonlyArray<string> = [process.execPath],
-  rounds = 1
-): Sample => {
-  const script = runtime[0] === process.execPath ? scenarioScript : Path.join(root, "bench/scenario.ts")
-  const r = cp.spawnSync(
-    runtime[0]!,
-    [...runtime.slice(1), script, kind, String(learners), String(iterations), String(cores), String(rounds)],
-    {
-      cwd: root,
-      encoding: "utf8",
-      maxBuffer: 1 << 24,
-      env: { ...process.env, ROSE_BENCH_ROOT: Url.pathToFileURL(`${root}/`).href }
-    }
-  )
-  if (r.status !== 0) throw new Error(`scenario ${kind} ${learners} (${runtime[0]}) failed:\n${r.stderr}`)
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!)
-}
-
-/** (max − min) / median: how far apart the repeats of one measurement landed. */
-const spreadOf = (xs: ReadonlyArray<number>) => (xs.length < 2 ? 0 : (Math.max(...xs) - Math.min(...xs)) / median(xs))
 
 const measure = (kind: string, learners: number, iterations: number, runtime?: ReadonlyArray<string>) => {
   const samples = Array.from({ length: repeats }, () => scenario(kind, learners, iterations, runtime))
