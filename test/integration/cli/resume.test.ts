@@ -33,8 +33,16 @@ const program = `export default Rose.program({
 const comparable = (runDir: string) => {
   const r = JSON.parse(NodeFs.readFileSync(NodePath.join(runDir, "results.json"), "utf8"))
   for (const k of ["runId", "sessionId", "startedAt", "finishedAt", "durationMs"]) delete r[k]
+  // The tasks spent differ by what the resume ran again: compared apart (`spent`).
+  for (const l of [...r.learners, ...r.ranking]) delete l.tasks
   return r
 }
+
+/** Each learner's tasks spent, as results.json counts them. */
+const spent = (runDir: string): Array<number> =>
+  JSON.parse(NodeFs.readFileSync(NodePath.join(runDir, "results.json"), "utf8")).learners.map(
+    (l: { tasks: number }) => l.tasks
+  )
 
 beforeAll(async () => {
   cli = await ensureCli()
@@ -83,6 +91,12 @@ describe("rose resume", () => {
     assert.strictEqual(resumed.code, 0, resumed.stderr)
     assert.deepStrictEqual(await waitGone(survivors), [], "the survivors were killed")
     assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
+    // One more task each: iteration 2's simulation, which finished before the kill, ran again (the
+    // training the kill interrupted had appended to the calls.txt it left).
+    assert.deepStrictEqual(
+      spent(crashed),
+      spent(NodePath.join(dir, "reference")).map((n) => n + 1)
+    )
     for (const k of [0, 1]) {
       const calls = NodeFs.readFileSync(NodePath.join(crashed, `learners/r-${k}/calls.txt`), "utf8").split("\n")
       for (const i of [0, 1]) {
@@ -182,6 +196,11 @@ describe("rose resume", () => {
         assert.include(resumed.stderr, `warning: not signalled: process group ${decoy.pid}`)
       }
       assert.deepStrictEqual(comparable(crashed), comparable(NodePath.join(dir, "reference")))
+      assert.deepStrictEqual(
+        spent(crashed),
+        spent(NodePath.join(dir, "reference")).map((n) => n + 1),
+        "iteration 2's simulation ran again"
+      )
     } finally {
       for (const decoy of decoys) decoy.kill("SIGKILL")
     }

@@ -166,7 +166,8 @@ describe("rose run", () => {
     // Not a terminal: plain timestamped lines, then the summary.
     assert.match(r.stdout, /^\d\d:\d\d:\d\d run \S+ started: sweep ×2 \(max_iter 3\)/m)
     assert.match(r.stdout, /^\d\d:\d\d:\d\d sweep\[1\] converged after 2 of 3 iterations: mse 0\.05 \(< 0\.1\)$/m)
-    assert.match(r.stdout, /sweep\[0\] +3 +max_iter/)
+    // iterations, then the tasks it spent, as results.json counts them.
+    assert.match(r.stdout, new RegExp(`sweep\\[0\\] +3 +${results.learners[0].tasks} +max_iter`))
     assert.include(r.stdout, `report         ${out}/report.html`)
     assert.notInclude(r.stdout, "\u001b[")
   })

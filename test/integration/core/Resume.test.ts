@@ -22,8 +22,14 @@ const comparable = (runDir: string) => {
   delete r.startedAt
   delete r.finishedAt
   delete r.durationMs
+  // The tasks spent differ by what the resume ran again: compared apart (`spent`).
+  for (const l of [...r.learners, ...r.ranking]) delete l.tasks
   return r
 }
+
+/** Each learner's tasks spent, as results.json counts them. */
+const spent = (runDir: string): Array<number> =>
+  JSON.parse(fs.readFileSync(`${runDir}/results.json`, "utf8")).learners.map((l: { tasks: number }) => l.tasks)
 
 const calls = (runDir: string, learner: number): Array<string> =>
   fs
@@ -81,6 +87,11 @@ describe("resume after a crash", () => {
       ).pipe(Effect.provide(layer))
       assert.strictEqual(results.status, "completed")
       assert.deepStrictEqual(comparable(crashed), comparable(reference))
+      // One more task each: iteration 2's simulation, which finished before the kill, ran again.
+      assert.deepStrictEqual(
+        spent(crashed),
+        spent(reference).map((n) => n + 1)
+      )
 
       // No completed iteration ran twice; the interrupted iteration 2 ran again (once more).
       for (const k of [0, 1, 2]) {

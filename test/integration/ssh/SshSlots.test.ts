@@ -26,7 +26,10 @@ beforeAll(async () => {
   for (const h of [BIG, SMALL]) assert.include(sshd.hosts, h)
   cli = await ensureCli()
   dir = tempDir("rose-ssh-slots-")
-  const task = markedShell("sleep 0.5", "marks", "$ROSE_TEST_HOST")
+  // Long enough that the slots fill even where each ssh session's start is slow and serial (a root
+  // ~/.bashrc running "pyenv init" costs 0.5 s per session under a lock): with 0.5 s tasks the
+  // tasks of one host never overlapped three at a time there.
+  const task = markedShell("sleep 2", "marks", "$ROSE_TEST_HOST")
   const file = (cap: string) => `backend ssh "pool" {
   hosts: [{ host: "${BIG}", slots: 3 }, { host: "${SMALL}", slots: 1 }],
   ssh_config: ${JSON.stringify(sshd.config)},${cap}
