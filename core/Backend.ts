@@ -187,6 +187,19 @@ export interface Service {
   readonly attach?:
     | ((invocation: Invocation, earlier: Earlier) => Effect.Effect<Option.Option<Outcome>, TaskError.BackendError>)
     | undefined
+  /**
+   * Makes the folder `to.path` hold what the folder `from.path` holds (paths as `workspace` gives
+   * them for each learner), leaving the `iter-<n>` folders of either side alone: what PBT's
+   * snapshots and copies of a learner's working folder do. A backend whose workspace is remote
+   * (`capabilities.remote`) needs it for PBT; without it the runner copies with the local file
+   * system, which sees every other backend's workspace.
+   */
+  readonly mirrorFolder?:
+    | ((
+        from: { readonly learner: Learner.LearnerRef; readonly path: string },
+        to: { readonly learner: Learner.LearnerRef; readonly path: string }
+      ) => Effect.Effect<void, TaskError.BackendError>)
+    | undefined
 }
 
 /**

@@ -285,6 +285,8 @@ export interface LearnerDef {
   readonly population?: Population.Policy | undefined
   /** The sweep point of each parallel learner (absent when the block is not a sweep). */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
+  /** The values the block's sweep gives each key (what PBT's `"resample"` draws from). */
+  readonly space?: Sweep.Space<Sweep.Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 /**
@@ -307,6 +309,8 @@ export interface LearnerInput {
   readonly population?: Population.Policy | undefined
   /** One sweep point per parallel learner: what distinguishes it, for plans, displays and results. */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
+  /** The values the block's sweep gives each key (`Sweep.Sweep.space`). */
+  readonly space?: Sweep.Space<Sweep.Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 /**
@@ -396,7 +400,23 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
   }
 
   if (input.population !== undefined) {
-    for (const p of Population.problems(input.population, { criterion, maxIter })) fail(`population: ${p.message}`)
+    const known: Record<string, Record<string, Array<Json.Json>>> = {}
+    if (input.population._tag === "Pbt") {
+      for (const [task, keys] of Object.entries(input.population.perturb))
+        for (const key of Object.keys(keys)) {
+          const own = tasks.get(task)?.defaults?.kwargs?.[key]
+          const values = (input.points ?? []).flatMap((p) => (p[task]?.[key] === undefined ? [] : [p[task]![key]!]))
+          ;(known[task] ??= {})[key] = own === undefined ? values : [own, ...values]
+        }
+    }
+    for (const p of Population.problems(input.population, {
+      criterion,
+      maxIter,
+      tasks: new Set(tasks.keys()),
+      space: input.space,
+      known
+    }))
+      fail(`population: ${p.message}`)
   }
 
   const raw = input.configs ?? []
@@ -430,7 +450,8 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     here: input.here ?? ".",
     options,
     ...(input.population === undefined ? {} : { population: input.population }),
-    ...(input.points === undefined ? {} : { points: input.points })
+    ...(input.points === undefined ? {} : { points: input.points }),
+    ...(input.space === undefined ? {} : { space: input.space })
   })
 }
 

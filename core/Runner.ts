@@ -208,7 +208,11 @@ export const prepare = (
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
-    const rungs = resume === undefined ? new Population.Rungs() : yield* Rungs.load(fs, journalPath)
+    const loaded =
+      resume === undefined
+        ? { rungs: new Population.Rungs(), configs: new Map() }
+        : yield* Rungs.load(fs, journalPath, program)
+    const rungs = loaded.rungs
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
@@ -249,7 +253,11 @@ export const prepare = (
     }
 
     const learners = makeLearnerStates(program, resume, attach)
-    for (const l of learners) l.pruned = rungs.pruned(l.ref)
+    for (const l of learners) {
+      l.pruned = rungs.pruned(l.ref)
+      // A learner that copied another under PBT goes on with the config it copied.
+      l.config = loaded.configs.get(l.key) ?? l.config
+    }
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome.Outcome>()

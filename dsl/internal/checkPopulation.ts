@@ -36,7 +36,7 @@ const ashaFields = ["every", "rungs", "keep"]
 const entryOf = (value: Ast.Expr, key: string): Entry | undefined =>
   value._tag === "Object" ? value.entries.find((e) => e.key.name === key) : undefined
 
-const codeOf = (field: "criterion" | "every" | "rungs" | "keep"): Diagnostic.Code =>
+const codeOf = (field: Population.Problem["field"]): Diagnostic.Code =>
   field === "criterion"
     ? Diagnostic.Codes.PopulationWithoutMetric
     : field === "keep"
