@@ -338,7 +338,8 @@ const learnerInput = (
     here: model.here,
     options: kindOptions,
     population: l.population,
-    points: l.points
+    points: l.points,
+    space: l.space
   }
 }
 
