@@ -281,7 +281,7 @@ export interface LearnerDef {
   readonly here: string
   /** Options of the learner kind (environments of a parallel-experience learner, UQ ensemble size, …). */
   readonly options: { readonly [key: string]: Json.Json }
-  /** How the learners of the block are pruned by rank (`Population.asha`), if they are. */
+  /** How the learners of the block are ranked (`Population.asha`, `Population.pbt`), if they are. */
   readonly population?: Population.Policy | undefined
   /** The sweep point of each parallel learner (absent when the block is not a sweep). */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
