@@ -54,7 +54,10 @@ const mirror = (
   to: { readonly learner: Learner.LearnerRef; readonly path: string }
 ): Effect.Effect<void, TaskError.BackendError> => {
   if (backend.mirrorFolder !== undefined) return backend.mirrorFolder(from, to)
-  if (backend.capabilities.remote)
+  // A remote backend that sees the run directory at its own path (SLURM's shared file system) has
+  // its working folders here too.
+  const here = (ref: Learner.LearnerRef) => backend.workspace(env.runDir, env.runKey, ref) === env.runDir
+  if (backend.capabilities.remote && !(here(from.learner) && here(to.learner)))
     return Effect.fail(
       new TaskError.BackendUnavailable({
         backend: backend.name,
