@@ -9,7 +9,8 @@ import * as Criterion from "./Criterion.ts"
 import type * as Json from "./Json.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Metric from "./Metric.ts"
-import * as Population from "./Population.ts"
+import type * as Population from "./Population.ts"
+import * as PopulationProblems from "./PopulationProblems.ts"
 import * as Sweep from "./Sweep.ts"
 import type * as Task from "./Task.ts"
 
@@ -409,7 +410,7 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
           ;(known[task] ??= {})[key] = own === undefined ? values : [own, ...values]
         }
     }
-    for (const p of Population.problems(input.population, {
+    for (const p of PopulationProblems.problems(input.population, {
       criterion,
       maxIter,
       tasks: new Set(tasks.keys()),

@@ -61,6 +61,20 @@ export const replay = (program: Program.Program, events: Iterable<Event.Event>):
   return { rungs, configs: current }
 }
 
+/** The empty tables of a run that starts (its own: the tables fill as it runs). */
+export const fresh = (): Loaded => ({ rungs: new Population.Rungs(), configs: new Map() })
+
+/**
+ * Where the journal leaves each learner of a resumed run: pruned, and under PBT with the config it
+ * copied last.
+ */
+export const restore = (loaded: Loaded, learners: ReadonlyArray<LearnerState>): void => {
+  for (const l of learners) {
+    l.pruned = loaded.rungs.pruned(l.ref)
+    l.config = loaded.configs.get(l.key) ?? l.config
+  }
+}
+
 /** The rung tables of the journal at `path` (`replay`). */
 export const load = (fs: FileSystem.FileSystem, path: string, program: Program.Program) =>
   fs.readFileString(path).pipe(

@@ -13,6 +13,7 @@ import * as Criterion from "../../core/Criterion.ts"
 import type * as Json from "../../core/Json.ts"
 import type * as Metric from "../../core/Metric.ts"
 import * as Population from "../../core/Population.ts"
+import * as PopulationProblems from "../../core/PopulationProblems.ts"
 import type * as Sweep from "../../core/Sweep.ts"
 import type * as Ast from "../Ast.ts"
 import * as Diagnostic from "../Diagnostic.ts"
@@ -47,7 +48,7 @@ const pbtFields = ["every", "quantile", "perturb", "seed"]
 const entryOf = (value: Ast.Expr, key: string): Entry | undefined =>
   value._tag === "Object" ? value.entries.find((e) => e.key.name === key) : undefined
 
-const codeOf = (field: Population.Problem["field"]): Diagnostic.Code => {
+const codeOf = (field: PopulationProblems.Problem["field"]): Diagnostic.Code => {
   switch (field) {
     case "criterion":
       return Diagnostic.Codes.PopulationWithoutMetric
@@ -66,7 +67,7 @@ const codeOf = (field: Population.Problem["field"]): Diagnostic.Code => {
 }
 
 /** Where a problem points: the perturbed key, its task, or the policy's field. */
-const spanOf = (policyEntry: Entry, p: Population.Problem) => {
+const spanOf = (policyEntry: Entry, p: PopulationProblems.Problem) => {
   if (p.field === "perturb" && p.at !== undefined) {
     const perturb = entryOf(policyEntry.value, "perturb")
     const task = perturb === undefined ? undefined : entryOf(perturb.value, p.at.task)
@@ -143,7 +144,7 @@ export function checkPopulation(
         )
   // A `stop when` that did not check is reported already; without one, the policy has nothing to rank by.
   if (stop === undefined && settings.stopNode !== undefined) return undefined
-  const problems = Population.problems(policy, {
+  const problems = PopulationProblems.problems(policy, {
     criterion,
     maxIter: settings.maxIter,
     tasks: new Set(contents.tasks.map((t) => t.name)),

@@ -13,6 +13,7 @@ import type * as ScriptedBackend from "../../../backends/ScriptedBackend.ts"
 import type * as Criterion from "../../../core/Criterion.ts"
 import type * as Event from "../../../core/Event.ts"
 import * as Population from "../../../core/Population.ts"
+import * as PopulationProblems from "../../../core/PopulationProblems.ts"
 import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Resume from "../../../core/Resume.ts"
 import * as Runner from "../../../core/Runner.ts"
@@ -342,7 +343,7 @@ describe("Population: PBT policies", () => {
         other: { x: true }
       }
     })
-    const found = Population.problems(policy, { ...block, known: { training: { optimizer: ["adam"] } } })
+    const found = PopulationProblems.problems(policy, { ...block, known: { training: { optimizer: ["adam"] } } })
     assert.deepStrictEqual(
       found.map((p) => [p.field, p.at?.task ?? null, p.at?.key ?? null]),
       [
@@ -356,14 +357,14 @@ describe("Population: PBT policies", () => {
       ]
     )
     assert.deepStrictEqual(
-      Population.problems(Population.pbt({ every: 2, perturb: {} }), { criterion: undefined, maxIter: 6 }).map(
+      PopulationProblems.problems(Population.pbt({ every: 2, perturb: {} }), { criterion: undefined, maxIter: 6 }).map(
         (p) => p.field
       ),
       ["criterion", "perturb"]
     )
     const fine = Population.pbt({ every: 2, perturb: { simulation: { n_labeled: "resample" } } })
     assert.deepStrictEqual(
-      Population.problems(fine, { ...block, space: { simulation: { n_labeled: [100, 200] } } }),
+      PopulationProblems.problems(fine, { ...block, space: { simulation: { n_labeled: [100, 200] } } }),
       []
     )
   })
