@@ -2,7 +2,12 @@
  * One benchmark scenario, run in a fresh process so its peak memory is its own. Prints one JSON
  * line: `{ wallMs, tasks, peakRssMb }`. Called by bench/run.ts:
  *
- *   node --import tsx bench/scenario.ts <floor|exec|inprocess> <learners> <iterations> <concurrency>
+ *   node --import tsx bench/scenario.ts <floor|exec|inprocess> <learners> <iterations> <concurrency> [rounds]
+ *
+ * bench/run.ts runs it without tsx (esbuild strips the types into bench/out/scenario.mjs; tsx's
+ * loader alone doubles a process's peak memory), and under Deno and Bun as it is. With `rounds`,
+ * the same run is repeated in the same process and `wallMs` is the last one's (`firstWallMs` the
+ * first's): a warm process against a fresh one.
  *
  * - floor: the same argv as `exec` (`/bin/true` three times, then `/bin/echo 0.5` as the criterion)
  *   with the same output handling (stdout and stderr to files, the criterion's read back), from a
@@ -21,15 +26,26 @@ import type * as Lib from "../index.ts"
 
 // The built library (dist/, what users and the rose command run), not the sources through tsx,
 // whose transform adds a helper call to every closure.
-const dist = new URL("../dist/index.js", import.meta.url)
+const dist = new URL("dist/index.js", process.env.ROSE_BENCH_ROOT ?? new URL("..", import.meta.url))
 if (!fs.existsSync(dist)) throw new Error("dist/index.js is missing: run npm run build (npm install does)")
 const { LocalBackend, Rose, Runner, Runtime } = (await import(dist.href)) as typeof Lib
 const Platform = Runtime.Platform
 
-const [kind, learnersArg, iterationsArg, concurrencyArg] = process.argv.slice(2)
+const [kind, learnersArg, iterationsArg, concurrencyArg, roundsArg] = process.argv.slice(2)
 const learners = Number(learnersArg)
 const iterations = Number(iterationsArg)
 const concurrency = Number(concurrencyArg)
+const rounds = Number(roundsArg ?? 1)
+
+// Time in garbage collection, where the runtime reports it (Node; not Deno or Bun).
+let gcMs: number | undefined
+try {
+  const { PerformanceObserver } = await import("node:perf_hooks")
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs = (gcMs ?? 0) + entry.duration
+  })
+  observer.observe({ entryTypes: ["gc"] })
+} catch {}
 const tasksPerIteration = 4
 
 const peakRssMb = (): number => {
@@ -106,8 +122,7 @@ const program = (inProcess: boolean) => {
   })
 }
 
-const main = async () => {
-  const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-${kind}-`)
+const once = async (dir: string) => {
   const t0 = performance.now()
   if (kind === "floor") await floor(dir)
   else {
@@ -117,10 +132,27 @@ const main = async () => {
     )
     if (results.status !== "completed") throw new Error(`the ${kind} run ended ${results.status}`)
   }
-  const wallMs = performance.now() - t0
-  fs.rmSync(dir, { recursive: true, force: true })
+  return performance.now() - t0
+}
+
+const main = async () => {
+  const walls: Array<number> = []
+  for (let r = 0; r < rounds; r++) {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-${kind}-`)
+    walls.push(await once(dir))
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  // Let the observer's last entries arrive.
+  await new Promise((resolve) => setTimeout(resolve, 0))
   process.stdout.write(
-    `${JSON.stringify({ wallMs, tasks: learners * iterations * tasksPerIteration, peakRssMb: peakRssMb() })}\n`
+    `${JSON.stringify({
+      wallMs: walls.at(-1),
+      firstWallMs: walls[0],
+      tasks: learners * iterations * tasksPerIteration,
+      peakRssMb: peakRssMb(),
+      gcMs,
+      heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20
+    })}\n`
   )
 }
 

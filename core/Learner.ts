@@ -10,6 +10,7 @@ import type * as Json from "./Json.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Metric from "./Metric.ts"
 import type * as Population from "./Population.ts"
+import * as PopulationBudget from "./PopulationBudget.ts"
 import * as PopulationProblems from "./PopulationProblems.ts"
 import * as Sweep from "./Sweep.ts"
 import type * as Task from "./Task.ts"
@@ -284,6 +285,8 @@ export interface LearnerDef {
   readonly options: { readonly [key: string]: Json.Json }
   /** How the learners of the block are ranked (`Population.asha`, `Population.pbt`), if they are. */
   readonly population?: Population.Policy | undefined
+  /** The tasks or task-seconds the block's learners may spend in all (`Population.budget`), if bounded. */
+  readonly budget?: Population.Budget | undefined
   /** The sweep point of each parallel learner (absent when the block is not a sweep). */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
   /** The values the block's sweep gives each key (what PBT's `"resample"` draws from). */
@@ -308,6 +311,7 @@ export interface LearnerInput {
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
   readonly population?: Population.Policy | undefined
+  readonly budget?: Population.Budget | undefined
   /** One sweep point per parallel learner: what distinguishes it, for plans, displays and results. */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
   /** The values the block's sweep gives each key (`Sweep.Sweep.space`). */
@@ -401,24 +405,17 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
   }
 
   if (input.population !== undefined) {
-    const known: Record<string, Record<string, Array<Json.Json>>> = {}
-    if (input.population._tag === "Pbt") {
-      for (const [task, keys] of Object.entries(input.population.perturb))
-        for (const key of Object.keys(keys)) {
-          const own = tasks.get(task)?.defaults?.kwargs?.[key]
-          const values = (input.points ?? []).flatMap((p) => (p[task]?.[key] === undefined ? [] : [p[task]![key]!]))
-          ;(known[task] ??= {})[key] = own === undefined ? values : [own, ...values]
-        }
-    }
     for (const p of PopulationProblems.problems(input.population, {
       criterion,
       maxIter,
       tasks: new Set(tasks.keys()),
       space: input.space,
-      known
+      known: PopulationProblems.knownValues(input.population, (t) => tasks.get(t)?.defaults?.kwargs, input.points)
     }))
       fail(`population: ${p.message}`)
   }
+  if (input.budget !== undefined)
+    for (const p of PopulationBudget.budgetProblems(input.budget)) fail(`budget: ${p.message}`)
 
   const raw = input.configs ?? []
   if (raw.length !== 0 && raw.length !== parallel) {
@@ -451,6 +448,7 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     here: input.here ?? ".",
     options,
     ...(input.population === undefined ? {} : { population: input.population }),
+    ...(input.budget === undefined ? {} : { budget: input.budget }),
     ...(input.points === undefined ? {} : { points: input.points }),
     ...(input.space === undefined ? {} : { space: input.space })
   })

@@ -94,6 +94,10 @@ export interface LearnerPlan {
         readonly text: string
       }
     | undefined
+  /** The block's budget: `budget: 300 tasks`. */
+  readonly budget?:
+    | { readonly tasks: number | undefined; readonly taskSeconds: number | undefined; readonly text: string }
+    | undefined
   /** A sweep learner's point (`n_labeled=200, learning_rate=0.1`). */
   readonly point: string | undefined
 }
@@ -344,6 +348,7 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
                       text: Population.describe(def.population, def.maxIter)
                     }
             }),
+        ...(def.budget === undefined ? {} : { budget: { ...def.budget, text: Population.describeBudget(def.budget) } }),
         point: Learner.pointLabel(def, index)
       })
       const config = def.configs[index]
@@ -404,6 +409,7 @@ export const toJson = (plan: Plan): Json.JsonObject => ({
                 }
               : { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] }
         }),
+    ...(l.budget === undefined ? {} : { budget: Population.budgetToJson(l.budget) }),
     point: l.point ?? null
   })),
   rows: plan.rows.map((r) => ({

@@ -437,3 +437,7 @@ export const describe = (policy: Policy, maxIter: number | undefined): string =>
   }
   return `asha: keep ${Number(policy.keep.toPrecision(4))} of each rung at ${at}`
 }
+
+/** A block's budget sits beside its policy (`population { …, budget: { … } }`); its own module holds it. */
+export type { Budget, BudgetInput } from "./PopulationBudget.ts"
+export { budget, budgetProblems, budgetToJson, describeBudget } from "./PopulationBudget.ts"

@@ -140,3 +140,26 @@ const pbtProblems = (policy: Population.Pbt, block: Block): ReadonlyArray<Proble
   }
   return out
 }
+
+/**
+ * The values a block gives each key a PBT policy perturbs, what `Block.known` holds: its task's
+ * default kwarg, then each sweep point's. Empty for ASHA.
+ *
+ * @since 0.3.0
+ * @category getters
+ */
+export const knownValues = (
+  policy: Population.Policy,
+  kwargsOf: (task: string) => { readonly [key: string]: Json.Json } | undefined,
+  points: ReadonlyArray<Sweep.Point> | undefined
+): { [task: string]: { [key: string]: Array<Json.Json> } } => {
+  const out: { [task: string]: { [key: string]: Array<Json.Json> } } = {}
+  if (policy._tag !== "Pbt") return out
+  for (const [task, keys] of Object.entries(policy.perturb))
+    for (const key of Object.keys(keys)) {
+      const own = kwargsOf(task)?.[key]
+      const values = (points ?? []).flatMap((p) => (p[task]?.[key] === undefined ? [] : [p[task]![key]!]))
+      ;(out[task] ??= {})[key] = own === undefined ? values : [own, ...values]
+    }
+  return out
+}

@@ -186,6 +186,8 @@ export interface LearnerSpec {
    * copy the best ones (`Rose.pbt({ every: 3, perturb: { training: { learning_rate: [0.8, 1.2] } } })`).
    */
   readonly population?: Population.Policy | undefined
+  /** What the block's learners may spend in all: `Rose.budget({ tasks: 300 })`. */
+  readonly budget?: Population.Budget | undefined
 }
 
 /**
@@ -209,6 +211,16 @@ export const asha = (input: Population.AshaInput): Population.Policy => Populati
  * @category constructors
  */
 export const pbt = (input: Population.PbtInput): Population.Policy => Population.pbt(input)
+
+/**
+ * A budget for a block's learners: `{ tasks: 300 }` task attempts in all, or `{ taskSeconds: 600 }`
+ * seconds of task time in all. When it is spent, a learner about to start a task ends with
+ * stopReason `budget`, and the run ranks what the block has.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const budget = (input: Population.BudgetInput): Population.Budget => Population.budget(input)
 
 /**
  * @since 0.1.0
@@ -404,7 +416,8 @@ export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.
       onError: learner.spec.onError,
       here,
       options: learner.spec.options,
-      population: learner.spec.population
+      population: learner.spec.population,
+      budget: learner.spec.budget
     })
   }
   if (problems.length > 0) return Either.left(new Program.ProgramError({ problems }))

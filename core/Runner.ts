@@ -27,6 +27,7 @@ import type * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type { TaskAttemptError } from "./internal/attempt.ts"
+import * as Budget from "./internal/budget.ts"
 import { type LearnerState, makeLearnerStates, type RunEnv } from "./internal/context.ts"
 import { sha256 } from "./internal/hash.ts"
 import type { LoopEnd } from "./internal/iteration.ts"
@@ -209,6 +210,7 @@ export const prepare = (
 
     const loaded = resume === undefined ? Rungs.fresh() : yield* Rungs.load(fs, journalPath, program)
     const rungs = loaded.rungs
+    const budgets = yield* Budget.load(fs, journalPath, program.learners, resume !== undefined)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
     // Events are stamped and published synchronously: they are on every task's path, and an
@@ -225,6 +227,7 @@ export const prepare = (
       }
       // Fixed keys first: a spread followed by more keys is several times slower in V8.
       const event = { v: 1, seq: seq++, ts: stampedIso, runId: sessionId, ...draft } as Event.Event
+      budgets.observe(event)
       events.unsafeOffer(event)
       return event
     }
@@ -245,6 +248,7 @@ export const prepare = (
       now: () => clock.unsafeCurrentTimeMillis(),
       backendFor,
       rungs,
+      budgets,
       pace: options.pace
     }
 
@@ -288,7 +292,7 @@ export const prepare = (
           reason: outcome.reason,
           iterations: learner.nextIteration,
           ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
-          ...(learner.pruned === undefined ? {} : { detail: learner.pruned })
+          ...Outcome.detail(learner, outcome)
         }).pipe(Effect.exit)
         if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
@@ -304,7 +308,7 @@ export const prepare = (
         learner.key,
         (loop === undefined
           ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
-          : Rungs.unlessPruned(env, learner, loop(env, learner))
+          : Budget.untilSpent(Rungs.unlessPruned(env, learner, loop(env, learner)))
         ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }
@@ -317,7 +321,7 @@ export const prepare = (
       const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
-      const learnerResults = learners.map((learner) => Outcome.learnerResult(learner, outcomes.get(learner.key)))
+      const learnerResults = learners.map((l) => Outcome.learnerResult(l, outcomes.get(l.key), budgets.tasksOf(l.key)))
       const selection = Outcome.selection(program, learnerResults)
       const lastConfigs = new Map(learners.map((l) => [l.key, l.lastConfig]))
       const results: Results.Results = {

@@ -104,8 +104,10 @@ export const Codes = {
   PopulationWithoutMetric: "E281",
   InvalidRung: "E282",
   InvalidKeepFraction: "E283",
-  InvalidQuantile: "E284",
-  InvalidPerturb: "E285",
+  InvalidBudget: "E284",
+  InvalidBudgetAmount: "E285",
+  InvalidQuantile: "E286",
+  InvalidPerturb: "E287",
   // the core model refused the compiled program (a checker gap; please report it)
   ProgramRejected: "E299",
   // warnings

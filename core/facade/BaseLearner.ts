@@ -78,6 +78,11 @@ export interface StartOptions {
    * (`Rose.pbt({ every: 3, perturb: { training: { learning_rate: [0.8, 1.2] } } })`).
    */
   readonly population?: Population.Policy | undefined
+  /**
+   * What the learners may spend in all (`Rose.budget({ tasks: 300 })`): when it is spent, a learner
+   * about to start a task ends with stopReason `budget`.
+   */
+  readonly budget?: Population.Budget | undefined
 }
 
 /**
@@ -214,7 +219,8 @@ export abstract class BaseLearner {
             configs: block.configs,
             onError: options.onError,
             options: block.kindOptions,
-            population: options.population
+            population: options.population,
+            budget: options.budget
           }
         }
       ]

@@ -14,16 +14,20 @@ import * as Metric from "../Metric.ts"
 import * as Population from "../Population.ts"
 import type * as TaskError from "../TaskError.ts"
 import { type Instance, TaskAttemptError } from "./attempt.ts"
+import type { BudgetSpent } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import * as Exploit from "./exploit.ts"
 import * as PbtFolders from "./pbtFolders.ts"
 import { criterionValue, runTask } from "./taskRun.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
-export type LoopEnd = "criterion_met" | "max_iter" | "pruned"
+export type LoopEnd = "criterion_met" | "max_iter" | "pruned" | "budget"
 
-/** A learner kind's loop: runs iterations from `learner.nextIteration` until it ends. */
-export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
+/**
+ * A learner kind's loop: runs iterations from `learner.nextIteration` until it ends, or until its
+ * block's budget refuses it a task (`BudgetSpent`, which the runner takes as the end `budget`).
+ */
+export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError | BudgetSpent>
 
 /** What the tasks of one iteration produced so far. */
 export interface IterationRecord {

@@ -18,6 +18,7 @@ import * as TaskConfig from "../TaskConfig.ts"
 import * as TaskError from "../TaskError.ts"
 import * as TaskSchedule from "../TaskSchedule.ts"
 import { type Attempt, type Instance, type Prepared, TaskAttemptError, type TaskOutput } from "./attempt.ts"
+import { type BudgetSpent, claim as claimBudget } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { readTail, runExec, stateFromOutput } from "./execAttempt.ts"
 import { runInProcess } from "./inProcessAttempt.ts"
@@ -78,7 +79,7 @@ export const runTask = (
   iteration: number,
   results: { readonly [task: string]: unknown },
   instance: Instance = {}
-): Effect.Effect<TaskOutput, TaskAttemptError> =>
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
   Effect.suspend(() => {
     const name = instance.name ?? task.name
     const replayed =
@@ -114,7 +115,13 @@ export const runTask = (
       inFlight === undefined
         ? undefined
         : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
-    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError> =>
+    // An attempt that ran to its end, finished or failed, is a task its learner spent (the ranking's).
+    const ended = () => Effect.sync(() => env.budgets.ended(learner.key))
+    // Every attempt claims a task of its block's budget before it starts, one a resume re-attaches to
+    // included: the journal charges an earlier session only for the attempts that ended in it.
+    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
+      Effect.flatMap(claimBudget(env, learner), () => attemptRun(attempt))
+    const attemptRun = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
       runAttempt({
         env,
         learner,
@@ -127,6 +134,7 @@ export const runTask = (
         instance,
         earlier: attempt === inFlight?.attempt ? earlier : undefined
       }).pipe(
+        Effect.tapBoth({ onFailure: ended, onSuccess: ended }),
         Effect.catchAll((failure) =>
           attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
             ? Effect.fail(failure)

@@ -11,7 +11,7 @@ import * as Diagnostic from "../Diagnostic.ts"
 import * as Span from "../Span.ts"
 import { type Ctx, err } from "./checkContext.ts"
 import { rulePlaceholders } from "./checkPlaceholders.ts"
-import { checkPopulation } from "./checkPopulation.ts"
+import { checkBudget, checkPopulation } from "./checkPopulation.ts"
 import { checkSections } from "./checkSections.ts"
 import { checkSettings } from "./checkSettings.ts"
 import { checkSweep } from "./checkSweep.ts"
@@ -54,6 +54,7 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
     onError: settings.onError,
     options: settings.options,
     population,
+    budget: settings.populationNode === undefined ? undefined : checkBudget(ctx, settings.populationNode),
     tasks,
     configs,
     ...(sweep === undefined ? {} : { points: sweep.points, space: sweep.space })

@@ -4,7 +4,9 @@
  * `population { pbt: { every: 3, quantile: 1/4, seed: 7, perturb: { training: { learning_rate:
  * [0.8, 1.2] } } } }`. The policy ranks the block's learners by its criterion metric, so the block
  * needs a `stop when` with a direction, and every rung must be an iteration the block runs. A PBT
- * policy is checked after the block's tasks and sweep: what it perturbs must be theirs.
+ * policy is checked after the block's tasks and sweep: what it perturbs must be theirs. The same
+ * block holds the block's budget, beside or instead of a policy: `population { budget: { tasks: 300 } }`
+ * (or `task_seconds: 600`).
  *
  * @since 0.3.0
  */
@@ -44,6 +46,9 @@ export interface BlockContents {
 const policies = ["asha", "pbt"]
 const ashaFields = ["every", "rungs", "keep"]
 const pbtFields = ["every", "quantile", "perturb", "seed"]
+/** Not a policy: what the block may spend, read by `checkBudget`. */
+const budgetKey = "budget"
+const budgetFields = ["tasks", "task_seconds"]
 
 const entryOf = (value: Ast.Expr, key: string): Entry | undefined =>
   value._tag === "Object" ? value.entries.find((e) => e.key.name === key) : undefined
@@ -101,11 +106,13 @@ export function checkPopulation(
   let policy: Population.Policy | undefined
   let broken = false
   for (const entry of value.entries) {
+    if (entry.key.name === budgetKey) continue
     if (!policies.includes(entry.key.name)) {
+      const known = [...policies, budgetKey]
       err(
         ctx,
         Diagnostic.Codes.InvalidPopulation,
-        `unknown population policy "${entry.key.name}" (policies: ${policies.join(", ")})${didYouMean(entry.key.name, policies)}`,
+        `unknown population policy "${entry.key.name}" (policies: ${policies.join(", ")}; or a budget)${didYouMean(entry.key.name, known)}`,
         entry.key.span
       )
       broken = true
@@ -126,6 +133,7 @@ export function checkPopulation(
     else policy = read
   }
   if (broken) return undefined
+  if (policy === undefined && entryOf(value, budgetKey) !== undefined) return undefined
   if (policy === undefined) {
     err(
       ctx,
@@ -149,28 +157,19 @@ export function checkPopulation(
     maxIter: settings.maxIter,
     tasks: new Set(contents.tasks.map((t) => t.name)),
     space: contents.space,
-    known: knownValues(policy, contents)
+    known: PopulationProblems.knownValues(
+      policy,
+      (task) =>
+        contents.tasks.find((t) => t.name === task)?.defaults?.kwargs as
+          | { readonly [key: string]: Json.Json }
+          | undefined,
+      contents.points
+    )
   })
   const entry = value.entries.find((e) => e.key.name === (policy._tag === "Pbt" ? "pbt" : "asha"))
   for (const p of problems)
     err(ctx, codeOf(p.field), p.message, entry === undefined ? option.name.span : spanOf(entry, p))
   return problems.length > 0 ? undefined : policy
-}
-
-/** The values the block's `with` kwargs and sweep points give each perturbed key. */
-const knownValues = (policy: Population.Policy, contents: BlockContents) => {
-  const out: Record<string, Record<string, Array<Json.Json>>> = {}
-  if (policy._tag !== "Pbt") return out
-  for (const [task, keys] of Object.entries(policy.perturb))
-    for (const key of Object.keys(keys)) {
-      const kwargs = contents.tasks.find((t) => t.name === task)?.defaults?.kwargs as
-        | { readonly [key: string]: Json.Json }
-        | undefined
-      const own = kwargs?.[key]
-      const values = (contents.points ?? []).flatMap((p) => (p[task]?.[key] === undefined ? [] : [p[task]![key]!]))
-      ;(out[task] ??= {})[key] = own === undefined ? values : [own, ...values]
-    }
-  return out
 }
 
 function readPbt(ctx: Ctx, entry: Entry, value: Json.Json): Population.Policy | undefined {
@@ -289,4 +288,63 @@ function readAsha(ctx: Ctx, entry: Entry, value: Json.Json): Population.Policy |
     rungs: rungs as ReadonlyArray<number> | undefined,
     keep: keep as number | undefined
   })
+}
+
+/**
+ * The budget of a `population { budget: { … } }` setting, or `undefined` when it has none or it has
+ * problems (reported). A budget needs no criterion: it counts tasks and seconds, not metrics.
+ */
+export function checkBudget(ctx: Ctx, option: Ast.Option): Population.Budget | undefined {
+  const entry = option.value._tag === "Object" ? entryOf(option.value, budgetKey) : undefined
+  if (entry === undefined) return undefined
+  const folded = fold(entry.value, scope(ctx, { allowed: 0, where: "a budget" }))
+  if (folded.value === undefined) return undefined
+  return readBudget(ctx, entry, folded.value)
+}
+
+function readBudget(ctx: Ctx, entry: Entry, value: Json.Json): Population.Budget | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidBudget,
+      `budget takes an object { tasks: N } or { task_seconds: S }, got ${shown(value)}`,
+      entry.value.span
+    )
+    return undefined
+  }
+  let ok = true
+  for (const key of Object.keys(value)) {
+    if (budgetFields.includes(key)) continue
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidBudget,
+      `unknown budget field "${key}" (fields: ${budgetFields.join(", ")})${didYouMean(key, budgetFields)}`,
+      entryOf(entry.value, key)?.key.span ?? entry.key.span
+    )
+    ok = false
+  }
+  const { tasks, task_seconds } = value as { [key: string]: Json.Json }
+  const wrong = (field: string, message: string) => {
+    err(ctx, Diagnostic.Codes.InvalidBudgetAmount, message, entryOf(entry.value, field)?.value.span ?? entry.value.span)
+    ok = false
+  }
+  if (tasks !== undefined && typeof tasks !== "number")
+    wrong("tasks", `tasks must be an integer ≥ 1, got ${shown(tasks)}`)
+  if (task_seconds !== undefined && typeof task_seconds !== "number")
+    wrong("task_seconds", `task_seconds must be a number > 0, got ${shown(task_seconds)}`)
+  if (!ok) return undefined
+  const budget = Population.budget({
+    tasks: tasks as number | undefined,
+    taskSeconds: task_seconds as number | undefined
+  })
+  const problems = Population.budgetProblems(budget)
+  for (const p of problems) {
+    const field = entryOf(entry.value, p.field === "tasks" ? "tasks" : "task_seconds")
+    const code =
+      tasks === undefined && task_seconds === undefined
+        ? Diagnostic.Codes.InvalidBudget
+        : Diagnostic.Codes.InvalidBudgetAmount
+    err(ctx, code, p.message, field?.value.span ?? entry.value.span)
+  }
+  return problems.length > 0 ? undefined : budget
 }
