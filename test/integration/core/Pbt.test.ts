@@ -2,7 +2,7 @@
  * PBT on real processes and files (the local backend): the learner in the bottom quantile of a
  * period gets the working folder its source had after the period iteration (not the source's later
  * files), keeps the output folders of its own tasks, and runs its next iteration with the source's
- * config perturbed.
+ * config perturbed. Under a block budget, the learners copy as before and then stop at the budget.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -90,6 +90,67 @@ describe("PBT on the local backend", () => {
           fs.readFileSync(`${runDir}/learners/.pbt/pbt-1/1/history.txt`, "utf8").trim().split("\n").length,
           2
         )
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  )
+
+  it.live("under a task budget, the bottom learner still copies, then every learner stops at the budget", () =>
+    Effect.gen(function* () {
+      const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-pbt-budget-`)
+      try {
+        const runDir = `${dir}/run`
+        const program = Rose.program({
+          learners: [
+            Rose.active("spent", {
+              sweep: Rose.grid({ training: { learning_rate: [0.1, 0.2, 0.3, 0.4] } }),
+              maxIter: 6,
+              tasks: {
+                // Past the period, training waits for the copy: until then each of learners 0-2 has
+                // claimed at most one task beyond the period's 24, so a budget of 30 lets learner 3
+                // reach the period whatever the order of the claims.
+                training: Rose.shell(
+                  `if [ "$ROSE_ITERATION" -ge 2 ]; then until grep -q '"type":"exploited"' "$ROSE_RUN_DIR/events.jsonl" 2>/dev/null; do sleep 0.05; done; fi`
+                ),
+                active_learn: Rose.shell("true"),
+                criterion: Rose.shell(criterion)
+              },
+              stopWhen: { metricName: "mse", operator: "<", threshold: 0.001 },
+              population: Rose.pbt({
+                every: 2,
+                quantile: 0.25,
+                seed: 3,
+                perturb: { training: { learning_rate: [0.5] } }
+              }),
+              budget: Rose.budget({ tasks: 30 })
+            })
+          ]
+        })
+        const results = yield* Runner.run(program, { out: runDir }).pipe(Effect.scoped, Effect.provide(layer))
+        // 4 learners × 6 iterations × 3 tasks would be 72: the budget ends every one of them.
+        assert.deepStrictEqual(
+          results.learners.map((l) => l.stopReason),
+          ["budget", "budget", "budget", "budget"]
+        )
+        assert.strictEqual(
+          results.learners.reduce((n, l) => n + (l.tasks ?? 0), 0),
+          30
+        )
+        const journal = Event.parseJournal(fs.readFileSync(`${runDir}/events.jsonl`, "utf8")).events
+        assert.strictEqual(journal.filter((e) => e._tag === "task_started").length, 30)
+        const exploited = journal.flatMap((e) =>
+          e._tag === "exploited" ? [[e.learner.index, e.iteration, e.source.index, e.to]] : []
+        )
+        assert.deepStrictEqual(exploited, [[3, 1, 1, { "training.learning_rate": 0.1 }]])
+        const at = (tag: Event.Event["_tag"]) => journal.findIndex((e) => e._tag === tag)
+        assert.deepStrictEqual(
+          journal.flatMap((e) => (e._tag === "budget_spent" ? [[e.block, e.tasks]] : [])),
+          [["spent", 30]]
+        )
+        assert.isBelow(at("exploited"), at("budget_spent"))
+        // The source's folder was kept at the period, for the copy.
+        assert.isTrue(fs.existsSync(`${runDir}/learners/.pbt/spent-1/1`))
       } finally {
         fs.rmSync(dir, { recursive: true, force: true })
       }
