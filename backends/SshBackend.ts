@@ -44,6 +44,7 @@ import * as Attach from "./internal/sshAttach.ts"
 import { type Config, problemsOf } from "./internal/sshConfig.ts"
 import * as Connection from "./internal/sshConnection.ts"
 import * as Hosts from "./internal/sshHosts.ts"
+import * as Mirror from "./internal/sshMirror.ts"
 import * as ResumeScript from "./internal/sshResumeScript.ts"
 import * as Script from "./internal/sshScript.ts"
 import * as Task from "./internal/sshTask.ts"
@@ -236,6 +237,7 @@ export const make = (
       run: Task.make(deps),
       reap,
       attach: Attach.make(deps),
+      mirrorFolder: Mirror.make({ name, hostFor: pool.hostFor, connections }),
       hosts: () =>
         pool.hosts.map((host) => ({
           label: host.spec.label,

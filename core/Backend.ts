@@ -187,6 +187,19 @@ export interface Service {
   readonly attach?:
     | ((invocation: Invocation, earlier: Earlier) => Effect.Effect<Option.Option<Outcome>, TaskError.BackendError>)
     | undefined
+  /**
+   * Makes the folder `to.path` hold what the folder `from.path` holds (paths as `workspace` gives
+   * them for each learner), leaving the `iter-<n>` folders of either side alone: what PBT's
+   * snapshots and copies of a learner's working folder do. A remote backend whose `workspace` is
+   * not the run directory itself needs it for PBT; without it the runner copies with the local file
+   * system, which sees the workspace of every other backend (SLURM's is a shared file system).
+   */
+  readonly mirrorFolder?:
+    | ((
+        from: { readonly learner: Learner.LearnerRef; readonly path: string },
+        to: { readonly learner: Learner.LearnerRef; readonly path: string }
+      ) => Effect.Effect<void, TaskError.BackendError>)
+    | undefined
 }
 
 /**

@@ -266,9 +266,9 @@ export const LearnerStopped = Schema.TaggedStruct("learner_stopped", {
 })
 
 /**
- * A learner of a block with a population policy reached a rung: its rank among the learners that
- * reached the rung before it (itself included), and whether it was pruned there. A resumed run
- * rebuilds its rung tables from these.
+ * A learner of a block with a population policy reached a rung (an ASHA rung or a PBT period): its
+ * rank among the learners that reached the rung before it (itself included), and whether it was
+ * pruned there (never under PBT). A resumed run rebuilds its rung tables from these.
  *
  * @since 0.3.0
  * @category schemas
@@ -282,6 +282,34 @@ export const RungReached = Schema.TaggedStruct("rung_reached", {
   rank: Schema.Number,
   of: Schema.Number,
   pruned: Schema.Boolean,
+  reason: Schema.String
+})
+
+/**
+ * A learner in the bottom quantile of a PBT period (its `rung_reached` says where it stood) copied a
+ * top learner of the period, `source`: its working folder became the source's as it was after the
+ * period iteration, and its config the source's with the perturbed keys changed, from the next
+ * iteration on. `from` holds the learner's own values of the perturbed keys at the period, `to` the
+ * new ones, keyed `task.key`; `sourceConfig` the source's resolved config at the period, by task.
+ * A resumed run restores the learner's config from these.
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const Exploited = Schema.TaggedStruct("exploited", {
+  ...base,
+  learner: LearnerRef,
+  iteration: Schema.Number,
+  source: LearnerRef,
+  rank: Schema.Number,
+  of: Schema.Number,
+  metricName: Schema.String,
+  metricValue: Schema.Number,
+  sourceValue: Schema.Number,
+  from: Schema.Record({ key: Schema.String, value: Json.Json }),
+  to: Schema.Record({ key: Schema.String, value: Json.Json }),
+  sourceConfig: Schema.Record({ key: Schema.String, value: ResolvedConfig }),
+  /** `rank 7 of 8 at iteration 5, mse 0.21: copied sweep[2] (mse 0.011), learning_rate 0.1 → 0.08`. */
   reason: Schema.String
 })
 
@@ -330,6 +358,7 @@ export const Event = Schema.Union(
   TaskRetried,
   IterationCompleted,
   RungReached,
+  Exploited,
   BudgetSpent,
   LearnerStopped,
   RunFinished

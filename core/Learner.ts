@@ -9,7 +9,9 @@ import * as Criterion from "./Criterion.ts"
 import type * as Json from "./Json.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
 import * as Metric from "./Metric.ts"
-import * as Population from "./Population.ts"
+import type * as Population from "./Population.ts"
+import * as PopulationBudget from "./PopulationBudget.ts"
+import * as PopulationProblems from "./PopulationProblems.ts"
 import * as Sweep from "./Sweep.ts"
 import type * as Task from "./Task.ts"
 
@@ -281,12 +283,14 @@ export interface LearnerDef {
   readonly here: string
   /** Options of the learner kind (environments of a parallel-experience learner, UQ ensemble size, …). */
   readonly options: { readonly [key: string]: Json.Json }
-  /** How the learners of the block are pruned by rank (`Population.asha`), if they are. */
+  /** How the learners of the block are ranked (`Population.asha`, `Population.pbt`), if they are. */
   readonly population?: Population.Policy | undefined
   /** The tasks or task-seconds the block's learners may spend in all (`Population.budget`), if bounded. */
   readonly budget?: Population.Budget | undefined
   /** The sweep point of each parallel learner (absent when the block is not a sweep). */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
+  /** The values the block's sweep gives each key (what PBT's `"resample"` draws from). */
+  readonly space?: Sweep.Space<Sweep.Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 /**
@@ -310,6 +314,8 @@ export interface LearnerInput {
   readonly budget?: Population.Budget | undefined
   /** One sweep point per parallel learner: what distinguishes it, for plans, displays and results. */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
+  /** The values the block's sweep gives each key (`Sweep.Sweep.space`). */
+  readonly space?: Sweep.Space<Sweep.Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 /**
@@ -399,11 +405,17 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
   }
 
   if (input.population !== undefined) {
-    for (const p of Population.problems(input.population, { criterion, maxIter })) fail(`population: ${p.message}`)
+    for (const p of PopulationProblems.problems(input.population, {
+      criterion,
+      maxIter,
+      tasks: new Set(tasks.keys()),
+      space: input.space,
+      known: PopulationProblems.knownValues(input.population, (t) => tasks.get(t)?.defaults?.kwargs, input.points)
+    }))
+      fail(`population: ${p.message}`)
   }
-  if (input.budget !== undefined) {
-    for (const p of Population.budgetProblems(input.budget)) fail(`budget: ${p.message}`)
-  }
+  if (input.budget !== undefined)
+    for (const p of PopulationBudget.budgetProblems(input.budget)) fail(`budget: ${p.message}`)
 
   const raw = input.configs ?? []
   if (raw.length !== 0 && raw.length !== parallel) {
@@ -437,7 +449,8 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     options,
     ...(input.population === undefined ? {} : { population: input.population }),
     ...(input.budget === undefined ? {} : { budget: input.budget }),
-    ...(input.points === undefined ? {} : { points: input.points })
+    ...(input.points === undefined ? {} : { points: input.points }),
+    ...(input.space === undefined ? {} : { space: input.space })
   })
 }
 

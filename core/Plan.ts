@@ -79,9 +79,20 @@ export interface LearnerPlan {
   /** Whether the learner may run more iterations than the plan shows. */
   readonly truncated: boolean
   readonly criterion: { readonly metric: string; readonly operator: string; readonly threshold: number } | undefined
-  /** The block's population policy: its rungs (those below `max_iter`; the first ones without one). */
+  /**
+   * The block's population policy: its rungs, or PBT periods (those below `max_iter`; the first ones
+   * without one), and for PBT what it perturbs (`training.learning_rate ×0.8/×1.2`).
+   */
   readonly population?:
     | { readonly policy: "asha"; readonly keep: number; readonly rungs: ReadonlyArray<number>; readonly text: string }
+    | {
+        readonly policy: "pbt"
+        readonly quantile: number
+        readonly rungs: ReadonlyArray<number>
+        readonly perturb: string
+        readonly seed: number
+        readonly text: string
+      }
     | undefined
   /** The block's budget: `budget: 300 tasks`. */
   readonly budget?:
@@ -320,12 +331,22 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
         ...(def.population === undefined
           ? {}
           : {
-              population: {
-                policy: "asha",
-                keep: def.population.keep,
-                rungs: Population.rungsOf(def.population, def.maxIter),
-                text: Population.describe(def.population, def.maxIter)
-              }
+              population:
+                def.population._tag === "Pbt"
+                  ? {
+                      policy: "pbt",
+                      quantile: def.population.quantile,
+                      rungs: Population.rungsOf(def.population, def.maxIter),
+                      perturb: Population.perturbText(def.population),
+                      seed: def.population.seed,
+                      text: Population.describe(def.population, def.maxIter)
+                    }
+                  : {
+                      policy: "asha",
+                      keep: def.population.keep,
+                      rungs: Population.rungsOf(def.population, def.maxIter),
+                      text: Population.describe(def.population, def.maxIter)
+                    }
             }),
         ...(def.budget === undefined ? {} : { budget: { ...def.budget, text: Population.describeBudget(def.budget) } }),
         point: Learner.pointLabel(def, index)
@@ -376,7 +397,18 @@ export const toJson = (plan: Plan): Json.JsonObject => ({
     criterion: l.criterion === undefined ? null : { ...l.criterion },
     ...(l.population === undefined
       ? {}
-      : { population: { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] } }),
+      : {
+          population:
+            l.population.policy === "pbt"
+              ? {
+                  policy: "pbt",
+                  quantile: l.population.quantile,
+                  rungs: [...l.population.rungs],
+                  perturb: l.population.perturb,
+                  seed: l.population.seed
+                }
+              : { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] }
+        }),
     ...(l.budget === undefined ? {} : { budget: Population.budgetToJson(l.budget) }),
     point: l.point ?? null
   })),

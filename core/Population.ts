@@ -1,16 +1,19 @@
 /**
  * Population policies of a learner block. Successive halving, asynchronous (ASHA): at rung
  * iterations each learner of the block is ranked, by its criterion metric, against the learners that
- * reached the same rung before it; one outside the kept fraction is pruned. Nobody waits for the
- * learners that have not reached the rung yet, so the decisions depend only on the order in which
- * learners arrive at each rung, which the journal records (`rung_reached`), so a resumed run keeps
- * the same rung tables.
+ * reached the same rung before it; one outside the kept fraction is pruned. Population based
+ * training (PBT): at period iterations a learner ranked in the bottom quantile of those that reached
+ * the period before it copies a top learner's working folder and config, with some keys perturbed.
+ * Nobody waits for the learners that have not reached the rung yet, so the decisions depend only on
+ * the order in which learners arrive at each rung, which the journal records (`rung_reached`), so a
+ * resumed run keeps the same rung tables.
  *
  * @since 0.3.0
  */
 import type * as Criterion from "./Criterion.ts"
 import type * as Event from "./Event.ts"
 import type * as Json from "./Json.ts"
+import type * as LearnerConfig from "./LearnerConfig.ts"
 import type * as Metric from "./Metric.ts"
 
 /**
@@ -28,10 +31,81 @@ export interface Asha {
 }
 
 /**
+ * How PBT changes a copied key: multiplied by one of the factors (an integer key stays an integer),
+ * or drawn again from the values the block's sweep gives it.
+ *
  * @since 0.3.0
  * @category models
  */
-export type Policy = Asha
+export type Perturbation = ReadonlyArray<number> | "resample"
+
+/**
+ * Population based training: periods every `every` iterations (after iterations `every - 1`,
+ * `2·every - 1`, …); a learner in the bottom `quantile` of the learners that reached the period so
+ * far copies one of the top `quantile` (its working folder and config), perturbing the `perturb`
+ * keys. The choices are drawn with `seed`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Pbt {
+  readonly _tag: "Pbt"
+  readonly every: number
+  readonly quantile: number
+  readonly perturb: { readonly [task: string]: { readonly [key: string]: Perturbation } }
+  readonly seed: number
+}
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export type Policy = Asha | Pbt
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface PbtInput {
+  /** A period after every `every` iterations (an integer ≥ 1). */
+  readonly every: number
+  /** The bottom fraction that copies the top one, in (0, 1/2]; default 1/4. */
+  readonly quantile?: number | undefined
+  /**
+   * Per task, per key: factors to multiply by (`true` for the default ×0.8 / ×1.2), or `"resample"`
+   * to draw from the block's sweep.
+   */
+  readonly perturb: { readonly [task: string]: { readonly [key: string]: Perturbation | true } }
+  /** Seeds the choices of source learner and perturbation (an integer; default 0). */
+  readonly seed?: number | undefined
+}
+
+/**
+ * The factors a perturbed key is multiplied by unless told otherwise.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const defaultFactors: ReadonlyArray<number> = [0.8, 1.2]
+
+/**
+ * A PBT policy (validated with the learner block it is declared on).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const pbt = (input: PbtInput): Pbt => ({
+  _tag: "Pbt",
+  every: input.every,
+  quantile: input.quantile ?? 0.25,
+  perturb: Object.fromEntries(
+    Object.entries(input.perturb).map(([task, keys]) => [
+      task,
+      Object.fromEntries(Object.entries(keys).map(([key, p]) => [key, p === true ? defaultFactors : p]))
+    ])
+  ),
+  seed: input.seed ?? 0
+})
 
 /**
  * @since 0.3.0
@@ -62,8 +136,6 @@ export const asha = (input: AshaInput): Asha => ({
 /** A learner of a block: its name and index. */
 type Ref = { readonly name: string; readonly index: number }
 
-const isIndex = (v: number) => Number.isInteger(v) && v >= 0
-
 /**
  * Whether iteration `iteration` (0-based) is a rung of the policy.
  *
@@ -71,7 +143,7 @@ const isIndex = (v: number) => Number.isInteger(v) && v >= 0
  * @category predicates
  */
 export const isRung = (policy: Policy, iteration: number): boolean =>
-  policy.rungs !== undefined
+  policy._tag === "Asha" && policy.rungs !== undefined
     ? policy.rungs.includes(iteration)
     : policy.every !== undefined && (iteration + 1) % policy.every === 0
 
@@ -82,7 +154,8 @@ export const isRung = (policy: Policy, iteration: number): boolean =>
  * @category getters
  */
 export const rungsOf = (policy: Policy, maxIter: number | undefined, limit = 8): ReadonlyArray<number> => {
-  if (policy.rungs !== undefined) return policy.rungs.filter((r) => maxIter === undefined || r < maxIter)
+  if (policy._tag === "Asha" && policy.rungs !== undefined)
+    return policy.rungs.filter((r) => maxIter === undefined || r < maxIter)
   const out: Array<number> = []
   const every = policy.every ?? 0
   if (every < 1) return out
@@ -101,48 +174,6 @@ export const direction = (operator: Metric.Operator): "lower" | "higher" | undef
   operator === "<" || operator === "<=" ? "lower" : operator === ">" || operator === ">=" ? "higher" : undefined
 
 /**
- * The problems of a policy on a block, each as a phrase: no metric to rank by, a metric without a
- * direction, a rung the block never reaches, a bad `every` or `keep`.
- *
- * @since 0.3.0
- * @category validation
- */
-export const problems = (
-  policy: Policy,
-  block: { readonly criterion: Criterion.Criterion | undefined; readonly maxIter: number | undefined }
-): ReadonlyArray<{ readonly field: "criterion" | "every" | "rungs" | "keep"; readonly message: string }> => {
-  const out: Array<{ field: "criterion" | "every" | "rungs" | "keep"; message: string }> = []
-  if (block.criterion === undefined)
-    out.push({ field: "criterion", message: "a population policy ranks by the criterion metric: add `stop when`" })
-  else if (direction(block.criterion.operator) === undefined)
-    out.push({
-      field: "criterion",
-      message: `a population policy ranks by the criterion metric, and ${block.criterion.operator} gives it no direction (use < <= > >=)`
-    })
-  if (!(policy.keep > 0 && policy.keep < 1))
-    out.push({ field: "keep", message: `keep must be a fraction in (0, 1), got ${policy.keep}` })
-  if (policy.every === undefined && policy.rungs === undefined)
-    out.push({ field: "every", message: "asha needs `every: N` or `rungs: [ … ]`" })
-  if (policy.every !== undefined && policy.rungs !== undefined)
-    out.push({ field: "rungs", message: "asha takes `every` or `rungs`, not both" })
-  if (policy.every !== undefined && !(Number.isInteger(policy.every) && policy.every >= 1))
-    out.push({ field: "every", message: `every must be an integer ≥ 1, got ${policy.every}` })
-  const max = block.maxIter
-  if (policy.rungs !== undefined) {
-    const bad = policy.rungs.find((r) => !isIndex(r))
-    if (bad !== undefined) out.push({ field: "rungs", message: `a rung is an iteration, an integer ≥ 0, got ${bad}` })
-    const beyond = policy.rungs.find((r) => max !== undefined && r >= max)
-    if (beyond !== undefined)
-      out.push({
-        field: "rungs",
-        message: `rung ${beyond} is beyond max_iter ${max} (iterations 0 … ${(max ?? 1) - 1})`
-      })
-  } else if (policy.every !== undefined && max !== undefined && policy.every > max)
-    out.push({ field: "every", message: `the first rung (iteration ${policy.every - 1}) is beyond max_iter ${max}` })
-  return out
-}
-
-/**
  * How a learner fared at a rung.
  *
  * @since 0.3.0
@@ -155,13 +186,60 @@ export interface Verdict {
   readonly reason: string
 }
 
-interface Entry {
+/**
+ * What a learner ran with at a PBT period, kept in its entry of the period's table: what a learner
+ * that copies it starts from.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Standing {
+  /** The config each task of the period iteration was resolved to. */
+  readonly resolved: {
+    readonly [task: string]: {
+      readonly args: ReadonlyArray<Json.Json>
+      readonly kwargs: { readonly [key: string]: Json.Json }
+    }
+  }
+  /** The learner's schedules then. */
+  readonly config: LearnerConfig.Normalized
+}
+
+/**
+ * A learner's entry in a rung's table.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Entry {
   readonly index: number
   readonly value: number
   readonly verdict: Verdict
+  standing: Standing | undefined
 }
 
 const formatValue = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))))
+
+/**
+ * How many learners a table of `of` keeps (ASHA) or copies from (PBT's top quantile).
+ *
+ * @since 0.3.0
+ * @category getters
+ */
+export const cut = (policy: Policy, of: number): number =>
+  Math.floor(of * (policy._tag === "Asha" ? policy.keep : policy.quantile) + 1e-9)
+
+/**
+ * Whether a PBT verdict puts the learner in the bottom quantile of its period, so that it copies a
+ * top learner (never at its last iteration).
+ *
+ * @since 0.3.0
+ * @category predicates
+ */
+export const exploits = (policy: Pbt, verdict: Verdict, ends: boolean): boolean => {
+  const c = cut(policy, verdict.of)
+  return !ends && c >= 1 && verdict.rank > verdict.of - c
+}
 
 /**
  * The rung tables of a run: per block and rung, the learners that reached it, in arrival order.
@@ -172,6 +250,7 @@ const formatValue = (v: number) => (Number.isInteger(v) ? String(v) : String(Num
 export class Rungs {
   private readonly tables = new Map<string, Map<number, Array<Entry>>>()
   private readonly prunedBy = new Map<string, string>()
+  private readonly exploitedAt = new Set<string>()
 
   private table(block: string, iteration: number): Array<Entry> {
     let byRung = this.tables.get(block)
@@ -183,9 +262,10 @@ export class Rungs {
 
   /**
    * Ranks a learner arriving at a rung against those already there (itself included; ties go to the
-   * earlier arrival). It stays when the rung holds too few learners for the kept fraction to be one
-   * (`⌊n · keep⌋ < 1`), or when its rank is at most `⌊n · keep⌋`; `ends` says it stops there anyway.
-   * A learner judged at this rung before (an iteration re-run by a resume) keeps its verdict.
+   * earlier arrival). Under ASHA it stays when the rung holds too few learners for the kept fraction
+   * to be one (`⌊n · keep⌋ < 1`), or when its rank is at most `⌊n · keep⌋`; `ends` says it stops there
+   * anyway. PBT never prunes. A learner judged at this rung before (an iteration re-run by a resume)
+   * keeps its verdict.
    */
   judge(
     policy: Policy,
@@ -193,7 +273,8 @@ export class Rungs {
     iteration: number,
     value: number,
     criterion: Criterion.Criterion,
-    ends: boolean
+    ends: boolean,
+    standing?: Standing
   ): Verdict {
     const entries = this.table(ref.name, iteration)
     const earlier = entries.find((e) => e.index === ref.index)
@@ -202,16 +283,53 @@ export class Rungs {
     const better = (a: number, b: number) => (lower ? a < b : a > b)
     const rank = 1 + entries.filter((e) => better(e.value, value) || e.value === value).length
     const of = entries.length + 1
-    const kept = Math.floor(of * policy.keep + 1e-9)
-    const pruned = !ends && kept >= 1 && rank > kept
+    const kept = cut(policy, of)
+    const pruned = policy._tag === "Asha" && !ends && kept >= 1 && rank > kept
     const reason = `rank ${rank} of ${of} at iteration ${iteration}, ${criterion.metric} ${formatValue(value)}`
     const verdict = { rank, of, pruned, reason }
-    this.add(ref, iteration, value, verdict)
+    this.add(ref, iteration, value, verdict, standing)
     return verdict
   }
 
-  private add(ref: Ref, iteration: number, value: number, verdict: Verdict) {
-    this.table(ref.name, iteration).push({ index: ref.index, value, verdict })
+  /**
+   * The best `count` learners of a rung's table as it stood when `ref` arrived (itself left out),
+   * best first, ties to the earlier arrival.
+   */
+  top(ref: Ref, iteration: number, count: number, criterion: Criterion.Criterion): ReadonlyArray<Entry> {
+    const entries = this.table(ref.name, iteration)
+    const at = entries.findIndex((e) => e.index === ref.index)
+    const lower = direction(criterion.operator) !== "higher"
+    return entries
+      .slice(0, at < 0 ? entries.length : at + 1)
+      .filter((e) => e.index !== ref.index)
+      .map((e, order) => ({ e, order }))
+      .sort((a, b) =>
+        a.e.value === b.e.value ? a.order - b.order : lower ? a.e.value - b.e.value : b.e.value - a.e.value
+      )
+      .slice(0, count)
+      .map(({ e }) => e)
+  }
+
+  /** A learner's entry at a rung, if it has one. */
+  entry(ref: Ref, iteration: number): Entry | undefined {
+    return this.tables
+      .get(ref.name)
+      ?.get(iteration)
+      ?.find((e) => e.index === ref.index)
+  }
+
+  /** Records that a learner copied another at a period (it does not copy again there on resume). */
+  markExploited(ref: Ref, iteration: number): void {
+    this.exploitedAt.add(`${ref.name}[${ref.index}]@${iteration}`)
+  }
+
+  /** Whether a learner copied another at a period. */
+  exploited(ref: Ref, iteration: number): boolean {
+    return this.exploitedAt.has(`${ref.name}[${ref.index}]@${iteration}`)
+  }
+
+  private add(ref: Ref, iteration: number, value: number, verdict: Verdict, standing?: Standing) {
+    this.table(ref.name, iteration).push({ index: ref.index, value, verdict, standing })
     if (verdict.pruned) this.prunedBy.set(`${ref.name}[${ref.index}]`, verdict.reason)
   }
 
@@ -230,7 +348,7 @@ export class Rungs {
     return this.prunedBy.get(`${ref.name}[${ref.index}]`)
   }
 
-  /** A journaled rung decision, replayed in journal order. */
+  /** A journaled rung decision, replayed in journal order (a PBT entry gets its standing later). */
   replay(event: Extract<Event.Event, { _tag: "rung_reached" }>): void {
     if (this.table(event.learner.name, event.iteration).some((e) => e.index === event.learner.index)) return
     this.add(event.learner, event.iteration, event.metricValue, {
@@ -250,7 +368,10 @@ export class Rungs {
  */
 export const fromEvents = (events: Iterable<Event.Event>): Rungs => {
   const rungs = new Rungs()
-  for (const e of events) if (e._tag === "rung_reached") rungs.replay(e)
+  for (const e of events) {
+    if (e._tag === "rung_reached") rungs.replay(e)
+    else if (e._tag === "exploited") rungs.markExploited(e.learner, e.iteration)
+  }
   return rungs
 }
 
@@ -260,98 +381,63 @@ export const fromEvents = (events: Iterable<Event.Event>): Rungs => {
  * @since 0.3.0
  * @category rendering
  */
-export const toJson = (policy: Policy): Json.JsonObject => ({
-  asha: {
-    ...(policy.every === undefined ? {} : { every: policy.every }),
-    ...(policy.rungs === undefined ? {} : { rungs: [...policy.rungs] }),
-    keep: policy.keep
-  }
-})
+export const toJson = (policy: Policy): Json.JsonObject =>
+  policy._tag === "Pbt"
+    ? {
+        pbt: {
+          every: policy.every,
+          quantile: policy.quantile,
+          perturb: Object.fromEntries(
+            Object.entries(policy.perturb).map(([task, keys]) => [
+              task,
+              Object.fromEntries(Object.entries(keys).map(([k, p]) => [k, p === "resample" ? p : [...p]]))
+            ])
+          ),
+          seed: policy.seed
+        }
+      }
+    : {
+        asha: {
+          ...(policy.every === undefined ? {} : { every: policy.every }),
+          ...(policy.rungs === undefined ? {} : { rungs: [...policy.rungs] }),
+          keep: policy.keep
+        }
+      }
 
 /**
- * How a policy reads in `rose plan`: `asha: keep 1/2 at iterations 2, 5, 8, …`.
+ * What a PBT policy perturbs, as `rose plan` shows it: `training.learning_rate ×0.8/×1.2`,
+ * `simulation.n_labeled resampled`.
+ *
+ * @since 0.3.0
+ * @category rendering
+ */
+export const perturbText = (policy: Pbt): string =>
+  Object.entries(policy.perturb)
+    .flatMap(([task, keys]) =>
+      Object.entries(keys).map(
+        ([k, p]) => `${task}.${k} ${p === "resample" ? "resampled" : p.map((f) => `×${formatValue(f)}`).join("/")}`
+      )
+    )
+    .join(", ")
+
+/**
+ * How a policy reads in `rose plan`: `asha: keep 1/2 at iterations 2, 5, 8, …`, or `pbt: the bottom
+ * 0.25 copies the top 0.25 at iterations 2, 5, …; perturbs training.learning_rate ×0.8/×1.2`.
  *
  * @since 0.3.0
  * @category rendering
  */
 export const describe = (policy: Policy, maxIter: number | undefined): string => {
   const rungs = rungsOf(policy, maxIter)
-  const more = maxIter === undefined && policy.rungs === undefined ? ", …" : ""
-  return `asha: keep ${Number(policy.keep.toPrecision(4))} of each rung at iteration${rungs.length === 1 ? "" : "s"} ${rungs.join(", ")}${more}`
+  const more = maxIter === undefined && (policy._tag === "Pbt" || policy.rungs === undefined) ? ", …" : ""
+  const at = `iteration${rungs.length === 1 ? "" : "s"} ${rungs.join(", ")}${more}`
+  if (policy._tag === "Pbt") {
+    const q = formatValue(policy.quantile)
+    return `pbt: the bottom ${q} copies the top ${q} at ${at}; perturbs ${perturbText(policy)} (seed ${policy.seed})`
+  }
+  return `asha: keep ${Number(policy.keep.toPrecision(4))} of each rung at ${at}`
 }
 
-/**
- * A block's budget: how many tasks its learners may start in all (every attempt counts), or how many
- * seconds its tasks may run in all (the backend-measured durations of their finished and failed
- * attempts). When it is spent, a learner about to start a task ends with `budget`; tasks already
- * running finish, so the learners still running get the capacity the stopped ones free.
- *
- * @since 0.3.0
- * @category models
- */
-export interface Budget {
-  readonly tasks: number | undefined
-  readonly taskSeconds: number | undefined
-}
-
-/**
- * @since 0.3.0
- * @category models
- */
-export interface BudgetInput {
-  /** Task attempts the block may start in all (an integer ≥ 1). */
-  readonly tasks?: number | undefined
-  /** Seconds the block's tasks may run in all (> 0). */
-  readonly taskSeconds?: number | undefined
-}
-
-/**
- * A budget (validated with the learner block it is declared on).
- *
- * @since 0.3.0
- * @category constructors
- */
-export const budget = (input: BudgetInput): Budget => ({ tasks: input.tasks, taskSeconds: input.taskSeconds })
-
-/**
- * The problems of a budget, each as a phrase: none given, a count that is not a positive integer, a
- * duration that is not positive.
- *
- * @since 0.3.0
- * @category validation
- */
-export const budgetProblems = (
-  b: Budget
-): ReadonlyArray<{ readonly field: "tasks" | "taskSeconds"; readonly message: string }> => {
-  const out: Array<{ field: "tasks" | "taskSeconds"; message: string }> = []
-  if (b.tasks === undefined && b.taskSeconds === undefined)
-    out.push({ field: "tasks", message: "a budget needs `tasks: N` or `task_seconds: S`" })
-  if (b.tasks !== undefined && !(Number.isInteger(b.tasks) && b.tasks >= 1))
-    out.push({ field: "tasks", message: `a task budget is an integer ≥ 1, got ${b.tasks}` })
-  if (b.taskSeconds !== undefined && !(Number.isFinite(b.taskSeconds) && b.taskSeconds > 0))
-    out.push({ field: "taskSeconds", message: `a task-seconds budget is a number > 0, got ${b.taskSeconds}` })
-  return out
-}
-
-/**
- * A budget as JSON (`run.json`'s plan).
- *
- * @since 0.3.0
- * @category rendering
- */
-export const budgetToJson = (b: Budget): Json.JsonObject => ({
-  ...(b.tasks === undefined ? {} : { tasks: b.tasks }),
-  ...(b.taskSeconds === undefined ? {} : { taskSeconds: b.taskSeconds })
-})
-
-/**
- * How a budget reads in `rose plan`: `budget: 300 tasks`, `budget: 600 task-seconds`, or both.
- *
- * @since 0.3.0
- * @category rendering
- */
-export const describeBudget = (b: Budget): string =>
-  `budget: ${[
-    ...(b.tasks === undefined ? [] : [`${b.tasks} task${b.tasks === 1 ? "" : "s"}`]),
-    ...(b.taskSeconds === undefined ? [] : [`${b.taskSeconds} task-seconds`])
-  ].join(", ")}`
+/** A block's budget sits beside its policy (`population { …, budget: { … } }`); its own module holds it. */
+export type { Budget, BudgetInput } from "./PopulationBudget.ts"
+export { budget, budgetProblems, budgetToJson, describeBudget } from "./PopulationBudget.ts"

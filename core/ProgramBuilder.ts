@@ -181,7 +181,10 @@ export interface LearnerSpec {
   readonly onError?: Learner.OnError | undefined
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
-  /** How the block's learners are pruned by rank: `Rose.asha({ every: 3, keep: 0.5 })`. */
+  /**
+   * How the block's learners are ranked: pruned (`Rose.asha({ every: 3, keep: 0.5 })`) or made to
+   * copy the best ones (`Rose.pbt({ every: 3, perturb: { training: { learning_rate: [0.8, 1.2] } } })`).
+   */
   readonly population?: Population.Policy | undefined
   /** What the block's learners may spend in all: `Rose.budget({ tasks: 300 })`. */
   readonly budget?: Population.Budget | undefined
@@ -196,6 +199,18 @@ export interface LearnerSpec {
  * @category constructors
  */
 export const asha = (input: Population.AshaInput): Population.Policy => Population.asha(input)
+
+/**
+ * Population based training for a block's learners: at every period (`every: 3` gives iterations 2,
+ * 5, 8, …), a learner in the bottom `quantile` (default 1/4) of the learners that reached the period
+ * so far copies a learner of the top `quantile`: its working folder and its config, with the
+ * `perturb` keys multiplied by one of their factors (`true`: ×0.8 or ×1.2) or drawn again from the
+ * block's sweep (`"resample"`). The choices are drawn with `seed` (default 0).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const pbt = (input: Population.PbtInput): Population.Policy => Population.pbt(input)
 
 /**
  * A budget for a block's learners: `{ tasks: 300 }` task attempts in all, or `{ taskSeconds: 600 }`
@@ -397,6 +412,7 @@ export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.
       criterion: learner.spec.stopWhen,
       configs: shape.configs,
       points: learner.spec.sweep?.points,
+      space: learner.spec.sweep?.space,
       onError: learner.spec.onError,
       here,
       options: learner.spec.options,

@@ -39,7 +39,6 @@ import * as Takeover from "./internal/takeover.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
 import * as LearnerConfig from "./LearnerConfig.ts"
-import * as Population from "./Population.ts"
 import * as Program from "./Program.ts"
 import * as Results from "./Results.ts"
 import type * as Resume from "./Resume.ts"
@@ -209,7 +208,8 @@ export const prepare = (
       source: { file: program.source.file ?? null, hash: sourceHash, text: program.source.text ?? null }
     })
 
-    const rungs = resume === undefined ? new Population.Rungs() : yield* Rungs.load(fs, journalPath)
+    const loaded = resume === undefined ? Rungs.fresh() : yield* Rungs.load(fs, journalPath, program)
+    const rungs = loaded.rungs
     const budgets = yield* Budget.load(fs, journalPath, program.learners, resume !== undefined)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
@@ -253,7 +253,7 @@ export const prepare = (
     }
 
     const learners = makeLearnerStates(program, resume, attach)
-    for (const l of learners) l.pruned = rungs.pruned(l.ref)
+    Rungs.restore(loaded, learners)
     const byKey = new Map(learners.map((l) => [l.key, l]))
     const fibers = yield* FiberMap.make<string, LoopEnd, TaskAttemptError>()
     const outcomes = new Map<string, Outcome.Outcome>()

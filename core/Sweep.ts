@@ -65,6 +65,8 @@ export interface Sweep {
   readonly generator: Generator
   readonly points: ReadonlyArray<Point>
   readonly problem: string | undefined
+  /** The values each key was given (what PBT's `"resample"` draws from). */
+  readonly space?: Space<Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 const axes = <V>(space: Space<V>): Array<{ readonly task: string; readonly key: string; readonly values: V }> =>
@@ -95,7 +97,7 @@ export const grid = (space: Space<ReadonlyArray<Json.Json>>): Sweep => {
   let coords: Array<Array<{ task: string; key: string; value: Json.Json }>> = [[]]
   for (const a of list)
     coords = coords.flatMap((c) => a.values.map((value) => [...c, { task: a.task, key: a.key, value }]))
-  return { _tag: "Sweep", generator: "grid", points: coords.map(pointOf), problem: undefined }
+  return { _tag: "Sweep", generator: "grid", points: coords.map(pointOf), problem: undefined, space }
 }
 
 /**
@@ -120,7 +122,7 @@ export const zip = (space: Space<ReadonlyArray<Json.Json>>): Sweep => {
   const points = Array.from({ length: n }, (_, k) =>
     pointOf(list.map((a) => ({ task: a.task, key: a.key, value: a.values[k]! })))
   )
-  return { _tag: "Sweep", generator: "zip", points, problem: undefined }
+  return { _tag: "Sweep", generator: "zip", points, problem: undefined, space }
 }
 
 /**
@@ -173,8 +175,14 @@ export const distributionProblem = (d: Distribution): string | undefined => {
   return undefined
 }
 
-// mulberry32: small, fast and the same on every runtime, so a seed names one sample everywhere
-const generator32 = (seed: number): (() => number) => {
+/**
+ * A seeded generator of numbers in [0, 1) (mulberry32): small, fast and the same on every runtime,
+ * so a seed names one sample everywhere.
+ *
+ * @since 0.3.0
+ * @category random
+ */
+export const mulberry32 = (seed: number): (() => number) => {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -185,7 +193,13 @@ const generator32 = (seed: number): (() => number) => {
   }
 }
 
-const draw = (v: Distribution | ReadonlyArray<Json.Json>, r: number): Json.Json => {
+/**
+ * The value a list or a distribution gives for `r` in [0, 1).
+ *
+ * @since 0.3.0
+ * @category random
+ */
+export const draw = (v: Distribution | ReadonlyArray<Json.Json>, r: number): Json.Json => {
   if (Array.isArray(v)) return v[Math.floor(r * v.length)]!
   const d = v as Distribution
   switch (d.kind) {
@@ -222,11 +236,11 @@ export const random = (options: {
       : distributionProblem(a.values as Distribution)
     if (problem !== undefined) return invalid("random", `${a.task}.${a.key}: ${problem}`)
   }
-  const next = generator32(seed)
+  const next = mulberry32(seed)
   const points = Array.from({ length: count }, () =>
     pointOf(list.map((a) => ({ task: a.task, key: a.key, value: draw(a.values, next()) })))
   )
-  return { _tag: "Sweep", generator: "random", points, problem: undefined }
+  return { _tag: "Sweep", generator: "random", points, problem: undefined, space }
 }
 
 const shownValue = (v: Json.Json): string =>

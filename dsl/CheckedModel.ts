@@ -100,7 +100,7 @@ export interface LearnerModel {
     | undefined
   readonly onError: Learner.OnError
   readonly options: { readonly [key: string]: Json.Json }
-  /** `population { asha: { … } }`: how the block's learners are pruned by rank. */
+  /** `population { asha: { … } }` or `population { pbt: { … } }`: how the block's learners are ranked. */
   readonly population: Population.Policy | undefined
   /** `population { budget: { … } }`: what the block's learners may spend in all. */
   readonly budget: Population.Budget | undefined
@@ -109,6 +109,8 @@ export interface LearnerModel {
   readonly configs: ReadonlyMap<number, ReadonlyMap<string, ReadonlyArray<LayerModel>>>
   /** A sweep's point per learner (absent without a sweep). */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
+  /** The values the sweep gives each key (what PBT's `"resample"` draws from). */
+  readonly space?: Sweep.Space<Sweep.Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 /**

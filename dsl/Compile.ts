@@ -339,7 +339,8 @@ const learnerInput = (
     options: kindOptions,
     population: l.population,
     budget: l.budget,
-    points: l.points
+    points: l.points,
+    space: l.space
   }
 }
 

@@ -106,6 +106,8 @@ export const Codes = {
   InvalidKeepFraction: "E283",
   InvalidBudget: "E284",
   InvalidBudgetAmount: "E285",
+  InvalidQuantile: "E286",
+  InvalidPerturb: "E287",
   // the core model refused the compiled program (a checker gap; please report it)
   ProgramRejected: "E299",
   // warnings

@@ -73,8 +73,9 @@ export interface StartOptions {
   readonly out?: string | undefined
   readonly onError?: Learner.OnError | undefined
   /**
-   * How the learners are pruned by rank (`Rose.asha({ every: 3, keep: 0.5 })`): the stop
-   * criterion's metric ranks them, and a pruned learner ends with stopReason `pruned`.
+   * How the learners are ranked by the stop criterion's metric: pruned (`Rose.asha({ every: 3,
+   * keep: 0.5 })`, a pruned learner ends with stopReason `pruned`), or made to copy the best ones
+   * (`Rose.pbt({ every: 3, perturb: { training: { learning_rate: [0.8, 1.2] } } })`).
    */
   readonly population?: Population.Policy | undefined
   /**

@@ -8,12 +8,16 @@ import * as Either from "effect/Either"
 import type * as Event from "../Event.ts"
 import type * as IterationState from "../IterationState.ts"
 import type * as Json from "../Json.ts"
+import * as Learner from "../Learner.ts"
 import * as LearnerConfig from "../LearnerConfig.ts"
 import * as Metric from "../Metric.ts"
 import * as Population from "../Population.ts"
+import type * as TaskError from "../TaskError.ts"
 import { type Instance, TaskAttemptError } from "./attempt.ts"
 import type { BudgetSpent } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
+import * as Exploit from "./exploit.ts"
+import * as PbtFolders from "./pbtFolders.ts"
 import { criterionValue, runTask } from "./taskRun.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
@@ -137,7 +141,10 @@ export const completeIteration = (
 
 /**
  * At a rung of its block's population policy, ranks the learner against the block's learners that
- * reached the rung before it and records the verdict; `pruned` ends the learner.
+ * reached the rung before it and records the verdict; `pruned` ends the learner. At a PBT period the
+ * learner's working folder is kept first (what a learner that copies it gets), and a learner in the
+ * bottom quantile copies a top one (`exploitAt`). A learner judged there already (a resume after a
+ * crash between its `rung_reached` and its `exploited`) is not ranked again, only made to copy.
  */
 export const judgeRung = (
   env: RunEnv,
@@ -145,27 +152,93 @@ export const judgeRung = (
   iteration: number,
   metric: number | undefined,
   end: LoopEnd | undefined
-) =>
+): Effect.Effect<LoopEnd | undefined, TaskAttemptError> =>
   Effect.gen(function* () {
     const policy = learner.def.population
     const criterion = learner.def.criterion
     if (policy === undefined || criterion === undefined || metric === undefined) return end
     if (!Population.isRung(policy, iteration)) return end
-    const verdict = env.rungs.judge(policy, learner.ref, iteration, metric, criterion, end !== undefined)
-    yield* env.record({
-      _tag: "rung_reached",
-      learner: learner.ref,
-      iteration,
-      metricName: criterion.metric,
-      metricValue: metric,
-      rank: verdict.rank,
-      of: verdict.of,
-      pruned: verdict.pruned,
-      reason: verdict.reason
-    })
+    const earlier = env.rungs.entry(learner.ref, iteration)
+    if (earlier === undefined && policy._tag === "Pbt")
+      yield* PbtFolders.snapshot(env, learner.def, learner.ref, iteration).pipe(
+        Effect.mapError((error) => pbtError(iteration, error))
+      )
+    const standing = { resolved: learner.lastConfig, config: learner.config }
+    const verdict =
+      earlier?.verdict ??
+      env.rungs.judge(policy, learner.ref, iteration, metric, criterion, end !== undefined, standing)
+    if (earlier === undefined)
+      yield* env.record({
+        _tag: "rung_reached",
+        learner: learner.ref,
+        iteration,
+        metricName: criterion.metric,
+        metricValue: metric,
+        rank: verdict.rank,
+        of: verdict.of,
+        pruned: verdict.pruned,
+        reason: verdict.reason
+      })
+    if (policy._tag === "Pbt") {
+      if (Population.exploits(policy, verdict, end !== undefined) && !env.rungs.exploited(learner.ref, iteration))
+        yield* exploitAt(env, learner, policy, iteration, metric, verdict)
+      return end
+    }
     if (!verdict.pruned) return end
     learner.pruned = verdict.reason
     return "pruned" as const
+  })
+
+const pbtError = (iteration: number, error: TaskError.BackendError) =>
+  new TaskAttemptError({ task: "pbt", iteration, attempt: 1, error, exitCode: null, stderrTail: "" })
+
+/**
+ * Makes a learner of the bottom quantile copy a top learner of its period: the source's snapshot
+ * becomes its working folder and the source's config, perturbed, its config from the next iteration
+ * on; then `exploited` is recorded (awaited: a resume restores the config from it).
+ */
+const exploitAt = (
+  env: RunEnv,
+  learner: LearnerState,
+  policy: Population.Pbt,
+  iteration: number,
+  metric: number,
+  verdict: Population.Verdict
+) =>
+  Effect.gen(function* () {
+    const criterion = learner.def.criterion!
+    const decision = Exploit.decide(
+      policy,
+      env.rungs,
+      learner.def,
+      learner.ref,
+      iteration,
+      criterion,
+      verdict,
+      learner.lastConfig
+    )
+    if (decision === undefined) return
+    const source = { name: learner.ref.name, index: decision.source.index }
+    yield* PbtFolders.copyFrom(env, learner.def, learner.ref, source, iteration).pipe(
+      Effect.mapError((error) => pbtError(iteration, error))
+    )
+    learner.config = decision.config
+    env.rungs.markExploited(learner.ref, iteration)
+    yield* env.record({
+      _tag: "exploited",
+      learner: learner.ref,
+      iteration,
+      source,
+      rank: verdict.rank,
+      of: verdict.of,
+      metricName: criterion.metric,
+      metricValue: metric,
+      sourceValue: decision.source.value,
+      from: decision.from,
+      to: decision.to,
+      sourceConfig: decision.source.standing.resolved,
+      reason: Exploit.reasonOf(verdict, criterion.metric, Learner.label(source), decision.source.value, decision)
+    })
   })
 
 /** A loop that runs the given tasks (those the learner has) in order, then the criterion. */

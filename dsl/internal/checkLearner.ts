@@ -11,6 +11,7 @@ import * as Diagnostic from "../Diagnostic.ts"
 import * as Span from "../Span.ts"
 import { type Ctx, err } from "./checkContext.ts"
 import { rulePlaceholders } from "./checkPlaceholders.ts"
+import { checkBudget, checkPopulation } from "./checkPopulation.ts"
 import { checkSections } from "./checkSections.ts"
 import { checkSettings } from "./checkSettings.ts"
 import { checkSweep } from "./checkSweep.ts"
@@ -34,6 +35,14 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
   ruleRequiredTasks(ctx, block, tasks, settings)
   const sweep = checkSweep(ctx, block, settings, new Set(tasks.map((t) => t.name)))
   const configs = checkSections(ctx, block, settings, tasks, sweep)
+  const population =
+    settings.populationNode === undefined
+      ? undefined
+      : checkPopulation(ctx, settings.populationNode, settings, {
+          tasks,
+          points: sweep?.points,
+          space: sweep?.space
+        })
   rulePlaceholders(ctx, block.kind, settings.options, tasks, configs)
   return {
     node: block,
@@ -44,11 +53,11 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
     stop: settings.stop,
     onError: settings.onError,
     options: settings.options,
-    population: settings.population,
-    budget: settings.budget,
+    population,
+    budget: settings.populationNode === undefined ? undefined : checkBudget(ctx, settings.populationNode),
     tasks,
     configs,
-    ...(sweep === undefined ? {} : { points: sweep.points })
+    ...(sweep === undefined ? {} : { points: sweep.points, space: sweep.space })
   }
 }
 

@@ -7,13 +7,12 @@
 import type * as Json from "../../core/Json.ts"
 import type * as Learner from "../../core/Learner.ts"
 import * as Metric from "../../core/Metric.ts"
-import type * as Population from "../../core/Population.ts"
 import type * as Ast from "../Ast.ts"
 import type { LearnerModel } from "../CheckedModel.ts"
 import * as Diagnostic from "../Diagnostic.ts"
 import { fold } from "./analyze.ts"
 import { type Ctx, constInt, err, scope, shown } from "./checkContext.ts"
-import { checkBudget, checkPopulation, populationSetting } from "./checkPopulation.ts"
+import { populationSetting } from "./checkPopulation.ts"
 import { kindOptions, learnerKeywords } from "./options.ts"
 import { didYouMean } from "./suggest.ts"
 
@@ -31,8 +30,8 @@ export interface Settings {
   stopNode: Ast.StopWhen | undefined
   onError: Learner.OnError
   options: Record<string, Json.Json>
-  population: Population.Policy | undefined
-  budget: Population.Budget | undefined
+  /** The `population { … }` setting, checked with the block's tasks and sweep (`checkPopulation`). */
+  populationNode: Ast.Option | undefined
 }
 
 const settingName = (item: Ast.LearnerItem): string | undefined => {
@@ -170,10 +169,8 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
     stopNode: undefined,
     onError: "continue",
     options: {},
-    population: undefined,
-    budget: undefined
+    populationNode: undefined
   }
-  let population: Ast.Option | undefined
   const constant = (where: string) => scope(ctx, { allowed: 0, where })
   for (const item of block.items) {
     if (duplicates.has(item)) continue
@@ -219,14 +216,10 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
         break
       }
       case "Option":
-        if (item.name.text === populationSetting) population = item
+        if (item.name.text === populationSetting) settings.populationNode = item
         else ruleOption(ctx, block, item, settings.options)
         break
     }
-  }
-  if (population !== undefined) {
-    settings.population = checkPopulation(ctx, population, settings)
-    settings.budget = checkBudget(ctx, population)
   }
   return settings
 }

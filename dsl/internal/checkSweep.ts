@@ -25,6 +25,8 @@ type Value = ReadonlyArray<Json.Json> | Sweep.Distribution
 export interface SweepModel {
   readonly points: ReadonlyArray<Sweep.Point>
   readonly entries: ReadonlyMap<string, Ast.ConfigEntry>
+  /** The values each key was given (what PBT's `"resample"` draws from). */
+  readonly space: Sweep.Space<Sweep.Distribution | ReadonlyArray<Json.Json>> | undefined
 }
 
 /** Learner k's sweep point as a schedule layer per task (applying at every iteration). */
@@ -116,7 +118,7 @@ function sweepOf(
   }
   settings.parallel = count
   settings.parallelKnown = true
-  return { points: sweep.points, entries }
+  return { points: sweep.points, entries, space: sweep.space }
 }
 
 function ruleCountAndSeed(

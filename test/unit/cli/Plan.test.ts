@@ -200,6 +200,42 @@ describe("Plan: a block with a population policy", () => {
     })
   })
 
+  it("shows a PBT block's periods and what it perturbs, in the text and in JSON", () => {
+    const plan = Plan.make(withPolicy(Rose.pbt({ every: 4, seed: 3, perturb: { training: { lr: [0.5, 2] } } }), 10))
+    assert.strictEqual(
+      plan.learners[1]!.population?.text,
+      "pbt: the bottom 0.25 copies the top 0.25 at iterations 3, 7; perturbs training.lr ×0.5/×2 (seed 3)"
+    )
+    assert.deepStrictEqual((Plan.toJson(plan).learners as ReadonlyArray<{ population: unknown }>)[0]!.population, {
+      policy: "pbt",
+      quantile: 0.25,
+      rungs: [3, 7],
+      perturb: "training.lr ×0.5/×2",
+      seed: 3
+    })
+  })
+
+  it("refuses a PBT policy whose keys the block cannot perturb", () => {
+    const made = Rose.make({
+      learners: [
+        Rose.active("sweep", {
+          maxIter: 4,
+          tasks: {
+            training: Rose.exec("train", { with: { optimizer: "adam" } }),
+            active_learn: Rose.exec("select"),
+            criterion: Rose.exec("check")
+          },
+          stopWhen: { metricName: "mse", operator: "<", threshold: 0.1 },
+          population: Rose.pbt({ every: 2, perturb: { training: { optimizer: true, lr: "resample" } } })
+        })
+      ]
+    })
+    assert.deepStrictEqual(made._tag === "Left" ? made.left.problems.map((p) => p.message) : [], [
+      'population: training.optimizer is "adam", not a number: multiply a number, or "resample" it',
+      `population: "resample" draws from the block's sweep, which gives no values to training.lr`
+    ])
+  })
+
   it("shows a block's budget in the text and in JSON; a budget needs no criterion", () => {
     const plan = Plan.make(
       Rose.program({

@@ -126,6 +126,23 @@ describe("sweeps and populations in the Promise facade", () => {
         Program.ProgramError,
         /keep must be a fraction in \(0, 1\), got 1.5/
       )
+      const sweep = Rose.grid({ training: { lr: [0.1, 0.2, 0.3, 0.4] } })
+      const pbt = acl.program({
+        maxIter: 4,
+        sweep,
+        population: Rose.pbt({ every: 2, perturb: { training: { lr: [0.8, 1.2] } } })
+      })
+      assert.strictEqual(pbt.learners[0]!.population?._tag, "Pbt")
+      assert.throws(
+        () =>
+          acl.program({
+            maxIter: 4,
+            sweep,
+            population: Rose.pbt({ every: 2, perturb: { training: { n: "resample" } } })
+          }),
+        Program.ProgramError,
+        /"resample" draws from the block's sweep, which gives no values to training.n/
+      )
     } finally {
       await acl.shutdown()
     }

@@ -377,6 +377,29 @@ describe("Compile: a population budget", () => {
     assert.isUndefined(plain!.population)
   })
 
+  it("compiles a budget beside a PBT policy: the def carries both", () => {
+    const [block] = compile(`active "pbt" {
+  max_iter 8
+  training     = exec "node ./train.mjs" with { learning_rate: 0.1 }
+  active_learn = exec "node ./active.mjs"
+  criterion    = exec "node ./check.mjs"
+  stop when mse < 0.01
+  population {
+    pbt: { every: 2, quantile: 1 / 4, seed: 5, perturb: { training: { learning_rate: [0.5, 2] } } },
+    budget: { tasks: 30, task_seconds: 90 }
+  }
+}
+`).learners
+    assert.deepStrictEqual(block!.population, {
+      _tag: "Pbt",
+      every: 2,
+      quantile: 0.25,
+      perturb: { training: { learning_rate: [0.5, 2] } },
+      seed: 5
+    })
+    assert.deepStrictEqual(block!.budget, { tasks: 30, taskSeconds: 90 })
+  })
+
   it("says what is wrong, at the field, with a did-you-mean", () => {
     const messages = (text: string) => Dsl.check(text, { file: "t.rose", here: "/proj" }).diagnostics
     const block = (population: string) =>
