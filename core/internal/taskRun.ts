@@ -8,7 +8,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
 import * as Backend from "../Backend.ts"
-import type * as IterationState from "../IterationState.ts"
 import * as Json from "../Json.ts"
 import * as Metric from "../Metric.ts"
 import type * as Resume from "../Resume.ts"
@@ -16,42 +15,11 @@ import * as RunDir from "../RunDir.ts"
 import type * as Task from "../Task.ts"
 import * as TaskConfig from "../TaskConfig.ts"
 import * as TaskError from "../TaskError.ts"
-import * as TaskSchedule from "../TaskSchedule.ts"
 import { type Attempt, type Instance, type Prepared, TaskAttemptError, type TaskOutput } from "./attempt.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { readTail, runExec, stateFromOutput } from "./execAttempt.ts"
-import { runInProcess } from "./inProcessAttempt.ts"
-
-const runReading: TaskSchedule.ResolveOptions = { reading: "run" }
-
-/** Resolves a task's config for an iteration as the runner reads it (`TaskSchedule.resolveWith`). */
-export const resolveConfig = (
-  learner: LearnerState,
-  task: Task.TaskDef,
-  iteration: number,
-  kwargs?: { readonly [key: string]: Json.Json }
-): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> => {
-  const resolution = TaskSchedule.resolveWith(
-    task.defaults,
-    learner.config.get(task.name),
-    { iteration, learner: learner.ref, maxIter: learner.def.maxIter, prev: learner.prev },
-    kwargs === undefined ? runReading : { reading: "run", kwargs }
-  )
-  return Either.isRight(resolution)
-    ? Either.right(resolution.right.resolved)
-    : Either.left(
-        new TaskError.TaskFunctionError({
-          task: task.name,
-          what: `the adaptive config at iteration ${iteration}`,
-          reason: resolution.left.reason
-        })
-      )
-}
-
-const toRecord = (resolved: TaskConfig.Resolved): IterationState.ResolvedConfig => ({
-  args: resolved.args,
-  kwargs: TaskConfig.kwargsRecord(resolved)
-})
+import { callInProcess } from "./inProcessAttempt.ts"
+import { prepare, prepared, resolveConfig } from "./preparedConfig.ts"
 
 /**
  * The delay before retry `attempt + 1`: an Effect Schedule, exponential from the policy's base delay
@@ -80,76 +48,107 @@ export const runTask = (
   instance: Instance = {}
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.suspend(() => {
-    const name = instance.name ?? task.name
-    const replayed =
-      learner.replay !== undefined && learner.replay.iteration === iteration ? learner.replay.configs[name] : undefined
-    // A resumed iteration runs again with the config it was journaled with (the instance's kwargs included).
-    const resolved =
-      replayed === undefined
-        ? resolveConfig(learner, task, iteration, instance.kwargs)
-        : Either.right(new TaskConfig.Merger().apply(replayed).apply({ kwargs: instance.kwargs }).result())
-    if (Either.isLeft(resolved)) {
-      return Effect.fail(
-        new TaskAttemptError({
-          task: name,
-          iteration,
-          attempt: 1,
-          error: resolved.left,
-          exitCode: null,
-          stderrTail: ""
-        })
-      )
-    }
-    const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
-    // A resumed iteration: a task that finished is not run again; one still running is re-attached.
-    const resumed = learner.resumed?.iteration === iteration ? learner.resumed : undefined
-    const kept = resumed?.kept.get(name)
-    if (kept !== undefined) {
-      resumed!.kept.delete(name)
-      return keptOutput(env, learner, iteration, name, instance, prepared, kept)
-    }
-    const inFlight = resumed?.attach.get(name)
-    if (inFlight !== undefined) resumed!.attach.delete(name)
-    const earlier: Backend.Earlier | undefined =
-      inFlight === undefined
-        ? undefined
-        : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
-    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError> =>
-      runAttempt({
-        env,
-        learner,
-        task,
-        iteration,
-        attempt,
-        prepared,
-        results,
-        name,
-        instance,
-        earlier: attempt === inFlight?.attempt ? earlier : undefined
-      }).pipe(
-        Effect.catchAll((failure) =>
-          attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
-            ? Effect.fail(failure)
-            : Effect.gen(function* () {
-                const delayMs = yield* backoffMillis(task.retry, attempt, env.now())
-                yield* env.post({
-                  _tag: "task_retried",
-                  learner: learner.ref,
-                  iteration,
-                  task: name,
-                  ...instance.fields,
-                  attempt,
-                  nextAttempt: attempt + 1,
-                  delayMs,
-                  reason: failure.error.message
-                })
-                yield* Effect.sleep(Duration.millis(delayMs))
-                return yield* attemptFrom(attempt + 1)
-              })
-        )
-      )
-    return attemptFrom(inFlight?.attempt ?? 1)
+    const out = startTask(env, learner, task, iteration, results, instance)
+    return Effect.isEffect(out) ? out : Effect.succeed(out)
   })
+
+/**
+ * `runTask` without the Effect around a task that ended within the call: an in-process function
+ * that returned a plain value gives its output as a value (the hot path of in-process learners);
+ * everything else gives the Effect that runs it.
+ */
+export const startTask = (
+  env: RunEnv,
+  learner: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  results: { readonly [task: string]: unknown },
+  instance: Instance = noInstance
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError> => {
+  const name = instance.name ?? task.name
+  const replayed =
+    learner.replay !== undefined && learner.replay.iteration === iteration ? learner.replay.configs[name] : undefined
+  // A resumed iteration runs again with the config it was journaled with (the instance's kwargs included).
+  const resolved =
+    replayed !== undefined
+      ? Either.right(prepared(new TaskConfig.Merger().apply(replayed).apply({ kwargs: instance.kwargs }).result()))
+      : instance.kwargs === undefined
+        ? prepare(learner, task, iteration)
+        : Either.map(resolveConfig(learner, task, iteration, instance.kwargs), prepared)
+  if (Either.isLeft(resolved)) {
+    return Effect.fail(
+      new TaskAttemptError({
+        task: name,
+        iteration,
+        attempt: 1,
+        error: resolved.left,
+        exitCode: null,
+        stderrTail: ""
+      })
+    )
+  }
+  const config = resolved.right
+  // A resumed iteration: a task that finished is not run again; one still running is re-attached.
+  const resumed = learner.resumed?.iteration === iteration ? learner.resumed : undefined
+  const kept = resumed?.kept.get(name)
+  if (kept !== undefined) {
+    resumed!.kept.delete(name)
+    return keptOutput(env, learner, iteration, name, instance, config, kept)
+  }
+  const inFlight = resumed?.attach.get(name)
+  if (inFlight !== undefined) resumed!.attach.delete(name)
+  const earlier: Backend.Earlier | undefined =
+    inFlight === undefined
+      ? undefined
+      : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
+  const run: Attempt = {
+    env,
+    learner,
+    task,
+    iteration,
+    attempt: inFlight?.attempt ?? 1,
+    prepared: config,
+    results,
+    name,
+    instance,
+    earlier
+  }
+  const out = startAttempt(run)
+  return Effect.isEffect(out) ? retried(run, out) : out
+}
+
+/** An attempt that did not end within its call, with the retries its task's policy allows. */
+const retried = (
+  run: Attempt,
+  out: Effect.Effect<TaskOutput, TaskAttemptError>
+): Effect.Effect<TaskOutput, TaskAttemptError> => {
+  const { env, learner, task, iteration, attempt, name, instance } = run
+  return Effect.catchAll(out, (failure) =>
+    attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
+      ? Effect.fail(failure)
+      : Effect.gen(function* () {
+          const delayMs = yield* backoffMillis(task.retry, attempt, env.now())
+          yield* env.post({
+            _tag: "task_retried",
+            learner: learner.ref,
+            iteration,
+            task: name,
+            ...instance.fields,
+            attempt,
+            nextAttempt: attempt + 1,
+            delayMs,
+            reason: failure.error.message
+          })
+          yield* Effect.sleep(Duration.millis(delayMs))
+          // Only the attempt a resume found running is re-attached to, never a retry.
+          const next: Attempt = { ...run, attempt: attempt + 1, earlier: undefined }
+          const again = startAttempt(next)
+          return yield* Effect.isEffect(again) ? retried(next, again) : Effect.succeed(again)
+        })
+  )
+}
+
+const noInstance: Instance = {}
 
 /** The output of a task a resume keeps: an exec task's read back from its `.out`, a function's journaled. */
 const keptOutput = (
@@ -181,10 +180,12 @@ const keptOutput = (
   })
 
 /** In-process tasks without a step before them take the hot path; everything else runs as a command. */
-const runAttempt = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptError> =>
+const startAttempt = (run: Attempt): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError> =>
   run.task.binding._tag === "InProcess" && run.instance.before === undefined
-    ? runInProcess(run, run.instance.context?.(run.attempt) ?? {})
+    ? callInProcess(run, run.instance.context?.(run.attempt) ?? noExtra)
     : runExec(run)
+
+const noExtra: Pick<Task.TaskContext, "model" | "prediction" | "experience"> = {}
 
 /** Reads a criterion task's value from its output (DESIGN §4.4). */
 export const criterionValue = (
