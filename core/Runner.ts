@@ -32,6 +32,7 @@ import { sha256 } from "./internal/hash.ts"
 import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import * as Outcome from "./internal/outcome.ts"
+import * as Pacer from "./internal/pacer.ts"
 import { reapSurvivors } from "./internal/reap.ts"
 import * as Rungs from "./internal/rungs.ts"
 import * as Takeover from "./internal/takeover.ts"
@@ -467,7 +468,8 @@ export const run = (program: Program.Program, options: RunOptions = {}) =>
 
 /**
  * Runs a program as a stream of iteration states, in the order learners complete them. Ending the
- * stream early stops the run (its learners end with `stopped`, their tasks killed).
+ * stream early stops the run (its learners end with `stopped`, their tasks killed). A consumer
+ * slower than the learners holds them back once it is 1,024 states behind.
  *
  * @since 0.1.0
  * @category running
@@ -482,13 +484,16 @@ export const stream = (
 > =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const handle = yield* prepare(program, options)
+      const pacer = Pacer.make(1024)
+      const pace = options.pace === undefined ? pacer.pace : Effect.zipRight(pacer.pace, options.pace)
+      const handle = yield* prepare(program, { ...options, pace })
       const subscription = yield* PubSub.subscribe(handle.events)
       yield* handle.start
       const track = IterationState.makeTracker()
-      return Stream.fromQueue(subscription).pipe(
+      return Stream.fromQueue(subscription, { maxChunkSize: 1 }).pipe(
         Stream.takeUntil((e) => e._tag === "run_finished"),
-        Stream.filterMap((e) => (e._tag === "iteration_completed" ? Option.some(track(e)) : Option.none()))
+        Stream.filterMap((e) => (e._tag === "iteration_completed" ? Option.some(track(e)) : Option.none())),
+        Stream.tap(() => Effect.sync(pacer.took))
       )
     })
   )
