@@ -1,15 +1,18 @@
 /**
  * One benchmark scenario, run in a fresh process so its peak memory is its own. Prints one JSON
- * line: `{ wallMs, tasks, peakRssMb }`. Called by bench/run.ts:
+ * line: `{ wallMs, tasks, peakRssMb, gcMs }` (`fixedMs` too for inprocess-warm). Called by bench/run.ts:
  *
- *   node --import tsx bench/scenario.ts <floor|exec|inprocess> <learners> <iterations> <concurrency>
+ *   node --import tsx bench/scenario.ts <floor|exec|inprocess|inprocess-warm> <learners> <iterations> <concurrency>
  *
  * - floor: the same argv as `exec` (`/bin/true` three times, then `/bin/echo 0.5` as the criterion)
  *   with the same output handling (stdout and stderr to files, the criterion's read back), from a
  *   plain script: one async loop per learner, a shared limit of `concurrency` processes, no framework.
  * - exec: the same tasks as an active learner block on the local backend at the same concurrency,
  *   with the journal on.
- * - inprocess: the same with in-process function tasks.
+ * - inprocess: the same with in-process function tasks, the first run of a fresh process (cold).
+ * - inprocess-warm: the same run after twenty of it in the same process (V8 has compiled the hot
+ *   path), and `fixedMs`: a warm run of one learner × one iteration, the cost of a run whatever its
+ *   tasks (run directory, run.json, journal, results.json).
  */
 
 import * as cp from "node:child_process"
@@ -18,6 +21,7 @@ import * as os from "node:os"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Lib from "../index.ts"
+import { gcTimer } from "./gc.ts"
 
 // The built library (dist/, what users and the rose command run), not the sources through tsx,
 // whose transform adds a helper call to every closure.
@@ -91,13 +95,13 @@ const floor = async (dir: string) => {
   )
 }
 
-const program = (inProcess: boolean) => {
+const program = (inProcess: boolean, parallel = learners, maxIter = iterations) => {
   const task = (t: number) => (inProcess ? Rose.fn(t === 3 ? () => 0.5 : () => ({})) : Rose.exec([...argvs[t]!]))
   return Rose.program({
     learners: [
       Rose.active("bench", {
-        parallel: learners,
-        maxIter: iterations,
+        parallel,
+        maxIter,
         tasks: { simulation: task(0), training: task(1), active_learn: task(2), criterion: task(3) },
         // Never met: every learner runs all its iterations.
         stopWhen: { metricName: "mse", threshold: 0 }
@@ -106,21 +110,34 @@ const program = (inProcess: boolean) => {
   })
 }
 
+const runInProcess = async (dir: string, program: ReturnType<typeof Rose.program>) => {
+  const layer = LocalBackend.layer({ concurrency }).pipe(Layer.provideMerge(Platform.layer))
+  const results = await Effect.runPromise(Runner.run(program, { out: dir }).pipe(Effect.provide(layer)))
+  if (results.status !== "completed") throw new Error(`the ${kind} run ended ${results.status}`)
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
 const main = async () => {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-${kind}-`)
+  const gc = gcTimer()
+  let fixedMs: number | undefined
+  if (kind === "inprocess-warm") {
+    for (let k = 0; k < 20; k++) await runInProcess(`${dir}/warm-${k}`, program(true))
+    const one = program(true, 1, 1)
+    await runInProcess(`${dir}/one-warm`, one)
+    const t = performance.now()
+    await runInProcess(`${dir}/one`, one)
+    fixedMs = performance.now() - t
+  }
+  gc.start()
   const t0 = performance.now()
   if (kind === "floor") await floor(dir)
-  else {
-    const layer = LocalBackend.layer({ concurrency }).pipe(Layer.provideMerge(Platform.layer))
-    const results = await Effect.runPromise(
-      Runner.run(program(kind === "inprocess"), { out: `${dir}/run` }).pipe(Effect.provide(layer))
-    )
-    if (results.status !== "completed") throw new Error(`the ${kind} run ended ${results.status}`)
-  }
+  else await runInProcess(`${dir}/run`, program(kind !== "exec"))
   const wallMs = performance.now() - t0
+  const gcMs = await gc.stop()
   fs.rmSync(dir, { recursive: true, force: true })
   process.stdout.write(
-    `${JSON.stringify({ wallMs, tasks: learners * iterations * tasksPerIteration, peakRssMb: peakRssMb() })}\n`
+    `${JSON.stringify({ wallMs, tasks: learners * iterations * tasksPerIteration, peakRssMb: peakRssMb(), gcMs, fixedMs })}\n`
   )
 }
 
