@@ -12,8 +12,9 @@
  *   files, the same concurrency, from a plain script (bench/scenario.ts).
  * - in-process: the same learners with in-process no-op functions, up to 10,000 learners; 64 of
  *   them cold (a fresh process) and warm (after twenty runs in the same process).
- * - facade: 10,000 learners of async in-process functions, through the Promise facade (awaited, and
- *   read with `for await`) and through the Effect API, side by side (bench/facade.ts).
+ * - facade (one run each): 10,000 learners of async in-process functions, through the Promise
+ *   facade (awaited, and read with `for await`) and through the Effect API, side by side
+ *   (bench/facade.ts, bench/inprocess.ts).
  * - DSL: parse + check + compile of generated files (bench/dsl.ts); `rose check` start-up of a
  *   small file against `node -e 0`.
  * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) on the test services, which it starts as the
@@ -29,7 +30,16 @@ import * as os from "node:os"
 import * as Path from "node:path"
 import { ensureServices, type Services, stopServices } from "../test/integration/setup/services.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
+import {
+  type FacadeRows,
+  facadeRows,
+  type InProcessRows,
+  inProcessRows,
+  inProcessSections,
+  inProcessVerdicts
+} from "./inprocess.ts"
 import { formatLspBench, runLspBench } from "./lsp.ts"
+import { fmt, table, type Verdict } from "./markdown.ts"
 
 const quick = process.argv.includes("--quick")
 const root = Path.resolve(import.meta.dirname, "..")
@@ -104,52 +114,6 @@ const execRows = () => {
   return rows
 }
 
-const inProcessRows = () => {
-  const rows = []
-  for (const learners of quick ? [64] : [1, 64, 1000, 10_000]) {
-    // 64 learners: cold (the first run of a process) and warm (after twenty runs in the same process).
-    for (const warm of learners === 64 ? [false, true] : [false]) {
-      log(`in-process: ${learners} learner(s) × 10 iterations${warm ? ", warm" : ""}`)
-      const r = measure(warm ? "inprocess-warm" : "inprocess", learners, 10)
-      rows.push({
-        learners,
-        iterations: 10,
-        warm,
-        tasks: r.tasks,
-        wallMs: r.wallMs,
-        tasksPerSecond: (r.tasks / r.wallMs) * 1000,
-        peakRssMb: r.peakRssMb,
-        gcMs: r.gcMs,
-        fixedMs: r.fixedMs
-      })
-    }
-  }
-  return rows
-}
-
-/** The Promise facade with async in-process functions against the Effect API with the same functions. */
-const facadeRows = () => {
-  const learners = quick ? 200 : 10_000
-  return (["effect", "facade-await", "facade-iterate"] as const).map((kind) => {
-    log(`facade: ${kind}, ${learners} learners × 10 iterations`)
-    const samples = Array.from({ length: repeats }, () => {
-      const r = cp.spawnSync(
-        process.execPath,
-        ["--import", "tsx", Path.join(root, "bench/facade.ts"), kind, String(learners), "10"],
-        { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 }
-      )
-      if (r.status !== 0) throw new Error(`facade ${kind} failed:\n${r.stderr}`)
-      return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Sample & {
-        readonly journalLines: number
-        readonly taskStarted: number
-        readonly maxAhead: number
-      }
-    })
-    const mid = [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)]!
-    return { ...mid, kind, learners, iterations: 10, peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)) }
-  })
-}
-
 /** Memory against iterations: a long run of few learners must not grow with its length. */
 const memoryRows = () => {
   const rows = []
@@ -219,24 +183,14 @@ const machine = () => ({
   loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100)
 })
 
-const fmt = (x: number, digits = 1) => x.toFixed(digits)
-
-interface Verdict {
-  readonly budget: string
-  readonly measured: string
-  readonly met: boolean
-  /** Where the time goes when the budget is missed (measured; the long form is in bench/README.md). */
-  readonly why: string
-}
-
 const spawnWhy =
   "fork + exec on Node's main thread (5.7–7.6 ms a spawn on this VM) plus 2–4 ms of bookkeeping a task on the critical path (README: Exec tasks)"
 
 /** Issue 10's budgets against this run's numbers: stated, never asserted (no test times anything). */
 const verdicts = (r: {
   readonly exec: ReturnType<typeof execRows>
-  readonly inProcess: ReturnType<typeof inProcessRows>
-  readonly facade: ReturnType<typeof facadeRows>
+  readonly inProcess: InProcessRows
+  readonly facade: FacadeRows
   readonly memory: ReturnType<typeof memoryRows>
   readonly dsl: Awaited<ReturnType<typeof runDslBench>>
   readonly lsp: Awaited<ReturnType<typeof runLspBench>>
@@ -260,57 +214,7 @@ const verdicts = (r: {
       why: spawnWhy
     })
   }
-  const share = (x: { readonly gcMs?: number | undefined; readonly wallMs: number }) =>
-    `${fmt(((x.gcMs ?? 0) / x.wallMs) * 100, 0)}%`
-  const cold64 = r.inProcess.find((x) => x.learners === 64 && !x.warm)
-  const warm64 = r.inProcess.find((x) => x.learners === 64 && x.warm)
-  if (warm64 !== undefined) {
-    const perTaskUs = ((warm64.wallMs - warm64.fixedMs) / warm64.tasks) * 1000
-    out.push({
-      budget: "in-process, 64 learners: ≥ 100,000 tasks/s warm",
-      measured: `warm ${fmt(warm64.tasksPerSecond, 0)} tasks/s; cold ${cold64 === undefined ? "—" : fmt(cold64.tasksPerSecond, 0)}`,
-      met: warm64.tasksPerSecond >= 100_000,
-      why: `of the warm run's ${fmt(warm64.wallMs, 0)} ms, ${fmt(warm64.fixedMs, 0)} ms are a run's fixed costs (a warm run of 1 learner × 1 iteration) and ${share(warm64)} garbage collection; beyond the fixed costs ${fmt(perTaskUs, 1)} µs a task (${fmt(1e6 / perTaskUs, 0)} tasks/s). Cold: ${cold64 === undefined ? "—" : `${fmt(cold64.wallMs, 0)} ms, ${share(cold64)} GC`} (README: In-process tasks)`
-    })
-  }
-  const at10k = r.inProcess.find((x) => x.learners === 10_000)
-  if (at10k !== undefined) {
-    out.push({
-      budget: "in-process, 10,000 learners × 10: < 10 s",
-      measured: `${fmt(at10k.wallMs / 1000, 2)} s`,
-      met: at10k.wallMs < 10_000,
-      why: `${share(at10k)} of the run in garbage collection: an iteration's objects of 10,000 fibers outlive the young generation (README: In-process tasks)`
-    })
-    out.push({
-      budget: "in-process, 10,000 learners × 10: < 1 GiB peak",
-      measured: `${fmt(at10k.peakRssMb, 0)} MB`,
-      met: at10k.peakRssMb < 1024,
-      why: "live heap plus garbage between full collections (README: In-process tasks)"
-    })
-  }
-  const effect = r.facade.find((x) => x.kind === "effect")
-  for (const f of r.facade.filter((x) => x.kind !== "effect")) {
-    const size = `${fmt(f.learners, 0)} × ${f.iterations}`
-    const vs =
-      effect === undefined
-        ? ""
-        : `; Effect API, same functions: ${fmt(effect.wallMs / 1000, 2)} s, ${fmt(effect.peakRssMb, 0)} MB, ${share(effect)} GC`
-    out.push({
-      budget: `facade (${f.kind}), async functions, ${size}: < 10 s, < 1 GiB`,
-      measured: `${fmt(f.wallMs / 1000, 2)} s, ${fmt(f.peakRssMb, 0)} MB`,
-      met: f.wallMs < 10_000 && f.peakRssMb < 1024,
-      why: `${share(f)} of the run in garbage collection, a fiber suspension per promise${vs} (README: In-process tasks)`
-    })
-    if (effect !== undefined) {
-      const ratio = f.wallMs / effect.wallMs
-      out.push({
-        budget: `facade (${f.kind}) at the Effect API's cost ± 20%`,
-        measured: `${fmt(ratio, 2)}× (${fmt(f.wallMs, 0)} / ${fmt(effect.wallMs, 0)} ms); journal ${fmt(f.journalLines, 0)} / ${fmt(effect.journalLines, 0)} lines, ${f.taskStarted} task_started`,
-        met: ratio <= 1.2 && ratio >= 0.8,
-        why: `GC ${share(f)} against ${share(effect)}; the facade's own work is the states it hands to its loop (README: In-process tasks)`
-      })
-    }
-  }
+  out.push(...inProcessVerdicts(r.inProcess, r.facade))
   // Growth is judged between the two longest runs: the shortest one ends before V8's heap has
   // grown to its working size, which any run of a few seconds reaches whatever its length.
   const longer = r.memory.at(-2)
@@ -349,18 +253,12 @@ const verdicts = (r: {
   return out
 }
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
-  const lines = [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`]
-  for (const r of rows) lines.push(`| ${r.join(" | ")} |`)
-  return lines.join("\n")
-}
-
 const main = async () => {
   const started = new Date()
   const loadBefore = os.loadavg()[0]!
   const exec = execRows()
-  const inProcess = inProcessRows()
-  const facade = facadeRows()
+  const inProcess = inProcessRows(measure, quick, log)
+  const facade = facadeRows(root, quick, log)
   const memory = memoryRows()
   log("dsl")
   const dsl = await runDslBench(quick ? { sizes: [10, 100], runs: 3 } : {})
@@ -446,42 +344,7 @@ const main = async () => {
       ])
     ),
     "",
-    "## In-process tasks",
-    "",
-    "Cold: the first run of a fresh process. Warm: the same run after twenty of it in the same process; fixed ms is a warm run of 1 learner × 1 iteration there (what a run costs whatever its tasks). GC: garbage collection inside the run (perf_hooks).",
-    "",
-    table(
-      ["learners", "run", "tasks", "wall ms", "tasks/s", "GC ms", "fixed ms", "peak MB"],
-      inProcess.map((r) => [
-        String(r.learners),
-        r.warm ? "warm" : "cold",
-        String(r.tasks),
-        fmt(r.wallMs, 0),
-        fmt(r.tasksPerSecond, 0),
-        fmt(r.gcMs, 0),
-        r.warm ? fmt(r.fixedMs, 0) : "",
-        fmt(r.peakRssMb, 0)
-      ])
-    ),
-    "",
-    "## Async in-process functions: the Promise facade against the Effect API",
-    "",
-    "Four async no-op functions per iteration (bench/facade.ts); `facade-iterate` reads every state with `for await`; max ahead: how far the learners got ahead of that loop.",
-    "",
-    table(
-      ["API", "learners × iterations", "wall ms", "GC ms", "peak MB", "journal lines", "task_started", "max ahead"],
-      facade.map((r) => [
-        r.kind,
-        `${r.learners} × ${r.iterations}`,
-        fmt(r.wallMs, 0),
-        fmt(r.gcMs ?? 0, 0),
-        fmt(r.peakRssMb, 0),
-        String(r.journalLines),
-        String(r.taskStarted),
-        String(r.maxAhead)
-      ])
-    ),
-    "",
+    ...inProcessSections(inProcess, facade),
     "## Memory against the length of a run",
     "",
     table(
