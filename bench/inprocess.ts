@@ -1,11 +1,10 @@
 /**
  * `npm run bench`'s in-process part: 64 learners cold and warm, the Promise facade against the Effect
- * API with async functions, their budgets (issue 17) with the why-not from the same run's figures,
- * and their sections of RESULTS.md.
+ * API with async functions, and their sections of RESULTS.md (their budgets are bench/verdicts.ts's).
  */
 import * as cp from "node:child_process"
 import * as Path from "node:path"
-import { fmt, table, type Verdict } from "./markdown.ts"
+import { fmt, table } from "./markdown.ts"
 
 /** A scenario of bench/scenario.ts, repeated: the median run's figures. */
 export type Measure = (
@@ -16,8 +15,9 @@ export type Measure = (
   readonly wallMs: number
   readonly tasks: number
   readonly peakRssMb: number
-  readonly gcMs: number
-  readonly fixedMs: number
+  readonly gcMs?: number | undefined
+  readonly fixedMs?: number | undefined
+  readonly heapUsedMb: number
 }
 
 interface FacadeSample {
@@ -45,7 +45,8 @@ export const inProcessRows = (measure: Measure, quick: boolean, log: (s: string)
         tasksPerSecond: (r.tasks / r.wallMs) * 1000,
         peakRssMb: r.peakRssMb,
         gcMs: r.gcMs,
-        fixedMs: r.fixedMs
+        fixedMs: r.fixedMs,
+        heapUsedMb: r.heapUsedMb
       })
     }
   }
@@ -73,63 +74,6 @@ export const facadeRows = (root: string, quick: boolean, log: (s: string) => voi
 export type InProcessRows = ReturnType<typeof inProcessRows>
 export type FacadeRows = ReturnType<typeof facadeRows>
 
-/** The in-process and facade budgets against this run's numbers: stated, never asserted. */
-export const inProcessVerdicts = (inProcess: InProcessRows, facade: FacadeRows): ReadonlyArray<Verdict> => {
-  const out: Array<Verdict> = []
-  const share = (x: { readonly gcMs?: number | undefined; readonly wallMs: number }) =>
-    `${fmt(((x.gcMs ?? 0) / x.wallMs) * 100, 0)}%`
-  const cold64 = inProcess.find((x) => x.learners === 64 && !x.warm)
-  const warm64 = inProcess.find((x) => x.learners === 64 && x.warm)
-  if (warm64 !== undefined) {
-    const perTaskUs = ((warm64.wallMs - warm64.fixedMs) / warm64.tasks) * 1000
-    out.push({
-      budget: "in-process, 64 learners: ≥ 100,000 tasks/s warm",
-      measured: `warm ${fmt(warm64.tasksPerSecond, 0)} tasks/s; cold ${cold64 === undefined ? "—" : fmt(cold64.tasksPerSecond, 0)}`,
-      met: warm64.tasksPerSecond >= 100_000,
-      why: `of the warm run's ${fmt(warm64.wallMs, 0)} ms, ${fmt(warm64.fixedMs, 0)} ms are a run's fixed costs (a warm run of 1 learner × 1 iteration) and ${share(warm64)} garbage collection; beyond the fixed costs ${fmt(perTaskUs, 1)} µs a task (${fmt(1e6 / perTaskUs, 0)} tasks/s). Cold: ${cold64 === undefined ? "—" : `${fmt(cold64.wallMs, 0)} ms, ${share(cold64)} GC`} (README: In-process tasks)`
-    })
-  }
-  const at10k = inProcess.find((x) => x.learners === 10_000)
-  if (at10k !== undefined) {
-    out.push({
-      budget: "in-process, 10,000 learners × 10: < 10 s",
-      measured: `${fmt(at10k.wallMs / 1000, 2)} s`,
-      met: at10k.wallMs < 10_000,
-      why: `${share(at10k)} of the run in garbage collection: an iteration's objects of 10,000 fibers outlive the young generation (README: In-process tasks)`
-    })
-    out.push({
-      budget: "in-process, 10,000 learners × 10: < 1 GiB peak",
-      measured: `${fmt(at10k.peakRssMb, 0)} MB`,
-      met: at10k.peakRssMb < 1024,
-      why: "live heap plus garbage between full collections (README: In-process tasks)"
-    })
-  }
-  const effect = facade.find((x) => x.kind === "effect")
-  for (const f of facade.filter((x) => x.kind !== "effect")) {
-    const size = `${fmt(f.learners, 0)} × ${f.iterations}`
-    const vs =
-      effect === undefined
-        ? ""
-        : `; Effect API, same functions: ${fmt(effect.wallMs / 1000, 2)} s, ${fmt(effect.peakRssMb, 0)} MB, ${share(effect)} GC`
-    out.push({
-      budget: `facade (${f.kind}), async functions, ${size}: < 10 s, < 1 GiB`,
-      measured: `${fmt(f.wallMs / 1000, 2)} s, ${fmt(f.peakRssMb, 0)} MB`,
-      met: f.wallMs < 10_000 && f.peakRssMb < 1024,
-      why: `${share(f)} of the run in garbage collection, a fiber suspension per promise${vs} (README: In-process tasks)`
-    })
-    if (effect !== undefined) {
-      const ratio = f.wallMs / effect.wallMs
-      out.push({
-        budget: `facade (${f.kind}) at the Effect API's cost ± 20%`,
-        measured: `${fmt(ratio, 2)}× (${fmt(f.wallMs, 0)} / ${fmt(effect.wallMs, 0)} ms); journal ${fmt(f.journalLines, 0)} / ${fmt(effect.journalLines, 0)} lines, ${f.taskStarted} task_started`,
-        met: ratio <= 1.2 && ratio >= 0.8,
-        why: `GC ${share(f)} against ${share(effect)}; the facade's own work is the states it hands to its loop (README: In-process tasks)`
-      })
-    }
-  }
-  return out
-}
-
 /** The sections of RESULTS.md on in-process tasks and the facade. */
 export const inProcessSections = (inProcess: InProcessRows, facade: FacadeRows): ReadonlyArray<string> => [
   "## In-process tasks",
@@ -144,8 +88,8 @@ export const inProcessSections = (inProcess: InProcessRows, facade: FacadeRows):
       String(r.tasks),
       fmt(r.wallMs, 0),
       fmt(r.tasksPerSecond, 0),
-      fmt(r.gcMs, 0),
-      r.warm ? fmt(r.fixedMs, 0) : "",
+      r.gcMs === undefined ? "—" : fmt(r.gcMs, 0),
+      r.warm && r.fixedMs !== undefined ? fmt(r.fixedMs, 0) : "",
       fmt(r.peakRssMb, 0)
     ])
   ),

@@ -30,61 +30,30 @@ import * as os from "node:os"
 import * as Path from "node:path"
 import { ensureServices, type Services, stopServices } from "../test/integration/setup/services.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
-import {
-  type FacadeRows,
-  facadeRows,
-  type InProcessRows,
-  inProcessRows,
-  inProcessSections,
-  inProcessVerdicts
-} from "./inprocess.ts"
+import { facadeRows, inProcessRows, inProcessSections } from "./inprocess.ts"
 import { formatLspBench, runLspBench } from "./lsp.ts"
-import { fmt, table, type Verdict } from "./markdown.ts"
+import { fmt, table } from "./markdown.ts"
+import { compileScenario, median, type Sample, scenario, spreadOf } from "./scenarioRunner.ts"
+import * as SpawnOptions from "./spawnOptions.ts"
+import { verdicts } from "./verdicts.ts"
 
 const quick = process.argv.includes("--quick")
 const root = Path.resolve(import.meta.dirname, "..")
 const repeats = quick ? 1 : 3
 const cores = os.availableParallelism()
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-interface Sample {
-  readonly wallMs: number
-  readonly tasks: number
-  readonly peakRssMb: number
-  /** Garbage collection inside the measured run (perf_hooks `gc` entries). */
-  readonly gcMs?: number
-  /** inprocess-warm: a warm run of one learner × one iteration. */
-  readonly fixedMs?: number
-}
-
-const scenario = (kind: string, learners: number, iterations: number): Sample => {
-  const r = cp.spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      Path.join(root, "bench/scenario.ts"),
-      kind,
-      String(learners),
-      String(iterations),
-      String(cores)
-    ],
-    { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 }
-  )
-  if (r.status !== 0) throw new Error(`scenario ${kind} ${learners} failed:\n${r.stderr}`)
-  return JSON.parse(r.stdout.trim().split("\n").at(-1)!)
-}
-
-const measure = (kind: string, learners: number, iterations: number) => {
-  const samples = Array.from({ length: repeats }, () => scenario(kind, learners, iterations))
-  const mid = [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)]!
+const measure = (kind: string, learners: number, iterations: number, runtime?: ReadonlyArray<string>) => {
+  const samples = Array.from({ length: repeats }, () => scenario(kind, learners, iterations, runtime))
+  const gc = samples.map((s) => s.gcMs).filter((x): x is number => x !== undefined)
   return {
-    wallMs: mid.wallMs,
+    wallMs: median(samples.map((s) => s.wallMs)),
+    spread: spreadOf(samples.map((s) => s.wallMs)),
     tasks: samples[0]!.tasks,
     peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
-    // Of the median run, so the share and the fixed cost belong to the wall time shown.
-    gcMs: mid.gcMs ?? 0,
-    fixedMs: mid.fixedMs ?? 0
+    gcMs: gc.length > 0 ? median(gc) : undefined,
+    // Of the median run, so the fixed cost belongs to the wall time shown.
+    fixedMs: [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)]!.fixedMs,
+    heapUsedMb: median(samples.map((s) => s.heapUsedMb))
   }
 }
 
@@ -95,23 +64,76 @@ const execRows = () => {
   for (const learners of quick ? [1, 4] : [1, 4, 16, 64]) {
     log(`exec: ${learners} learner(s) × 10 iterations`)
     // Interleave floor and framework so drift in the machine's load hits both.
-    const floor = measure("floor", learners, 10)
-    const exec = measure("exec", learners, 10)
+    const floors: Array<Sample> = []
+    const execs: Array<Sample> = []
+    for (let r = 0; r < repeats; r++) {
+      floors.push(scenario("floor", learners, 10))
+      execs.push(scenario("exec", learners, 10))
+    }
+    const floorMs = median(floors.map((s) => s.wallMs))
+    const roseMs = median(execs.map((s) => s.wallMs))
+    const tasks = execs[0]!.tasks
     rows.push({
       learners,
       iterations: 10,
-      tasks: exec.tasks,
+      tasks,
       concurrency: cores,
-      floorMs: floor.wallMs,
-      roseMs: exec.wallMs,
-      ratio: exec.wallMs / floor.wallMs,
-      overheadMsPerTask: (exec.wallMs - floor.wallMs) / exec.tasks,
-      tasksPerSecond: (exec.tasks / exec.wallMs) * 1000,
-      floorPeakRssMb: floor.peakRssMb,
-      peakRssMb: exec.peakRssMb
+      floorMs,
+      roseMs,
+      ratio: roseMs / floorMs,
+      overheadMsPerTask: (roseMs - floorMs) / tasks,
+      tasksPerSecond: (tasks / roseMs) * 1000,
+      floorSpread: spreadOf(floors.map((s) => s.wallMs)),
+      spread: spreadOf(execs.map((s) => s.wallMs)),
+      floorPeakRssMb: Math.max(...floors.map((s) => s.peakRssMb)),
+      peakRssMb: Math.max(...execs.map((s) => s.peakRssMb))
     })
   }
   return rows
+}
+
+/**
+ * The same small programs under Node, Deno and Bun (as test/runtime/ runs the library on them):
+ * exec (4 learners, against the floor on the same runtime) and in-process (64 learners).
+ */
+const runtimeRows = (available: ReadonlyArray<SpawnOptions.Runtime>) =>
+  available.map((rt) => {
+    if (rt.command === undefined) return { runtime: rt.name, version: rt.version, missing: rt.missing }
+    log(`runtimes: ${rt.name}`)
+    const floor = measure("floor", 4, 10, rt.command)
+    const exec = measure("exec", 4, 10, rt.command)
+    const inProcess = measure("inprocess", 64, 10, rt.command)
+    return {
+      runtime: rt.name,
+      version: rt.version,
+      missing: undefined,
+      execTasks: exec.tasks,
+      floorMs: floor.wallMs,
+      execMs: exec.wallMs,
+      execRatio: exec.wallMs / floor.wallMs,
+      execPeakRssMb: exec.peakRssMb,
+      inProcessTasks: inProcess.tasks,
+      inProcessMs: inProcess.wallMs,
+      inProcessTasksPerSecond: (inProcess.tasks / inProcess.wallMs) * 1000,
+      inProcessPeakRssMb: inProcess.peakRssMb
+    }
+  })
+
+/** Peak memory of a bare `node -e 0`, and of one that only loads the library: what a run starts from. */
+const baselineMemory = () => {
+  const peak = (code: string) => {
+    const r = cp.spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `${code}; process.stdout.write(/VmHWM:\\s+(\\d+)/.exec((await import("node:fs")).readFileSync("/proc/self/status", "utf8"))?.[1] ?? "0")`
+      ],
+      { cwd: root, encoding: "utf8" }
+    )
+    return Number(r.stdout) / 1024
+  }
+  return { bareMb: peak(""), libraryMb: peak('await import("./dist/index.js")') }
 }
 
 /** Memory against iterations: a long run of few learners must not grow with its length. */
@@ -183,82 +205,23 @@ const machine = () => ({
   loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100)
 })
 
-const spawnWhy =
-  "fork + exec on Node's main thread (5.7–7.6 ms a spawn on this VM) plus 2–4 ms of bookkeeping a task on the critical path (README: Exec tasks)"
-
-/** Issue 10's budgets against this run's numbers: stated, never asserted (no test times anything). */
-const verdicts = (r: {
-  readonly exec: ReturnType<typeof execRows>
-  readonly inProcess: InProcessRows
-  readonly facade: FacadeRows
-  readonly memory: ReturnType<typeof memoryRows>
-  readonly dsl: Awaited<ReturnType<typeof runDslBench>>
-  readonly lsp: Awaited<ReturnType<typeof runLspBench>>
-  readonly startup: ReturnType<typeof startupRows>
-}): ReadonlyArray<Verdict> => {
-  const out: Array<Verdict> = []
-  for (const e of r.exec) {
-    out.push({
-      budget: `exec, ${e.learners} learner(s): wall ≤ 1.25× floor`,
-      measured: `${fmt(e.ratio, 2)}× (${fmt(e.roseMs, 0)} / ${fmt(e.floorMs, 0)} ms)`,
-      met: e.ratio <= 1.25,
-      why: spawnWhy
-    })
-  }
-  const single = r.exec.find((e) => e.learners === 1)
-  if (single !== undefined) {
-    out.push({
-      budget: "exec, 1 learner: overhead < 1 ms per task beyond the spawn",
-      measured: `${fmt(single.overheadMsPerTask, 2)} ms`,
-      met: single.overheadMsPerTask < 1,
-      why: spawnWhy
-    })
-  }
-  out.push(...inProcessVerdicts(r.inProcess, r.facade))
-  // Growth is judged between the two longest runs: the shortest one ends before V8's heap has
-  // grown to its working size, which any run of a few seconds reaches whatever its length.
-  const longer = r.memory.at(-2)
-  const longest = r.memory.at(-1)
-  if (longer !== undefined && longest !== undefined && longest !== longer) {
-    out.push({
-      budget: `memory flat in iterations (${longer.iterations} → ${longest.iterations}: within 10%)`,
-      measured: r.memory.map((m) => `${m.iterations}: ${fmt(m.peakRssMb, 0)} MB`).join(", "),
-      met: longest.peakRssMb <= longer.peakRssMb * 1.1,
-      why: "not measured: no run so far has grown; look for events or results kept in memory (README: In-process tasks)"
-    })
-  }
-  for (const row of r.dsl.rows.filter((x) => x.learners === 1000)) {
-    out.push({
-      budget: `DSL, 1,000 learners (${row.shape}): parse + check + compile < 250 ms`,
-      measured: `${fmt(row.totalMs, 0)} ms`,
-      met: row.totalMs < 250,
-      why: "about half garbage collection (~120,000 tokens, their CST and a span per AST node), then lexing and CST → AST (README: DSL)"
-    })
-  }
-  out.push({
-    budget: `rose lsp, ${r.lsp.learners} learners: diagnostics < 100 ms after a one-character change (issue 18)`,
-    measured: `${fmt(r.lsp.analysisMs, 0)} ms analysis (${fmt(r.lsp.analysisCpuMs, 0)} ms CPU), ${fmt(r.lsp.roundTripMs, 0)} ms round trip`,
-    met: r.lsp.analysisMs < 100,
-    why: "whole-file lexing and checking on every change; only parsing is incremental (README: Editor)"
-  })
-  const check = r.startup.find((x) => x.command.startsWith("rose check"))
-  if (check !== undefined) {
-    out.push({
-      budget: "`rose check` of a small file: < 0.5 s wall",
-      measured: `${fmt(check.wallMs, 0)} ms`,
-      met: check.wallMs < 500,
-      why: "evaluating Effect, @effect/cli and Chevrotain and building the parser (README: Start-up)"
-    })
-  }
-  return out
-}
-
 const main = async () => {
   const started = new Date()
   const loadBefore = os.loadavg()[0]!
+  await compileScenario()
+  const available = SpawnOptions.runtimes()
+  log("spawning: the options side by side")
+  const spawn = SpawnOptions.runSpawnOptions(
+    quick
+      ? { tasks: 20, repeats: 1, concurrencies: [1], forkHeapsMb: [0, 100] }
+      : { tasks: 200, repeats: 3, concurrencies: [1, 4], forkHeapsMb: [0, 100, 400] },
+    available
+  )
   const exec = execRows()
+  const baseline = baselineMemory()
   const inProcess = inProcessRows(measure, quick, log)
   const facade = facadeRows(root, quick, log)
+  const runtimes = runtimeRows(available)
   const memory = memoryRows()
   log("dsl")
   const dsl = await runDslBench(quick ? { sizes: [10, 100], runs: 3 } : {})
@@ -287,16 +250,19 @@ const main = async () => {
       log(`  stopped ${ours.join(" and ")} (this run started them)`)
     }
   }
-  const budgets = verdicts({ exec, inProcess, facade, memory, dsl, lsp, startup })
+  const budgets = verdicts({ exec, inProcess, facade, memory, dsl, lsp, startup, spawn, baseline })
   const result = {
     date: started.toISOString(),
     command: `npm run bench${quick ? " -- --quick" : ""}`,
     quick,
     machine: { ...machine(), loadAverageAtStart: Math.round(loadBefore * 100) / 100 },
     versions: versions(),
+    spawn,
     exec,
+    baseline,
     inProcess,
     facade,
+    runtimes,
     memory,
     dsl,
     lsp,
@@ -319,7 +285,7 @@ const main = async () => {
     "",
     "## Budgets",
     "",
-    "Issue 10's budgets against this run, and for a missed one where the time goes (measured; bench/README.md has the long form).",
+    "Issues 10 and 17's budgets against this run, and for a missed one where the time goes, from figures of this same run (bench/README.md has the long form).",
     "",
     table(
       ["budget", "measured", "met", "why not"],
@@ -331,7 +297,17 @@ const main = async () => {
     `Four no-op exec tasks per iteration, 10 iterations, local backend at concurrency ${cores}, journal on. The floor spawns the same argv with the same output files at the same concurrency from a plain script.`,
     "",
     table(
-      ["learners", "tasks", "floor ms", "rose ms", "× floor", "overhead ms/task", "tasks/s", "peak MB (floor / rose)"],
+      [
+        "learners",
+        "tasks",
+        "floor ms",
+        "rose ms",
+        "× floor",
+        "overhead ms/task",
+        "tasks/s",
+        "spread (floor / rose)",
+        "peak MB (floor / rose)"
+      ],
       exec.map((r) => [
         String(r.learners),
         String(r.tasks),
@@ -340,8 +316,39 @@ const main = async () => {
         fmt(r.ratio, 2),
         fmt(r.overheadMsPerTask, 2),
         fmt(r.tasksPerSecond, 0),
+        repeats > 1 ? `${fmt(r.floorSpread * 100, 0)}% / ${fmt(r.spread * 100, 0)}%` : "—",
         `${fmt(r.floorPeakRssMb, 0)} / ${fmt(r.peakRssMb, 0)}`
       ])
+    ),
+    "",
+    `Spread: (max − min) / median of the ${repeats} interleaved repeats. Peak memory of a bare \`node -e 0\`: ${fmt(baseline.bareMb, 0)} MB; of one that only loads the library: ${fmt(baseline.libraryMb, 0)} MB.`,
+    "",
+    "## Spawning: the options",
+    "",
+    `\`/bin/true\` with stdout and stderr to files, ${spawn.rows[0]?.tasks ?? 0} tasks, each option in a fresh process, median of ${repeats} interleaved repeats (bench/spawnOptions.ts). A heap of ${spawn.rows.find((x) => x.heapMb > 0)?.heapMb ?? 0} MB is about a rose run's.`,
+    "",
+    SpawnOptions.formatSpawnOptions(spawn),
+    "",
+    "## Node, Deno and Bun",
+    "",
+    "The same programs on each runtime: exec, 4 learners × 10 iterations against the floor on the same runtime; in-process, 64 learners × 10 iterations. Node runs the scenario with its types stripped by esbuild, Deno and Bun run the TypeScript as it is.",
+    "",
+    table(
+      ["runtime", "exec: floor ms", "rose ms", "× floor", "peak MB", "in-process: wall ms", "tasks/s", "peak MB"],
+      runtimes.map((r) =>
+        r.missing !== undefined
+          ? [`${r.runtime}: not run (${r.missing})`, "", "", "", "", "", "", ""]
+          : [
+              `${r.runtime} ${r.version}`,
+              fmt(r.floorMs!, 0),
+              fmt(r.execMs!, 0),
+              fmt(r.execRatio!, 2),
+              fmt(r.execPeakRssMb!, 0),
+              fmt(r.inProcessMs!, 0),
+              fmt(r.inProcessTasksPerSecond!, 0),
+              fmt(r.inProcessPeakRssMb!, 0)
+            ]
+      )
     ),
     "",
     ...inProcessSections(inProcess, facade),

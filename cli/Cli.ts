@@ -163,7 +163,8 @@ const planText = (plan: Plan.Plan, color: boolean): string => {
       learner.criterion === undefined
         ? ""
         : `stop when ${learner.criterion.metric} ${learner.criterion.operator} ${learner.criterion.threshold}`,
-      learner.population?.text ?? ""
+      learner.population?.text ?? "",
+      learner.budget?.text ?? ""
     ]
       .filter((s) => s !== "")
       .join(" · ")

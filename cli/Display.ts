@@ -82,6 +82,8 @@ const stopText = (e: Extract<Event.Event, { _tag: "learner_stopped" }>, l: Progr
       return `interrupted after ${iters}`
     case "pruned":
       return `pruned after ${iters}${e.detail === undefined ? "" : `: ${e.detail}`}`
+    case "budget":
+      return `out of budget after ${iters}${e.detail === undefined ? "" : `: ${e.detail}`}`
   }
 }
 

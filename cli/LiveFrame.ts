@@ -32,6 +32,7 @@ const states: ReadonlyArray<Progress.Status> = [
   "error",
   "stopped",
   "pruned",
+  "budget",
   "interrupted"
 ]
 
@@ -44,6 +45,7 @@ const stateStyle: { readonly [S in Progress.Status]: Term.Style } = {
   error: "red",
   stopped: "gray",
   pruned: "gray",
+  budget: "gray",
   interrupted: "magenta"
 }
 

@@ -10,6 +10,7 @@ import type * as Event from "../core/Event.ts"
 import * as Learner from "../core/Learner.ts"
 import type * as Program from "../core/Program.ts"
 import type * as RunManifest from "../core/RunManifest.ts"
+import { TaskTally } from "../core/TaskTally.ts"
 import * as Format from "./Format.ts"
 
 /**
@@ -26,6 +27,7 @@ export type Status =
   | "stopped"
   | "interrupted"
   | "pruned"
+  | "budget"
 
 /**
  * What is known of a learner block before it runs.
@@ -76,6 +78,8 @@ export interface LearnerView {
   readonly criterion: BlockInfo["criterion"]
   /** Iterations completed. */
   iterations: number
+  /** Task attempts that ended, finished or failed (retries included): `TaskTally`'s count. */
+  tasks: number
   readonly history: Array<number>
   /**
    * `queued` while its tasks wait for a backend slot and none of them runs; `running` from its
@@ -88,7 +92,7 @@ export interface LearnerView {
   task: TaskView | undefined
   /** How many of its tasks run now. */
   runningTasks: number
-  /** Why it failed (`error`), or why its block's population policy pruned it (`pruned`). */
+  /** Why it failed (`error`), why its block's population policy pruned it (`pruned`), or what budget stopped it. */
   failure: string | undefined
   /** When its current iteration began (its first task queued, or the previous iteration ended). */
   iterationStartedAt: number | undefined
@@ -116,6 +120,8 @@ export interface Progress {
   readonly queued: Map<string, TaskView>
   /** Tasks running, by key. */
   readonly running: Map<string, TaskView>
+  /** The tasks each learner spent (`LearnerView.tasks`). */
+  readonly tally: TaskTally
   events: number
 }
 
@@ -136,6 +142,7 @@ const addLearner = (p: Progress, ref: Learner.LearnerRef, block: BlockInfo | und
     maxIter: block?.maxIter,
     criterion: block?.criterion,
     iterations: 0,
+    tasks: 0,
     history: [],
     status: "waiting",
     current: undefined,
@@ -169,6 +176,7 @@ export const make = (blocks: ReadonlyArray<BlockInfo>): Progress => {
     byLabel: new Map(),
     queued: new Map(),
     running: new Map(),
+    tally: new TaskTally(),
     events: 0
   }
   for (const b of blocks) for (let index = 0; index < b.parallel; index++) addLearner(p, { name: b.name, index }, b)
@@ -303,6 +311,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       const key = keyOf(event.learner, event.iteration, event.task, event.attempt)
       progress.queued.delete(key)
       const learner = learnerOf(progress, event.learner)
+      learner.tasks += progress.tally.add(event)
       if (progress.running.delete(key)) learner.runningTasks = Math.max(0, learner.runningTasks - 1)
       if (
         learner.task !== undefined &&
@@ -317,6 +326,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       return
     case "iteration_completed": {
       const learner = learnerOf(progress, event.learner)
+      learner.tasks += progress.tally.add(event)
       learner.iterations = Math.max(learner.iterations, event.iteration + 1)
       if (event.metricValue !== null) learner.history.push(event.metricValue)
       learner.current = event.iteration + 1
@@ -335,7 +345,7 @@ export const apply = (progress: Progress, event: Event.Event): void => {
       learner.iterationStartedAt = undefined
       if (event.failure !== undefined) {
         learner.failure = `${event.failure.task === undefined ? "" : `${event.failure.task}: `}${Format.failure(event.failure)}`
-      } else if (event.reason === "pruned") learner.failure = event.detail
+      } else if (event.reason === "pruned" || event.reason === "budget") learner.failure = event.detail
       else if (event.reason !== "error") learner.failure = undefined
       for (const [key, t] of progress.running)
         if (Learner.label(t.learner) === learner.label) progress.running.delete(key)

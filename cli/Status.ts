@@ -62,6 +62,8 @@ export const rankingOf = (
           : { name: l.criterion.metric, operator: l.criterion.operator, threshold: l.criterion.threshold },
       value: l.history.at(-1),
       failed: l.status === "error",
+      iterations: l.iterations,
+      tasks: l.tasks,
       config: configs.get(l.label) ?? {}
     }))
   )
@@ -239,17 +241,28 @@ export const render = (
       l.label,
       l.status,
       Progress.iterationText(l),
+      String(l.tasks),
       Display.metricText(l),
       Format.sparkline(l.history),
       ...(anyConfig ? [Ranking.configText(r.config)] : []),
-      l.status === "error" || l.status === "pruned" ? (l.failure ?? "") : task
+      l.status === "error" || l.status === "pruned" || l.status === "budget" ? (l.failure ?? "") : task
     ]
   })
   lines.push(
     table(
-      ["rank", "learner", "state", "iterations", "metric (last)", "history", ...(anyConfig ? ["config"] : []), "task"],
+      [
+        "rank",
+        "learner",
+        "state",
+        "iterations",
+        "tasks",
+        "metric (last)",
+        "history",
+        ...(anyConfig ? ["config"] : []),
+        "task"
+      ],
       rows,
-      { right: [0], color: options.color }
+      { right: [0, 4], color: options.color }
     )
   )
   const leaders = bestLines(snapshot.ranking, finished === undefined)

@@ -38,6 +38,7 @@ const reasonText: { readonly [R in Results.LearnerResult["stopReason"]]: string 
   error: "error",
   stopped: "stopped",
   pruned: "pruned",
+  budget: "budget",
   interrupted: "interrupted"
 }
 
@@ -47,6 +48,7 @@ const reasonStyle: { readonly [R in Results.LearnerResult["stopReason"]]: Term.S
   error: "red",
   stopped: "gray",
   pruned: "gray",
+  budget: "gray",
   interrupted: "magenta"
 }
 
@@ -65,8 +67,8 @@ export const rankingOf = (results: Results.Results): ReadonlyArray<Ranking.Stand
   results.ranking ?? Results.ranking(results.learners)
 
 /**
- * The learners' table, best first: rank, how each ended, its last metric, the configuration that
- * sets it apart from its block's other learners, and its failure.
+ * The learners' table, best first: rank, the iterations and tasks it spent, how it ended, its last
+ * metric, the configuration that sets it apart from its block's other learners, and its failure.
  *
  * @since 0.1.0
  * @category rendering
@@ -87,13 +89,16 @@ export const learners = (results: Results.Results, color: boolean): string => {
     const note =
       l.pruned !== undefined
         ? l.pruned
-        : l.failure === null
-          ? ""
-          : `${l.failure.task === "" ? "" : `${l.failure.task} in iteration ${l.failure.iteration}: `}${Format.failure(l.failure)}`
+        : l.stopReason === "budget"
+          ? "its block's budget is spent"
+          : l.failure === null
+            ? ""
+            : `${l.failure.task === "" ? "" : `${l.failure.task} in iteration ${l.failure.iteration}: `}${Format.failure(l.failure)}`
     return [
       r.value === null ? "–" : String(r.rank),
       r.learner,
       String(l.iterations),
+      l.tasks === undefined ? "–" : String(l.tasks),
       reasonText[l.stopReason],
       metric,
       ...(anyConfig ? [configCell(r.config)] : []),
@@ -104,12 +109,13 @@ export const learners = (results: Results.Results, color: boolean): string => {
     "rank",
     "learner",
     "iterations",
+    "tasks",
     "ended",
     "metric (last)",
     ...(anyConfig ? ["config"] : []),
     "failure"
   ]
-  const text = table(header, rows, { right: [0, 2], color })
+  const text = table(header, rows, { right: [0, 2, 3], color })
   if (!color) return text
   // Colour the "ended" cells after layout, so padding is computed on plain text.
   const lines = text.split("\n")

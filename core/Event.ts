@@ -19,7 +19,15 @@ export const LearnerRef = Schema.Struct({ name: Schema.String, index: Schema.Num
  * @since 0.1.0
  * @category schemas
  */
-export const StopReason = Schema.Literal("criterion_met", "max_iter", "error", "stopped", "interrupted", "pruned")
+export const StopReason = Schema.Literal(
+  "criterion_met",
+  "max_iter",
+  "error",
+  "stopped",
+  "interrupted",
+  "pruned",
+  "budget"
+)
 
 /**
  * @since 0.1.0
@@ -278,6 +286,25 @@ export const RungReached = Schema.TaggedStruct("rung_reached", {
 })
 
 /**
+ * A block's budget ran out: a learner of it was about to start a task and none was left. Written
+ * once per block; the block's learners that start no more tasks end with `budget`.
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const BudgetSpent = Schema.TaggedStruct("budget_spent", {
+  ...base,
+  /** The learner block whose budget it was. */
+  block: Schema.String,
+  /** The task attempts the block started in all. */
+  tasks: Schema.Number,
+  /** The seconds its finished and failed attempts ran in all. */
+  taskSeconds: Schema.Number,
+  /** The budget: `{ tasks }`, `{ taskSeconds }` or both. */
+  budget: Schema.Struct({ tasks: Schema.optional(Schema.Number), taskSeconds: Schema.optional(Schema.Number) })
+})
+
+/**
  * @since 0.1.0
  * @category schemas
  */
@@ -303,6 +330,7 @@ export const Event = Schema.Union(
   TaskRetried,
   IterationCompleted,
   RungReached,
+  BudgetSpent,
   LearnerStopped,
   RunFinished
 )

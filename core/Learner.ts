@@ -283,6 +283,8 @@ export interface LearnerDef {
   readonly options: { readonly [key: string]: Json.Json }
   /** How the learners of the block are pruned by rank (`Population.asha`), if they are. */
   readonly population?: Population.Policy | undefined
+  /** The tasks or task-seconds the block's learners may spend in all (`Population.budget`), if bounded. */
+  readonly budget?: Population.Budget | undefined
   /** The sweep point of each parallel learner (absent when the block is not a sweep). */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
@@ -305,6 +307,7 @@ export interface LearnerInput {
   readonly here?: string | undefined
   readonly options?: { readonly [key: string]: Json.Json } | undefined
   readonly population?: Population.Policy | undefined
+  readonly budget?: Population.Budget | undefined
   /** One sweep point per parallel learner: what distinguishes it, for plans, displays and results. */
   readonly points?: ReadonlyArray<Sweep.Point> | undefined
 }
@@ -398,6 +401,9 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
   if (input.population !== undefined) {
     for (const p of Population.problems(input.population, { criterion, maxIter })) fail(`population: ${p.message}`)
   }
+  if (input.budget !== undefined) {
+    for (const p of Population.budgetProblems(input.budget)) fail(`budget: ${p.message}`)
+  }
 
   const raw = input.configs ?? []
   if (raw.length !== 0 && raw.length !== parallel) {
@@ -430,6 +436,7 @@ export const make = (input: LearnerInput): Either.Either<LearnerDef, ReadonlyArr
     here: input.here ?? ".",
     options,
     ...(input.population === undefined ? {} : { population: input.population }),
+    ...(input.budget === undefined ? {} : { budget: input.budget }),
     ...(input.points === undefined ? {} : { points: input.points })
   })
 }

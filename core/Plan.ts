@@ -83,6 +83,10 @@ export interface LearnerPlan {
   readonly population?:
     | { readonly policy: "asha"; readonly keep: number; readonly rungs: ReadonlyArray<number>; readonly text: string }
     | undefined
+  /** The block's budget: `budget: 300 tasks`. */
+  readonly budget?:
+    | { readonly tasks: number | undefined; readonly taskSeconds: number | undefined; readonly text: string }
+    | undefined
   /** A sweep learner's point (`n_labeled=200, learning_rate=0.1`). */
   readonly point: string | undefined
 }
@@ -323,6 +327,7 @@ export const make = (program: Program.Program, options: Options = {}): Plan => {
                 text: Population.describe(def.population, def.maxIter)
               }
             }),
+        ...(def.budget === undefined ? {} : { budget: { ...def.budget, text: Population.describeBudget(def.budget) } }),
         point: Learner.pointLabel(def, index)
       })
       const config = def.configs[index]
@@ -372,6 +377,7 @@ export const toJson = (plan: Plan): Json.JsonObject => ({
     ...(l.population === undefined
       ? {}
       : { population: { policy: l.population.policy, keep: l.population.keep, rungs: [...l.population.rungs] } }),
+    ...(l.budget === undefined ? {} : { budget: Population.budgetToJson(l.budget) }),
     point: l.point ?? null
   })),
   rows: plan.rows.map((r) => ({

@@ -177,7 +177,8 @@ export const describe = (program: Program): Json.JsonObject => ({
     tasks: Object.fromEntries([...l.tasks.values()].map((t) => [t.name, Task.describe(t)])),
     configs: l.configs.map(describeConfig),
     options: l.options,
-    ...(l.population === undefined ? {} : { population: Population.toJson(l.population) })
+    ...(l.population === undefined ? {} : { population: Population.toJson(l.population) }),
+    ...(l.budget === undefined ? {} : { budget: Population.budgetToJson(l.budget) })
   })),
   backends: program.backends.map((b) => ({ kind: b.kind, name: b.name, config: b.config })),
   plugins: [...program.plugins]

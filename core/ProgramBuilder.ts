@@ -183,6 +183,8 @@ export interface LearnerSpec {
   readonly options?: { readonly [key: string]: Json.Json } | undefined
   /** How the block's learners are pruned by rank: `Rose.asha({ every: 3, keep: 0.5 })`. */
   readonly population?: Population.Policy | undefined
+  /** What the block's learners may spend in all: `Rose.budget({ tasks: 300 })`. */
+  readonly budget?: Population.Budget | undefined
 }
 
 /**
@@ -194,6 +196,16 @@ export interface LearnerSpec {
  * @category constructors
  */
 export const asha = (input: Population.AshaInput): Population.Policy => Population.asha(input)
+
+/**
+ * A budget for a block's learners: `{ tasks: 300 }` task attempts in all, or `{ taskSeconds: 600 }`
+ * seconds of task time in all. When it is spent, a learner about to start a task ends with
+ * stopReason `budget`, and the run ranks what the block has.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const budget = (input: Population.BudgetInput): Population.Budget => Population.budget(input)
 
 /**
  * @since 0.1.0
@@ -388,7 +400,8 @@ export const make = (spec: ProgramSpec): Either.Either<Program.Program, Program.
       onError: learner.spec.onError,
       here,
       options: learner.spec.options,
-      population: learner.spec.population
+      population: learner.spec.population,
+      budget: learner.spec.budget
     })
   }
   if (problems.length > 0) return Either.left(new Program.ProgramError({ problems }))

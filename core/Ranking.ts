@@ -32,6 +32,10 @@ export const Standing = Schema.Struct({
   value: Schema.NullOr(Schema.Number),
   /** Whether the learner ended with an error. */
   failed: Schema.Boolean,
+  /** The iterations it completed (absent in files written before 0.3.0 had it). */
+  iterations: Schema.optionalWith(Schema.Number, { exact: true }),
+  /** Its task attempts that ended, finished or failed, retries included (absent before 0.3.0). */
+  tasks: Schema.optionalWith(Schema.Number, { exact: true }),
   /**
    * The resolved configuration of its last iteration, only the keys (`task.kwarg`, `task[i]` for
    * positional arguments) whose values differ between the learners of its block.
@@ -57,6 +61,10 @@ export interface Entry {
   readonly metric: { readonly name: string; readonly operator: string; readonly threshold: number } | undefined
   readonly value: number | undefined
   readonly failed: boolean
+  /** Iterations completed. */
+  readonly iterations: number
+  /** Task attempts that ended, `undefined` when not known (a results.json from before 0.3.0). */
+  readonly tasks: number | undefined
   /** Per task, the resolved args and kwargs of its last iteration (empty if none ran). */
   readonly config: {
     readonly [task: string]: { readonly args: ReadonlyArray<Json.Json>; readonly kwargs: Json.JsonObject }
@@ -151,6 +159,8 @@ export const rank = (entries: ReadonlyArray<Entry>): ReadonlyArray<Standing> => 
         operator: x.e.metric?.operator ?? null,
         value: x.e.value ?? null,
         failed: x.e.failed,
+        iterations: x.e.iterations,
+        ...(x.e.tasks === undefined ? {} : { tasks: x.e.tasks }),
         config: configs.get(x.e) ?? {}
       })
     })

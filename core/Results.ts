@@ -17,6 +17,8 @@ export const LearnerResult = Schema.Struct({
   index: Schema.Number,
   kind: Schema.String,
   iterations: Schema.Number,
+  /** Its task attempts that ended, finished or failed, retries included (absent before 0.3.0). */
+  tasks: Schema.optional(Schema.Number),
   stopReason: Event.StopReason,
   /** Why a `pruned` learner was pruned: `rank 3 of 4 at iteration 2, mse 0.21`. */
   pruned: Schema.optional(Schema.String),
@@ -217,6 +219,8 @@ export const ranking = (
       metric: l.metric === null ? undefined : l.metric,
       value: l.metric?.history.at(-1),
       failed: l.stopReason === "error",
+      iterations: l.iterations,
+      tasks: l.tasks,
       config: configs(l)
     }))
   )

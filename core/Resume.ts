@@ -45,7 +45,7 @@ export class ResumeError extends Data.TaggedError("ResumeError")<{
  */
 export interface LearnerPosition {
   readonly ref: Learner.LearnerRef
-  /** `done`: it ended (criterion, max_iter, stopped) and stays so; `continue`: it runs from `nextIteration`. */
+  /** `done`: it ended (criterion, max_iter, stopped, budget) and stays so; `continue`: it runs from `nextIteration`. */
   readonly status: "done" | "continue"
   readonly nextIteration: number
   readonly history: ReadonlyArray<number>
@@ -227,10 +227,10 @@ export const load = (
     }
     for (const [key, ref] of known) {
       const s = state.get(key)
-      // A learner that ended by itself or was stopped stays so; one that was interrupted or failed
-      // continues from its incomplete iteration.
+      // A learner that ended by itself, was stopped or ran out of its block's budget stays so; one
+      // that was interrupted or failed continues from its incomplete iteration.
       const reason = s?.stop?.reason
-      const done = reason === "criterion_met" || reason === "max_iter" || reason === "stopped"
+      const done = reason === "criterion_met" || reason === "max_iter" || reason === "stopped" || reason === "budget"
       const tasks =
         s === undefined
           ? { kept: [], inFlight: [], rerun: [] }

@@ -45,7 +45,9 @@ export const PlanLearner = Schema.Struct({
   configs: Schema.Array(Json.Json),
   options: JsonRecord,
   /** The block's population policy (`{ asha: { every, keep } }`), when it has one. */
-  population: Schema.optional(JsonRecord)
+  population: Schema.optional(JsonRecord),
+  /** The block's budget (`{ tasks }`, `{ taskSeconds }`), when it has one. */
+  budget: Schema.optional(JsonRecord)
 })
 
 /**

@@ -27,6 +27,7 @@ import type * as FileError from "./FileError.ts"
 import * as Host from "./Host.ts"
 import * as IterationState from "./IterationState.ts"
 import type { TaskAttemptError } from "./internal/attempt.ts"
+import * as Budget from "./internal/budget.ts"
 import { type LearnerState, makeLearnerStates, type RunEnv } from "./internal/context.ts"
 import { sha256 } from "./internal/hash.ts"
 import type { LoopEnd } from "./internal/iteration.ts"
@@ -35,6 +36,7 @@ import * as Outcome from "./internal/outcome.ts"
 import * as Pacer from "./internal/pacer.ts"
 import { reapSurvivors } from "./internal/reap.ts"
 import * as Rungs from "./internal/rungs.ts"
+import { stamper } from "./internal/stamp.ts"
 import * as Takeover from "./internal/takeover.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
@@ -210,25 +212,15 @@ export const prepare = (
     })
 
     const rungs = resume === undefined ? new Population.Rungs() : yield* Rungs.load(fs, journalPath)
+    const budgets = yield* Budget.load(fs, journalPath, program.learners, resume !== undefined)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
-    // Events are stamped and published synchronously: they are on every task's path, and an
-    // unbounded PubSub takes an offer without the fiber runtime.
+    // Events are published synchronously: an unbounded PubSub takes an offer without the fiber runtime.
     const clock = yield* Effect.clock
-    let seq = 0
-    let stampedAt = -1
-    let stampedIso = ""
-    const stamp = (draft: Event.Draft): Event.Event => {
-      const now = clock.unsafeCurrentTimeMillis()
-      if (now !== stampedAt) {
-        stampedAt = now
-        stampedIso = isoTime(now)
-      }
-      // Fixed keys first: a spread followed by more keys is several times slower in V8.
-      const event = { v: 1, seq: seq++, ts: stampedIso, runId: sessionId, ...draft } as Event.Event
+    const { stamp, nextSeq } = stamper(clock, sessionId, (event) => {
+      budgets.observe(event)
       events.unsafeOffer(event)
-      return event
-    }
+    })
     const postSync = (draft: Event.Draft) => journal.postSync(Event.draftToJsonLine(draft, stamp(draft)))
     const post = (draft: Event.Draft) => Effect.sync(() => postSync(draft))
     const record = (draft: Event.Draft) =>
@@ -246,6 +238,7 @@ export const prepare = (
       now: () => clock.unsafeCurrentTimeMillis(),
       backendFor,
       rungs,
+      budgets,
       pace: options.pace
     }
 
@@ -289,7 +282,7 @@ export const prepare = (
           reason: outcome.reason,
           iterations: learner.nextIteration,
           ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
-          ...(learner.pruned === undefined ? {} : { detail: learner.pruned })
+          ...Outcome.detail(learner, outcome)
         }).pipe(Effect.exit)
         if (outcome.reason === "error" && learner.def.onError === "abort" && !aborted) {
           aborted = true
@@ -305,7 +298,7 @@ export const prepare = (
         learner.key,
         (loop === undefined
           ? Effect.dieMessage(`no loop for learner kind "${learner.def.kind}"`)
-          : Rungs.unlessPruned(env, learner, loop(env, learner))
+          : Budget.untilSpent(Rungs.unlessPruned(env, learner, loop(env, learner)))
         ).pipe(Effect.onExit((exit) => settle(learner, exit)))
       )
     }
@@ -318,7 +311,7 @@ export const prepare = (
       const anyError = journal.failure() !== undefined || [...outcomes.values()].some((o) => o.reason === "error")
       const status: Event.RunStatus = interrupted ? "interrupted" : anyError ? "failed" : "completed"
       const now = yield* Clock.currentTimeMillis
-      const learnerResults = learners.map((learner) => Outcome.learnerResult(learner, outcomes.get(learner.key)))
+      const learnerResults = learners.map((l) => Outcome.learnerResult(l, outcomes.get(l.key), budgets.tasksOf(l.key)))
       const selection = Outcome.selection(program, learnerResults)
       const lastConfigs = new Map(learners.map((l) => [l.key, l.lastConfig]))
       const results: Results.Results = {
@@ -401,7 +394,7 @@ export const prepare = (
       fs,
       path: journalPath,
       start: journalStart,
-      nextSeq: () => seq
+      nextSeq
     })
 
     const handle: RunHandle = {

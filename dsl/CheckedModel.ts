@@ -102,6 +102,8 @@ export interface LearnerModel {
   readonly options: { readonly [key: string]: Json.Json }
   /** `population { asha: { … } }`: how the block's learners are pruned by rank. */
   readonly population: Population.Policy | undefined
+  /** `population { budget: { … } }`: what the block's learners may spend in all. */
+  readonly budget: Population.Budget | undefined
   readonly tasks: ReadonlyArray<TaskModel>
   /** learner index → task → layers in source order. */
   readonly configs: ReadonlyMap<number, ReadonlyMap<string, ReadonlyArray<LayerModel>>>

@@ -338,6 +338,7 @@ const learnerInput = (
     here: model.here,
     options: kindOptions,
     population: l.population,
+    budget: l.budget,
     points: l.points
   }
 }

@@ -104,6 +104,8 @@ export const Codes = {
   PopulationWithoutMetric: "E281",
   InvalidRung: "E282",
   InvalidKeepFraction: "E283",
+  InvalidBudget: "E284",
+  InvalidBudgetAmount: "E285",
   // the core model refused the compiled program (a checker gap; please report it)
   ProgramRejected: "E299",
   // warnings

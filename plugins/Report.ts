@@ -110,7 +110,7 @@ export const render = (input: Input, options: { readonly generatedAt?: string | 
             .map(([k, v]) => `<code>${escapeHtml(`${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)}</code>`)
             .join(" ")}</td>`
         : ""
-      return `<tr data-learner="${escapeHtml(l.label)}"${r.failed ? ' class="failed"' : ""}><td class="num">${r.value === null ? "–" : r.rank}</td><td><b>${escapeHtml(l.label)}</b>${l.point === undefined ? "" : ` <span class="muted">${escapeHtml(l.point)}</span>`}</td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td>${config}<td>${l.failure === undefined ? "" : escapeHtml(`${failurePlace(l.failure)}: ${failureLine(l.failure)}`)}</td></tr>`
+      return `<tr data-learner="${escapeHtml(l.label)}"${r.failed ? ' class="failed"' : ""}><td class="num">${r.value === null ? "–" : r.rank}</td><td><b>${escapeHtml(l.label)}</b>${l.point === undefined ? "" : ` <span class="muted">${escapeHtml(l.point)}</span>`}</td><td>${escapeHtml(l.kind)}</td><td class="num">${l.iterations}${l.maxIter === undefined ? "" : ` / ${l.maxIter}`}</td><td class="num">${r.tasks ?? l.tasks}</td><td><span class="badge r-${escapeHtml(l.stopReason ?? "running")}">${escapeHtml(reason)}</span></td><td>${metric}</td>${config}<td>${l.failure === undefined ? "" : escapeHtml(`${failurePlace(l.failure)}: ${failureLine(l.failure)}`)}</td></tr>`
     })
     .join("")
   const bestHtml = bestLines(ranking)
@@ -158,7 +158,7 @@ ${notes.map((n) => `<p class="card muted">${escapeHtml(n)}</p>`).join("")}
 <section class="card meta">${meta.map(([k, v]) => `<div><span>${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join("")}</section>
 <h2>Learners</h2>
 ${bestHtml}
-<div class="card scroll"><table class="learners"><thead><tr><th>rank</th><th>learner</th><th>kind</th><th>iterations</th><th>ended</th><th>metric (last)</th>${anyConfig ? "<th>config</th>" : ""}<th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
+<div class="card scroll"><table class="learners"><thead><tr><th>rank</th><th>learner</th><th>kind</th><th>iterations</th><th>tasks</th><th>ended</th><th>metric (last)</th>${anyConfig ? "<th>config</th>" : ""}<th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
 ${selectionHtml}
 ${rungsSection(input, model.learners)}
 <h2>Metric by iteration</h2>

@@ -77,6 +77,11 @@ export interface StartOptions {
    * criterion's metric ranks them, and a pruned learner ends with stopReason `pruned`.
    */
   readonly population?: Population.Policy | undefined
+  /**
+   * What the learners may spend in all (`Rose.budget({ tasks: 300 })`): when it is spent, a learner
+   * about to start a task ends with stopReason `budget`.
+   */
+  readonly budget?: Population.Budget | undefined
 }
 
 /**
@@ -213,7 +218,8 @@ export abstract class BaseLearner {
             configs: block.configs,
             onError: options.onError,
             options: block.kindOptions,
-            population: options.population
+            population: options.population,
+            budget: options.budget
           }
         }
       ]

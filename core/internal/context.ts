@@ -12,6 +12,7 @@ import type * as Resume from "../Resume.ts"
 import type * as Task from "../Task.ts"
 import type * as TaskConfig from "../TaskConfig.ts"
 import type * as TaskSchedule from "../TaskSchedule.ts"
+import type { Budgets } from "./spend.ts"
 
 /** What every learner of a run shares. */
 export interface RunEnv {
@@ -37,6 +38,8 @@ export interface RunEnv {
   readonly backendFor: (task: Task.TaskDef) => Backend.Service
   /** The rung tables of the blocks with a population policy (from the journal on resume). */
   readonly rungs: Population.Rungs
+  /** What the blocks with a budget have spent (from the journal on resume). */
+  readonly budgets: Budgets
   /** Awaited after each `iteration_completed` (`Runner.RunOptions.pace`). */
   readonly pace?: Effect.Effect<void> | undefined
 }

@@ -12,14 +12,18 @@ import * as LearnerConfig from "../LearnerConfig.ts"
 import * as Metric from "../Metric.ts"
 import * as Population from "../Population.ts"
 import { type Instance, TaskAttemptError, type TaskOutput } from "./attempt.ts"
+import type { BudgetSpent } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { criterionValue, startTask } from "./taskRun.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
-export type LoopEnd = "criterion_met" | "max_iter" | "pruned"
+export type LoopEnd = "criterion_met" | "max_iter" | "pruned" | "budget"
 
-/** A learner kind's loop: runs iterations from `learner.nextIteration` until it ends. */
-export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError>
+/**
+ * A learner kind's loop: runs iterations from `learner.nextIteration` until it ends, or until its
+ * block's budget refuses it a task (`BudgetSpent`, which the runner takes as the end `budget`).
+ */
+export type Loop = (env: RunEnv, learner: LearnerState) => Effect.Effect<LoopEnd, TaskAttemptError | BudgetSpent>
 
 /** What the tasks of one iteration produced so far. */
 export interface IterationRecord {
@@ -41,7 +45,7 @@ export const step = (
   name: string,
   iteration: number,
   instance?: Instance
-): Effect.Effect<TaskOutput, TaskAttemptError> =>
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
   Effect.suspend(() => {
     const out = stepNow(env, learner, record, name, iteration, instance)
     return Effect.isEffect(out) ? out : Effect.succeed(out)
@@ -59,7 +63,7 @@ export const stepNow = (
   name: string,
   iteration: number,
   instance?: Instance
-): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError> => {
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
   const out = startTask(env, learner, learner.def.tasks.get(name)!, iteration, record.results, instance)
   const key = instance?.name ?? name
   return Effect.isEffect(out) ? Effect.map(out, (o) => keep(record, key, o)) : keep(record, key, out)

@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import type * as Event from "../Event.ts"
 import type * as FileError from "../FileError.ts"
 import * as Learner from "../Learner.ts"
+import * as Population from "../Population.ts"
 import type * as Program from "../Program.ts"
 import * as Results from "../Results.ts"
 import * as Sweep from "../Sweep.ts"
@@ -106,14 +107,28 @@ const pointOf = (learner: LearnerState): Pick<Results.LearnerResult, "label" | "
   return point === undefined ? {} : { label: Sweep.label(point), point }
 }
 
+/** What `learner_stopped` adds about why: the rung that pruned the learner, the budget that ran out. */
+export const detail = (learner: LearnerState, outcome: Outcome): { readonly detail?: string } =>
+  learner.pruned !== undefined
+    ? { detail: learner.pruned }
+    : outcome.reason === "budget" && learner.def.budget !== undefined
+      ? { detail: `its block's ${Population.describeBudget(learner.def.budget)} is spent` }
+      : {}
+
 /** A learner's entry in `results.json`. */
-export const learnerResult = (learner: LearnerState, outcome: Outcome = unknownOutcome): Results.LearnerResult => {
+export const learnerResult = (
+  learner: LearnerState,
+  outcome: Outcome = unknownOutcome,
+  /** Its task attempts that ended, finished or failed, in every session of the run. */
+  tasks = 0
+): Results.LearnerResult => {
   const criterion = learner.def.criterion
   return {
     name: learner.ref.name,
     index: learner.ref.index,
     kind: learner.def.kind,
     iterations: learner.nextIteration,
+    tasks,
     stopReason: outcome.reason,
     ...(outcome.reason === "pruned" && learner.pruned !== undefined ? { pruned: learner.pruned } : {}),
     metric:

@@ -16,6 +16,7 @@ import type * as Task from "../Task.ts"
 import * as TaskConfig from "../TaskConfig.ts"
 import * as TaskError from "../TaskError.ts"
 import { type Attempt, type Instance, type Prepared, TaskAttemptError, type TaskOutput } from "./attempt.ts"
+import { type BudgetSpent, claimNow } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { readTail, runExec, stateFromOutput } from "./execAttempt.ts"
 import { callInProcess } from "./inProcessAttempt.ts"
@@ -46,7 +47,7 @@ export const runTask = (
   iteration: number,
   results: { readonly [task: string]: unknown },
   instance: Instance = {}
-): Effect.Effect<TaskOutput, TaskAttemptError> =>
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
   Effect.suspend(() => {
     const out = startTask(env, learner, task, iteration, results, instance)
     return Effect.isEffect(out) ? out : Effect.succeed(out)
@@ -55,7 +56,8 @@ export const runTask = (
 /**
  * `runTask` without the Effect around a task that ended within the call: an in-process function
  * that returned a plain value gives its output as a value (the hot path of in-process learners);
- * everything else gives the Effect that runs it.
+ * everything else gives the Effect that runs it. Both claim the budget and count the ended attempt
+ * alike (`claimed`); a kept task, a re-attached one and a failed config never end within the call.
  */
 export const startTask = (
   env: RunEnv,
@@ -64,7 +66,7 @@ export const startTask = (
   iteration: number,
   results: { readonly [task: string]: unknown },
   instance: Instance = noInstance
-): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError> => {
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
   const name = instance.name ?? task.name
   const replayed =
     learner.replay !== undefined && learner.replay.iteration === iteration ? learner.replay.configs[name] : undefined
@@ -113,17 +115,39 @@ export const startTask = (
     instance,
     earlier
   }
-  const out = startAttempt(run)
-  return Effect.isEffect(out) ? retried(run, out) : out
+  return claimed(run, inFlight === undefined)
 }
 
-/** An attempt that did not end within its call, with the retries its task's policy allows. */
+/**
+ * Claims a task of the block's budget, then starts the attempt: every attempt claims one before it
+ * starts, one a resume re-attaches to included (the journal charges an earlier session only for the
+ * attempts that ended in it). An attempt that ran to its end, finished or failed, is a task its
+ * learner spent (the ranking's `tasks`), counted once whether it ended within the call or not.
+ * `direct` false keeps the attempt on the general route (one a resume re-attaches to).
+ */
+const claimed = (
+  run: Attempt,
+  direct: boolean
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
+  const refused = claimNow(run.env, run.learner)
+  if (refused !== undefined) return refused
+  const out = direct ? startAttempt(run) : Effect.suspend(() => asEffect(startAttempt(run)))
+  if (Effect.isEffect(out)) return retried(run, out)
+  run.env.budgets.ended(run.learner.key)
+  return out
+}
+
+const asEffect = <A, E>(out: A | Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.isEffect(out) ? out : Effect.succeed(out)
+
+/** An attempt that did not end within its call, counted when it ends, with the retries its task's policy allows. */
 const retried = (
   run: Attempt,
   out: Effect.Effect<TaskOutput, TaskAttemptError>
-): Effect.Effect<TaskOutput, TaskAttemptError> => {
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
   const { env, learner, task, iteration, attempt, name, instance } = run
-  return Effect.catchAll(out, (failure) =>
+  const ended = Effect.sync(() => env.budgets.ended(learner.key))
+  return Effect.catchAll(Effect.tapBoth(out, { onFailure: () => ended, onSuccess: () => ended }), (failure) =>
     attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
       ? Effect.fail(failure)
       : Effect.gen(function* () {
@@ -141,9 +165,7 @@ const retried = (
           })
           yield* Effect.sleep(Duration.millis(delayMs))
           // Only the attempt a resume found running is re-attached to, never a retry.
-          const next: Attempt = { ...run, attempt: attempt + 1, earlier: undefined }
-          const again = startAttempt(next)
-          return yield* Effect.isEffect(again) ? retried(next, again) : Effect.succeed(again)
+          return yield* asEffect(claimed({ ...run, attempt: attempt + 1, earlier: undefined }, true))
         })
   )
 }

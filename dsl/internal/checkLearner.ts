@@ -45,6 +45,7 @@ export function checkLearner(ctx: Ctx, block: Ast.LearnerBlock): LearnerModel {
     onError: settings.onError,
     options: settings.options,
     population: settings.population,
+    budget: settings.budget,
     tasks,
     configs,
     ...(sweep === undefined ? {} : { points: sweep.points })

@@ -2,7 +2,8 @@
  * Checks of a learner block's population policy, written as a setting whose value is an object:
  * `population { asha: { every: 3, keep: 1/2 } }` (or `rungs: [2, 5]` for `every`). The policy ranks
  * the block's learners by its criterion metric, so the block needs a `stop when` with a direction, and
- * every rung must be an iteration the block runs.
+ * every rung must be an iteration the block runs. The same block holds the block's budget, beside or
+ * instead of a policy: `population { budget: { tasks: 300 } }` (or `task_seconds: 600`).
  *
  * @since 0.3.0
  */
@@ -32,6 +33,9 @@ export interface BlockSettings {
 
 const policies = ["asha"]
 const ashaFields = ["every", "rungs", "keep"]
+/** Not a policy: what the block may spend, read by `checkBudget`. */
+const budgetKey = "budget"
+const budgetFields = ["tasks", "task_seconds"]
 
 const entryOf = (value: Ast.Expr, key: string): Entry | undefined =>
   value._tag === "Object" ? value.entries.find((e) => e.key.name === key) : undefined
@@ -61,11 +65,13 @@ export function checkPopulation(ctx: Ctx, option: Ast.Option, settings: BlockSet
   let policy: Population.Policy | undefined
   let broken = false
   for (const entry of value.entries) {
+    if (entry.key.name === budgetKey) continue
     if (!policies.includes(entry.key.name)) {
+      const known = [...policies, budgetKey]
       err(
         ctx,
         Diagnostic.Codes.InvalidPopulation,
-        `unknown population policy "${entry.key.name}" (policies: ${policies.join(", ")})${didYouMean(entry.key.name, policies)}`,
+        `unknown population policy "${entry.key.name}" (policies: ${policies.join(", ")}; or a budget)${didYouMean(entry.key.name, known)}`,
         entry.key.span
       )
       broken = true
@@ -81,6 +87,7 @@ export function checkPopulation(ctx: Ctx, option: Ast.Option, settings: BlockSet
     else policy = asha
   }
   if (broken) return undefined
+  if (policy === undefined && entryOf(value, budgetKey) !== undefined) return undefined
   if (policy === undefined) {
     err(
       ctx,
@@ -146,4 +153,63 @@ function readAsha(ctx: Ctx, entry: Entry, value: Json.Json): Population.Policy |
     rungs: rungs as ReadonlyArray<number> | undefined,
     keep: keep as number | undefined
   })
+}
+
+/**
+ * The budget of a `population { budget: { … } }` setting, or `undefined` when it has none or it has
+ * problems (reported). A budget needs no criterion: it counts tasks and seconds, not metrics.
+ */
+export function checkBudget(ctx: Ctx, option: Ast.Option): Population.Budget | undefined {
+  const entry = option.value._tag === "Object" ? entryOf(option.value, budgetKey) : undefined
+  if (entry === undefined) return undefined
+  const folded = fold(entry.value, scope(ctx, { allowed: 0, where: "a budget" }))
+  if (folded.value === undefined) return undefined
+  return readBudget(ctx, entry, folded.value)
+}
+
+function readBudget(ctx: Ctx, entry: Entry, value: Json.Json): Population.Budget | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidBudget,
+      `budget takes an object { tasks: N } or { task_seconds: S }, got ${shown(value)}`,
+      entry.value.span
+    )
+    return undefined
+  }
+  let ok = true
+  for (const key of Object.keys(value)) {
+    if (budgetFields.includes(key)) continue
+    err(
+      ctx,
+      Diagnostic.Codes.InvalidBudget,
+      `unknown budget field "${key}" (fields: ${budgetFields.join(", ")})${didYouMean(key, budgetFields)}`,
+      entryOf(entry.value, key)?.key.span ?? entry.key.span
+    )
+    ok = false
+  }
+  const { tasks, task_seconds } = value as { [key: string]: Json.Json }
+  const wrong = (field: string, message: string) => {
+    err(ctx, Diagnostic.Codes.InvalidBudgetAmount, message, entryOf(entry.value, field)?.value.span ?? entry.value.span)
+    ok = false
+  }
+  if (tasks !== undefined && typeof tasks !== "number")
+    wrong("tasks", `tasks must be an integer ≥ 1, got ${shown(tasks)}`)
+  if (task_seconds !== undefined && typeof task_seconds !== "number")
+    wrong("task_seconds", `task_seconds must be a number > 0, got ${shown(task_seconds)}`)
+  if (!ok) return undefined
+  const budget = Population.budget({
+    tasks: tasks as number | undefined,
+    taskSeconds: task_seconds as number | undefined
+  })
+  const problems = Population.budgetProblems(budget)
+  for (const p of problems) {
+    const field = entryOf(entry.value, p.field === "tasks" ? "tasks" : "task_seconds")
+    const code =
+      tasks === undefined && task_seconds === undefined
+        ? Diagnostic.Codes.InvalidBudget
+        : Diagnostic.Codes.InvalidBudgetAmount
+    err(ctx, code, p.message, field?.value.span ?? entry.value.span)
+  }
+  return problems.length > 0 ? undefined : budget
 }

@@ -13,7 +13,7 @@ import type { LearnerModel } from "../CheckedModel.ts"
 import * as Diagnostic from "../Diagnostic.ts"
 import { fold } from "./analyze.ts"
 import { type Ctx, constInt, err, scope, shown } from "./checkContext.ts"
-import { checkPopulation, populationSetting } from "./checkPopulation.ts"
+import { checkBudget, checkPopulation, populationSetting } from "./checkPopulation.ts"
 import { kindOptions, learnerKeywords } from "./options.ts"
 import { didYouMean } from "./suggest.ts"
 
@@ -32,6 +32,7 @@ export interface Settings {
   onError: Learner.OnError
   options: Record<string, Json.Json>
   population: Population.Policy | undefined
+  budget: Population.Budget | undefined
 }
 
 const settingName = (item: Ast.LearnerItem): string | undefined => {
@@ -169,7 +170,8 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
     stopNode: undefined,
     onError: "continue",
     options: {},
-    population: undefined
+    population: undefined,
+    budget: undefined
   }
   let population: Ast.Option | undefined
   const constant = (where: string) => scope(ctx, { allowed: 0, where })
@@ -222,6 +224,9 @@ export function checkSettings(ctx: Ctx, block: Ast.LearnerBlock): Settings {
         break
     }
   }
-  if (population !== undefined) settings.population = checkPopulation(ctx, population, settings)
+  if (population !== undefined) {
+    settings.population = checkPopulation(ctx, population, settings)
+    settings.budget = checkBudget(ctx, population)
+  }
   return settings
 }

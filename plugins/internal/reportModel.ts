@@ -9,6 +9,7 @@ import type * as Json from "../../core/Json.ts"
 import * as Ranking from "../../core/Ranking.ts"
 import type * as Results from "../../core/Results.ts"
 import type * as RunManifest from "../../core/RunManifest.ts"
+import { TaskTally } from "../../core/TaskTally.ts"
 
 /**
  * The parsed files of a run directory.
@@ -39,6 +40,8 @@ export interface LearnerModel {
   metric: { readonly name: string; readonly operator: string; readonly threshold: number } | undefined
   readonly points: Array<{ x: number; y: number }>
   iterations: number
+  /** Task attempts that ended, finished or failed (retries included). */
+  tasks: number
   stopReason: string | undefined
   failure:
     | {
@@ -98,6 +101,7 @@ export const buildModel = (input: Input): Model => {
         metric: undefined,
         points: [],
         iterations: 0,
+        tasks: 0,
         stopReason: undefined,
         failure: undefined,
         configs: new Map()
@@ -119,6 +123,7 @@ export const buildModel = (input: Input): Model => {
   }
   const spans: Array<TaskSpanModel> = []
   const open = new Map<string, TaskSpanModel>()
+  const tally = new TaskTally()
   let startedAt: number | undefined
   let endedAt: number | undefined
   let status: string | undefined
@@ -161,6 +166,7 @@ export const buildModel = (input: Input): Model => {
       }
       case "task_finished":
       case "task_failed": {
+        add(e.learner.name, e.learner.index).tasks += tally.add(e)
         const key = `${label(e.learner)}/${e.iteration}/${e.task}/${e.attempt}`
         const span = open.get(key)
         if (span !== undefined) {
@@ -173,6 +179,7 @@ export const buildModel = (input: Input): Model => {
       }
       case "iteration_completed": {
         const learner = add(e.learner.name, e.learner.index)
+        learner.tasks += tally.add(e)
         if (e.metricValue !== null) learner.points.push({ x: e.iteration, y: e.metricValue })
         if (learner.metric === undefined && e.metricName !== null && e.metricThreshold !== null) {
           learner.metric = { name: e.metricName, operator: "", threshold: e.metricThreshold }
@@ -275,6 +282,8 @@ export const rankingOf = (model: Model, results: Results.Results | undefined): R
         metric: l.metric,
         value: l.points.at(-1)?.y,
         failed: l.stopReason === "error" || l.failure !== undefined,
+        iterations: l.iterations,
+        tasks: l.tasks,
         config
       }
     })

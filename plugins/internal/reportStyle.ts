@@ -24,7 +24,7 @@ th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: upp
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.winner td { background: #eef8f0; }
 .selection, .rungs { margin-bottom: 10px; }
-.r-pruned { background: #fbe9dc; color: #9a4a12; }
+.r-pruned, .r-budget { background: #fbe9dc; color: #9a4a12; }
 td.rung { white-space: nowrap; }
 td.rung.pruned { background: #fbe9dc; }
 .cut { color: #9a4a12; font-weight: 600; }

@@ -89,6 +89,27 @@ describe("Display", () => {
     )
   })
 
+  it("says in plain mode that a learner ran out of its block's budget", () => {
+    const p = Progress.make(Progress.blocksOfPlan(planOf))
+    const e: Event.Event = {
+      _tag: "learner_stopped",
+      v: 1,
+      seq: 0,
+      ts: "2026-11-28T12:00:01.000Z",
+      runId: "run-1",
+      learner: { name: "sweep", index: 0 },
+      reason: "budget",
+      iterations: 2,
+      detail: "its block's budget: 300 tasks is spent"
+    }
+    Progress.apply(p, e)
+    assert.strictEqual(p.learners[0]!.status, "budget")
+    assert.match(
+      Display.plainLine(p, e) ?? "",
+      /sweep\[0\] out of budget after 2 of 5 iterations: its block's budget: 300 tasks is spent$/
+    )
+  })
+
   it("lists long tasks with their elapsed time in plain mode", () => {
     const { p, j } = progressAt(5)
     assert.isUndefined(Display.heartbeatLine(p, j.now() + 1000))

@@ -200,6 +200,25 @@ describe("Plan: a block with a population policy", () => {
     })
   })
 
+  it("shows a block's budget in the text and in JSON; a budget needs no criterion", () => {
+    const plan = Plan.make(
+      Rose.program({
+        learners: [
+          Rose.active("sweep", {
+            maxIter: 4,
+            tasks: { training: Rose.exec("train"), active_learn: Rose.exec("select") },
+            budget: Rose.budget({ tasks: 300, taskSeconds: 600 })
+          })
+        ]
+      })
+    )
+    assert.strictEqual(plan.learners[0]!.budget?.text, "budget: 300 tasks, 600 task-seconds")
+    assert.deepStrictEqual((Plan.toJson(plan).learners as ReadonlyArray<{ budget: unknown }>)[0]!.budget, {
+      tasks: 300,
+      taskSeconds: 600
+    })
+  })
+
   it("shows the first rungs of a block that runs until its criterion is met", () => {
     const plan = Plan.make(withPolicy(Rose.asha({ every: 2 }), undefined))
     assert.strictEqual(

@@ -126,6 +126,8 @@ describe("Report", () => {
         operator: "<",
         value: 0.5,
         failed: true,
+        iterations: 1,
+        tasks: 6,
         config: { "training.n": 20 }
       },
       {
@@ -149,6 +151,14 @@ describe("Report", () => {
       ["sweep[0]", "2", false]
     ])
     assert.include(html, "<code>training.n=20</code>")
+    // Iterations and tasks spent: the ranking's when it has them, else counted from the journal.
+    const spent = [
+      ...html.matchAll(
+        /<tr data-learner="([^"]+)"[^>]*>(?:<td[^>]*>.*?<\/td>){3}<td class="num">(\d+)[^<]*<\/td><td class="num">(\d+)<\/td>/g
+      )
+    ].map((m) => [m[1], m[2], m[3]])
+    assert.deepStrictEqual(spent[0], ["sweep[1]", "1", "6"])
+    assert.strictEqual(spent[1]![0], "sweep[0]")
     assert.match(
       html,
       /Best: <b>sweep\[1\]<\/b>, mse 0\.5 <span class="muted">\(lower is better\)<\/span> <span class="badge r-error">failed<\/span>/

@@ -22,7 +22,9 @@ describe("Status", () => {
     const snapshot = Status.readSync(dir)!
     const text = Status.render(dir, snapshot, { now: Date.now(), color: false, isAlive: () => false })
     assert.include(text, "run run-1  failed in 7.0 s")
-    assert.match(text, /sweep\[0\] +converged +2\/5 +mse 0\.05 \(< 0\.1\)/)
+    const tasks = smallRun().events.filter((e) => e._tag === "task_started" && e.learner.index === 0).length
+    assert.isAbove(tasks, 0)
+    assert.match(text, new RegExp(`sweep\\[0\\] +converged +2/5 +${tasks} +mse 0\\.05 \\(< 0\\.1\\)`))
     assert.match(text, /sweep\[1\] +error/)
     assert.notInclude(text, "may still be running")
   })
@@ -97,9 +99,10 @@ describe("Status", () => {
 describe("Summary", () => {
   it("tabulates how each learner ended and where the files are", () => {
     const text = Summary.render(resultsOf, "/runs/run-1", { color: false, report: true })
-    assert.match(text, /learner +iterations +ended +metric \(last\) +failure/)
-    assert.match(text, /sweep\[0\] +2 +converged +mse 0\.05 \(< 0\.1\)/)
-    assert.match(text, /sweep\[1\] +1 +error +mse 0\.5 \(< 0\.1\) +training in iteration 1: exit 3: boom/)
+    assert.match(text, /learner +iterations +tasks +ended +metric \(last\) +failure/)
+    // A results.json from before learners had `tasks`.
+    assert.match(text, /sweep\[0\] +2 +– +converged +mse 0\.05 \(< 0\.1\)/)
+    assert.match(text, /sweep\[1\] +1 +– +error +mse 0\.5 \(< 0\.1\) +training in iteration 1: exit 3: boom/)
     assert.include(text, "run run-1 failed in 7.0 s (1 learner failed)")
     assert.include(text, "report         /runs/run-1/report.html")
     assert.include(text, "best sweep[0]: mse 0.05 (lower is better)")
@@ -119,7 +122,7 @@ describe("Summary", () => {
     const text = Summary.render(results, "/r", { color: false, report: false })
     assert.match(
       text,
-      /rank +learner +iterations +ended +metric \(last\) +failure\n +1 +sweep\[1\][^\n]*\n +2 +sweep\[0\]/
+      /rank +learner +iterations +tasks +ended +metric \(last\) +failure\n +1 +sweep\[1\][^\n]*\n +2 +sweep\[0\]/
     )
     assert.include(text, "best sweep[1]: mse 0.5 (lower is better), but it failed")
     const ranking = Summary.rankingOf(results).map((r) => ({
@@ -127,8 +130,8 @@ describe("Summary", () => {
       config: { "training.lr": r.index === 0 ? 0.1 : 0.01 }
     }))
     const withConfig = Summary.render({ ...results, ranking }, "/r", { color: false, report: false })
-    assert.match(withConfig, /rank +learner +iterations +ended +metric \(last\) +config +failure/)
-    assert.match(withConfig, /2 +sweep\[0\] +2 +max_iter +mse 0\.8 \(< 0\.1\) +training\.lr=0\.1/)
+    assert.match(withConfig, /rank +learner +iterations +tasks +ended +metric \(last\) +config +failure/)
+    assert.match(withConfig, /2 +sweep\[0\] +2 +– +max_iter +mse 0\.8 \(< 0\.1\) +training\.lr=0\.1/)
     assert.include(withConfig, "best sweep[1]: mse 0.5 (lower is better), but it failed; training.lr=0.01")
   })
 })
@@ -188,6 +191,57 @@ describe("a learner pruned by its block's population policy", () => {
       "/r",
       { color: false, report: false }
     )
-    assert.match(text, new RegExp(`sweep\\[1\\] +1 +pruned +mse 0\\.5 \\(< 0\\.1\\) +${reason.replace(/[.]/g, "\\.")}`))
+    assert.match(
+      text,
+      new RegExp(`sweep\\[1\\] +1 +– +pruned +mse 0\\.5 \\(< 0\\.1\\) +${reason.replace(/[.]/g, "\\.")}`)
+    )
+  })
+})
+
+describe("a learner stopped by its block's budget", () => {
+  it("shows as budget, with what was spent, in rose status", () => {
+    const j = smallRun({ finished: false })
+    const cut = j.events.findIndex((e) => e._tag === "task_queued" && e.iteration === 1)
+    const events = j.events.slice(0, cut)
+    const last = events.at(-1)!
+    const at = (k: number) => new Date(Date.parse(last.ts) + k).toISOString()
+    const extra: Array<Event.Event> = [
+      {
+        _tag: "budget_spent",
+        v: 1,
+        seq: 900,
+        ts: at(1),
+        runId: "run-1",
+        block: "sweep",
+        tasks: 8,
+        taskSeconds: 4.2,
+        budget: { tasks: 8 }
+      },
+      {
+        _tag: "learner_stopped",
+        v: 1,
+        seq: 901,
+        ts: at(2),
+        runId: "run-1",
+        learner: { name: "sweep", index: 1 },
+        reason: "budget",
+        iterations: 1,
+        detail: "its block's budget: 8 tasks is spent"
+      }
+    ]
+    const dir = runDir([...events, ...extra])
+    const text = Status.render(dir, Status.readSync(dir)!, { now: Date.now(), color: false, isAlive: () => false })
+    assert.match(text, /sweep\[1\] +budget .*its block's budget: 8 tasks is spent/)
+  })
+
+  it("shows as budget, with the tasks each learner spent, in the summary", () => {
+    const spent = { ...resultsOf.learners[1]!, stopReason: "budget" as const, tasks: 7, failure: null }
+    const text = Summary.render(
+      { ...resultsOf, status: "completed", learners: [{ ...resultsOf.learners[0]!, tasks: 9 }, spent] },
+      "/r",
+      { color: false, report: false }
+    )
+    assert.match(text, /sweep\[0\] +2 +9 +converged/)
+    assert.match(text, /sweep\[1\] +1 +7 +budget +mse 0\.5 \(< 0\.1\) +its block's budget is spent/)
   })
 })

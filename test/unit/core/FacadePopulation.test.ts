@@ -130,4 +130,37 @@ describe("sweeps and populations in the Promise facade", () => {
       await acl.shutdown()
     }
   })
+  it("a budget stops the learners at the tasks it allows, each with stopReason budget", async () => {
+    const acl = new ParallelActiveLearner(localBackend(), { name: "budget" })
+    const none = (() => ({})) as Fn
+    acl.simulationTask(none, inProcess)
+    acl.trainingTask(none, inProcess)
+    acl.activeLearnTask(none, inProcess)
+    try {
+      const results = await acl.start({
+        parallelLearners: 2,
+        maxIter: 10,
+        out: NodePath.join(dir, "run"),
+        budget: Rose.budget({ tasks: 7 })
+      })
+      // Functions that return a plain value journal no task event: their iterations count them.
+      const journal = NodeFs.readFileSync(NodePath.join(dir, "run", "events.jsonl"), "utf8")
+      assert.strictEqual(journal.split("\n").filter((l) => l.includes('"type":"iteration_completed"')).length, 2)
+      assert.deepStrictEqual(
+        results.learners.map((l) => l.stopReason),
+        ["budget", "budget"]
+      )
+      assert.strictEqual(
+        results.learners.reduce((n, l) => n + (l.tasks ?? 0), 0),
+        7
+      )
+      assert.throws(
+        () => acl.program({ maxIter: 4, budget: Rose.budget({ taskSeconds: -1 }) }),
+        Program.ProgramError,
+        /budget: a task-seconds budget is a number > 0, got -1/
+      )
+    } finally {
+      await acl.shutdown()
+    }
+  })
 })

@@ -21,6 +21,8 @@ const entry = (
       : { name: options.metric ?? "score", operator: options.operator ?? "<", threshold: 0.5 },
   value,
   failed: options.failed ?? false,
+  iterations: 3,
+  tasks: 12,
   config:
     options.lr === undefined ? {} : { training: { args: ["fixed"], kwargs: { learning_rate: options.lr, epochs: 10 } } }
 })

@@ -26,7 +26,8 @@ export const program = (
         stopWhen: spec.stopWhen ?? { metricName: "mse", threshold: 0.1 },
         configs: spec.configs,
         onError: spec.onError,
-        population: spec.population
+        population: spec.population,
+        budget: spec.budget
       })
     ],
     ...extra

@@ -365,3 +365,32 @@ describe("suggestions for names", () => {
     assert.include(hint("mx(1, 2)"), 'did you mean "max"?')
   })
 })
+
+describe("Compile: a population budget", () => {
+  const program = compile(fixture("population-budget.rose"))
+
+  it("compiles a budget beside a policy, and alone on a block without a criterion", () => {
+    const [sweep, plain] = program.learners
+    assert.deepStrictEqual(sweep!.budget, { tasks: 40, taskSeconds: undefined })
+    assert.strictEqual(sweep!.population?._tag, "Asha")
+    assert.deepStrictEqual(plain!.budget, { tasks: undefined, taskSeconds: 600 })
+    assert.isUndefined(plain!.population)
+  })
+
+  it("says what is wrong, at the field, with a did-you-mean", () => {
+    const messages = (text: string) => Dsl.check(text, { file: "t.rose", here: "/proj" }).diagnostics
+    const block = (population: string) =>
+      `active "a" {\n  max_iter 3\n  training = exec "t"\n  active_learn = exec "s"\n  population ${population}\n}\n`
+    const [field] = messages(block("{ budget: { task_second: 60 } }"))
+    assert.strictEqual(field!.code, "E284")
+    assert.match(field!.message, /unknown budget field "task_second".*did you mean "task_seconds"/)
+    const [key] = messages(block("{ budgte: { tasks: 3 } }"))
+    assert.strictEqual(key!.code, "E280")
+    assert.match(key!.message, /did you mean "budget"/)
+    const [amount] = messages(block("{ budget: { tasks: 0 } }"))
+    assert.deepStrictEqual(
+      [amount!.code, amount!.message, amount!.span.start.line, amount!.span.start.column],
+      ["E285", "a task budget is an integer ≥ 1, got 0", 5, 33]
+    )
+  })
+})
