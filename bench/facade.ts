@@ -1,7 +1,7 @@
 /**
  * The Promise facade's in-process path against the Effect API, one scenario per fresh process
- * (its peak memory is its own). Prints one JSON line: `{ wallMs, tasks, peakRssMb, journalLines,
- * taskStarted, maxAhead }`.
+ * (its peak memory is its own). Prints one JSON line: `{ wallMs, tasks, peakRssMb, gcMs,
+ * journalLines, taskStarted, maxAhead }`.
  *
  *   node --import tsx bench/facade.ts <facade-await|facade-iterate|effect> <learners> <iterations> [consumerMs]
  *
@@ -20,6 +20,7 @@ import * as os from "node:os"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Lib from "../index.ts"
+import { gcTimer } from "./gc.ts"
 
 const dist = new URL("../dist/index.js", import.meta.url)
 if (!fs.existsSync(dist)) throw new Error("dist/index.js is missing: run npm run build (npm install does)")
@@ -46,6 +47,8 @@ const main = async () => {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-facade-`)
   const out = `${dir}/run`
   let maxAhead = 0
+  const gc = gcTimer()
+  gc.start()
   const t0 = performance.now()
   if (kind === "effect") {
     const program = Rose.program({
@@ -87,12 +90,13 @@ const main = async () => {
     await acl.shutdown()
   }
   const wallMs = performance.now() - t0
+  const gcMs = Math.round(await gc.stop())
   const journal = fs.readFileSync(`${out}/events.jsonl`, "utf8")
   const journalLines = journal.split("\n").length - 1
   const taskStarted = journal.split('"type":"task_started"').length - 1
   fs.rmSync(dir, { recursive: true, force: true })
   process.stdout.write(
-    `${JSON.stringify({ kind, learners, iterations, wallMs: Math.round(wallMs), tasks: learners * iterations * 4, peakRssMb: Math.round(peakRssMb()), journalLines, taskStarted, maxAhead })}\n`
+    `${JSON.stringify({ kind, learners, iterations, wallMs: Math.round(wallMs), tasks: learners * iterations * 4, peakRssMb: Math.round(peakRssMb()), gcMs, journalLines, taskStarted, maxAhead })}\n`
   )
 }
 

@@ -10,7 +10,11 @@
  *   printing 0.5 that never meets its threshold), 1/4/16/64 learners × 10 iterations, journal on,
  *   local backend at the machine's core count, against the floor: the same argv, the same output
  *   files, the same concurrency, from a plain script (bench/scenario.ts).
- * - in-process: the same learners with in-process no-op functions, up to 10,000 learners.
+ * - in-process: the same learners with in-process no-op functions, up to 10,000 learners; 64 of
+ *   them cold (a fresh process) and warm (after twenty runs in the same process).
+ * - facade (one run each): 10,000 learners of async in-process functions, through the Promise
+ *   facade (awaited, and read with `for await`) and through the Effect API, side by side
+ *   (bench/facade.ts, bench/inprocess.ts).
  * - DSL: parse + check + compile of generated files (bench/dsl.ts); `rose check` start-up of a
  *   small file against `node -e 0`.
  * - SSH and SLURM (bench/ssh.ts, bench/slurm.ts) on the test services, which it starts as the
@@ -26,7 +30,9 @@ import * as os from "node:os"
 import * as Path from "node:path"
 import { ensureServices, type Services, stopServices } from "../test/integration/setup/services.ts"
 import { formatDslBench, runDslBench } from "./dsl.ts"
+import { facadeRows, inProcessRows, inProcessSections } from "./inprocess.ts"
 import { formatLspBench, runLspBench } from "./lsp.ts"
+import { fmt, table } from "./markdown.ts"
 import { compileScenario, median, type Sample, scenario, spreadOf } from "./scenarioRunner.ts"
 import * as SpawnOptions from "./spawnOptions.ts"
 import { verdicts } from "./verdicts.ts"
@@ -45,6 +51,8 @@ const measure = (kind: string, learners: number, iterations: number, runtime?: R
     tasks: samples[0]!.tasks,
     peakRssMb: Math.max(...samples.map((s) => s.peakRssMb)),
     gcMs: gc.length > 0 ? median(gc) : undefined,
+    // Of the median run, so the fixed cost belongs to the wall time shown.
+    fixedMs: [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)]!.fixedMs,
     heapUsedMb: median(samples.map((s) => s.heapUsedMb))
   }
 }
@@ -82,37 +90,6 @@ const execRows = () => {
     })
   }
   return rows
-}
-
-const inProcessRows = () => {
-  const rows = []
-  for (const learners of quick ? [64] : [1, 64, 1000, 10_000]) {
-    log(`in-process: ${learners} learner(s) × 10 iterations`)
-    const r = measure("inprocess", learners, 10)
-    rows.push({
-      learners,
-      iterations: 10,
-      tasks: r.tasks,
-      wallMs: r.wallMs,
-      tasksPerSecond: (r.tasks / r.wallMs) * 1000,
-      peakRssMb: r.peakRssMb,
-      gcMs: r.gcMs,
-      heapUsedMb: r.heapUsedMb
-    })
-  }
-  return rows
-}
-
-/** The 64-learner in-process run three times in one process: fresh (the first) against warm (the last). */
-const warmRow = () => {
-  log("in-process: 64 learners × 10 iterations, three times in one process")
-  const s = scenario("inprocess", 64, 10, [process.execPath], 3)
-  return {
-    learners: 64,
-    tasks: s.tasks,
-    firstTasksPerSecond: (s.tasks / s.firstWallMs) * 1000,
-    warmTasksPerSecond: (s.tasks / s.wallMs) * 1000
-  }
 }
 
 /**
@@ -228,14 +205,6 @@ const machine = () => ({
   loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100)
 })
 
-const fmt = (x: number, digits = 1) => x.toFixed(digits)
-
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
-  const lines = [`| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`]
-  for (const r of rows) lines.push(`| ${r.join(" | ")} |`)
-  return lines.join("\n")
-}
-
 const main = async () => {
   const started = new Date()
   const loadBefore = os.loadavg()[0]!
@@ -250,8 +219,8 @@ const main = async () => {
   )
   const exec = execRows()
   const baseline = baselineMemory()
-  const inProcess = inProcessRows()
-  const warm = quick ? undefined : warmRow()
+  const inProcess = inProcessRows(measure, quick, log)
+  const facade = facadeRows(root, quick, log)
   const runtimes = runtimeRows(available)
   const memory = memoryRows()
   log("dsl")
@@ -281,7 +250,7 @@ const main = async () => {
       log(`  stopped ${ours.join(" and ")} (this run started them)`)
     }
   }
-  const budgets = verdicts({ exec, inProcess, warm, memory, dsl, lsp, startup, spawn, baseline })
+  const budgets = verdicts({ exec, inProcess, facade, memory, dsl, lsp, startup, spawn, baseline })
   const result = {
     date: started.toISOString(),
     command: `npm run bench${quick ? " -- --quick" : ""}`,
@@ -292,7 +261,7 @@ const main = async () => {
     exec,
     baseline,
     inProcess,
-    warm,
+    facade,
     runtimes,
     memory,
     dsl,
@@ -382,25 +351,7 @@ const main = async () => {
       )
     ),
     "",
-    "## In-process tasks",
-    "",
-    table(
-      ["learners", "tasks", "wall ms", "tasks/s", "peak MB"],
-      inProcess.map((r) => [
-        String(r.learners),
-        String(r.tasks),
-        fmt(r.wallMs, 0),
-        fmt(r.tasksPerSecond, 0),
-        fmt(r.peakRssMb, 0)
-      ])
-    ),
-    "",
-    ...(warm === undefined
-      ? []
-      : [
-          `The 64-learner run three times in one process: ${fmt(warm.firstTasksPerSecond, 0)} tasks/s the first time, ${fmt(warm.warmTasksPerSecond, 0)} the third (warm).`,
-          ""
-        ]),
+    ...inProcessSections(inProcess, facade),
     "## Memory against the length of a run",
     "",
     table(

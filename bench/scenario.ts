@@ -1,8 +1,8 @@
 /**
  * One benchmark scenario, run in a fresh process so its peak memory is its own. Prints one JSON
- * line: `{ wallMs, tasks, peakRssMb }`. Called by bench/run.ts:
+ * line: `{ wallMs, tasks, peakRssMb, gcMs }` (`fixedMs` too for inprocess-warm). Called by bench/run.ts:
  *
- *   node --import tsx bench/scenario.ts <floor|exec|inprocess> <learners> <iterations> <concurrency> [rounds]
+ *   node --import tsx bench/scenario.ts <floor|exec|inprocess|inprocess-warm> <learners> <iterations> <concurrency> [rounds]
  *
  * bench/run.ts runs it without tsx (esbuild strips the types into bench/out/scenario.mjs; tsx's
  * loader alone doubles a process's peak memory), and under Deno and Bun as it is. With `rounds`,
@@ -14,7 +14,12 @@
  *   plain script: one async loop per learner, a shared limit of `concurrency` processes, no framework.
  * - exec: the same tasks as an active learner block on the local backend at the same concurrency,
  *   with the journal on.
- * - inprocess: the same with in-process function tasks.
+ * - inprocess: the same with in-process function tasks, the first run of a fresh process (cold).
+ * - inprocess-warm: the same run after twenty of it in the same process (V8 has compiled the hot
+ *   path), and `fixedMs`: a warm run of one learner × one iteration, the cost of a run whatever its
+ *   tasks (run directory, run.json, journal, results.json).
+ *
+ * `gcMs` is the garbage collection inside the last measured run, where the runtime reports it.
  */
 
 import * as cp from "node:child_process"
@@ -37,15 +42,17 @@ const iterations = Number(iterationsArg)
 const concurrency = Number(concurrencyArg)
 const rounds = Number(roundsArg ?? 1)
 
-// Time in garbage collection, where the runtime reports it (Node; not Deno or Bun).
-let gcMs: number | undefined
+// Garbage collections, where the runtime reports them (Node; not Deno or Bun).
+let gcEntries: Array<{ readonly at: number; readonly ms: number }> | undefined
 try {
   const { PerformanceObserver } = await import("node:perf_hooks")
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMs = (gcMs ?? 0) + entry.duration
+    for (const entry of list.getEntries()) (gcEntries ??= []).push({ at: entry.startTime, ms: entry.duration })
   })
   observer.observe({ entryTypes: ["gc"] })
 } catch {}
+const gcWithin = (from: number, to: number) =>
+  gcEntries?.filter((e) => e.at >= from && e.at <= to).reduce((sum, e) => sum + e.ms, 0)
 const tasksPerIteration = 4
 
 const peakRssMb = (): number => {
@@ -107,13 +114,13 @@ const floor = async (dir: string) => {
   )
 }
 
-const program = (inProcess: boolean) => {
+const program = (inProcess: boolean, parallel = learners, maxIter = iterations) => {
   const task = (t: number) => (inProcess ? Rose.fn(t === 3 ? () => 0.5 : () => ({})) : Rose.exec([...argvs[t]!]))
   return Rose.program({
     learners: [
       Rose.active("bench", {
-        parallel: learners,
-        maxIter: iterations,
+        parallel,
+        maxIter,
         tasks: { simulation: task(0), training: task(1), active_learn: task(2), criterion: task(3) },
         // Never met: every learner runs all its iterations.
         stopWhen: { metricName: "mse", threshold: 0 }
@@ -122,26 +129,34 @@ const program = (inProcess: boolean) => {
   })
 }
 
-const once = async (dir: string) => {
+const runProgram = async (p: ReturnType<typeof program>) => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-${kind}-`)
   const t0 = performance.now()
   if (kind === "floor") await floor(dir)
   else {
     const layer = LocalBackend.layer({ concurrency }).pipe(Layer.provideMerge(Platform.layer))
-    const results = await Effect.runPromise(
-      Runner.run(program(kind === "inprocess"), { out: `${dir}/run` }).pipe(Effect.provide(layer))
-    )
+    const results = await Effect.runPromise(Runner.run(p, { out: `${dir}/run` }).pipe(Effect.provide(layer)))
     if (results.status !== "completed") throw new Error(`the ${kind} run ended ${results.status}`)
   }
-  return performance.now() - t0
+  const wallMs = performance.now() - t0
+  fs.rmSync(dir, { recursive: true, force: true })
+  return wallMs
 }
 
 const main = async () => {
-  const walls: Array<number> = []
-  for (let r = 0; r < rounds; r++) {
-    const dir = fs.mkdtempSync(`${os.tmpdir()}/rose-bench-${kind}-`)
-    walls.push(await once(dir))
-    fs.rmSync(dir, { recursive: true, force: true })
+  let fixedMs: number | undefined
+  if (kind === "inprocess-warm") {
+    for (let k = 0; k < 20; k++) await runProgram(program(true))
+    await runProgram(program(true, 1, 1))
+    fixedMs = await runProgram(program(true, 1, 1))
   }
+  const walls: Array<number> = []
+  let from = 0
+  for (let r = 0; r < rounds; r++) {
+    from = performance.now()
+    walls.push(await runProgram(program(kind !== "exec")))
+  }
+  const to = performance.now()
   // Let the observer's last entries arrive.
   await new Promise((resolve) => setTimeout(resolve, 0))
   process.stdout.write(
@@ -150,7 +165,8 @@ const main = async () => {
       firstWallMs: walls[0],
       tasks: learners * iterations * tasksPerIteration,
       peakRssMb: peakRssMb(),
-      gcMs,
+      gcMs: gcWithin(from, to),
+      fixedMs,
       heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20
     })}\n`
   )

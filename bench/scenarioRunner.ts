@@ -19,6 +19,8 @@ export interface Sample {
   readonly tasks: number
   readonly peakRssMb: number
   readonly gcMs?: number | undefined
+  /** inprocess-warm: a warm run of one learner × one iteration. */
+  readonly fixedMs?: number | undefined
   readonly heapUsedMb: number
 }
 

@@ -33,8 +33,10 @@ import { sha256 } from "./internal/hash.ts"
 import type { LoopEnd } from "./internal/iteration.ts"
 import * as Loops from "./internal/loops.ts"
 import * as Outcome from "./internal/outcome.ts"
+import * as Pacer from "./internal/pacer.ts"
 import { reapSurvivors } from "./internal/reap.ts"
 import * as Rungs from "./internal/rungs.ts"
+import { stamper } from "./internal/stamp.ts"
 import * as Takeover from "./internal/takeover.ts"
 import * as Journal from "./Journal.ts"
 import * as Learner from "./Learner.ts"
@@ -213,24 +215,12 @@ export const prepare = (
     const budgets = yield* Budget.load(fs, journalPath, program.learners, resume !== undefined)
     const journal = yield* Journal.make(journalPath, { fsync: options.fsync === true })
     const events = yield* PubSub.unbounded<Event.Event>()
-    // Events are stamped and published synchronously: they are on every task's path, and an
-    // unbounded PubSub takes an offer without the fiber runtime.
+    // Events are published synchronously: an unbounded PubSub takes an offer without the fiber runtime.
     const clock = yield* Effect.clock
-    let seq = 0
-    let stampedAt = -1
-    let stampedIso = ""
-    const stamp = (draft: Event.Draft): Event.Event => {
-      const now = clock.unsafeCurrentTimeMillis()
-      if (now !== stampedAt) {
-        stampedAt = now
-        stampedIso = isoTime(now)
-      }
-      // Fixed keys first: a spread followed by more keys is several times slower in V8.
-      const event = { v: 1, seq: seq++, ts: stampedIso, runId: sessionId, ...draft } as Event.Event
+    const { stamp, nextSeq } = stamper(clock, sessionId, (event) => {
       budgets.observe(event)
       events.unsafeOffer(event)
-      return event
-    }
+    })
     const postSync = (draft: Event.Draft) => journal.postSync(Event.draftToJsonLine(draft, stamp(draft)))
     const post = (draft: Event.Draft) => Effect.sync(() => postSync(draft))
     const record = (draft: Event.Draft) =>
@@ -404,7 +394,7 @@ export const prepare = (
       fs,
       path: journalPath,
       start: journalStart,
-      nextSeq: () => seq
+      nextSeq
     })
 
     const handle: RunHandle = {
@@ -471,7 +461,8 @@ export const run = (program: Program.Program, options: RunOptions = {}) =>
 
 /**
  * Runs a program as a stream of iteration states, in the order learners complete them. Ending the
- * stream early stops the run (its learners end with `stopped`, their tasks killed).
+ * stream early stops the run (its learners end with `stopped`, their tasks killed). A consumer
+ * slower than the learners holds them back once it is 1,024 states behind.
  *
  * @since 0.1.0
  * @category running
@@ -486,13 +477,16 @@ export const stream = (
 > =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const handle = yield* prepare(program, options)
+      const pacer = Pacer.make(1024)
+      const pace = options.pace === undefined ? pacer.pace : Effect.zipRight(pacer.pace, options.pace)
+      const handle = yield* prepare(program, { ...options, pace })
       const subscription = yield* PubSub.subscribe(handle.events)
       yield* handle.start
       const track = IterationState.makeTracker()
-      return Stream.fromQueue(subscription).pipe(
+      return Stream.fromQueue(subscription, { maxChunkSize: 1 }).pipe(
         Stream.takeUntil((e) => e._tag === "run_finished"),
-        Stream.filterMap((e) => (e._tag === "iteration_completed" ? Option.some(track(e)) : Option.none()))
+        Stream.filterMap((e) => (e._tag === "iteration_completed" ? Option.some(track(e)) : Option.none())),
+        Stream.tap(() => Effect.sync(pacer.took))
       )
     })
   )

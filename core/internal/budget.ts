@@ -21,26 +21,26 @@ export class BudgetSpent extends Data.TaggedError("BudgetSpent")<{ readonly bloc
 }
 
 /**
- * Claims one task of the learner's block's budget before an attempt starts; fails with
- * `BudgetSpent` when none is left, journaling `budget_spent` the first time.
+ * Claims one task of the learner's block's budget before an attempt starts: `undefined` when it is
+ * granted, with no Effect (the in-process path runs a plain function without one); when none is
+ * left, the Effect that journals `budget_spent` (the first time) and fails with `BudgetSpent`.
  */
-export const claim = (env: RunEnv, learner: LearnerState): Effect.Effect<void, BudgetSpent> =>
-  Effect.suspend(() => {
-    const refused = env.budgets.claim(learner.def.name)
-    if (refused === undefined) return Effect.void
-    const spent = Effect.fail(new BudgetSpent({ block: learner.def.name }))
-    if (!refused.first) return spent
-    return Effect.zipRight(
-      env.record({
-        _tag: "budget_spent",
-        block: learner.def.name,
-        tasks: refused.tasks,
-        taskSeconds: refused.taskSeconds,
-        budget: Population.budgetToJson(learner.def.budget!) as { tasks?: number; taskSeconds?: number }
-      }),
-      spent
-    )
-  })
+export const claimNow = (env: RunEnv, learner: LearnerState): Effect.Effect<never, BudgetSpent> | undefined => {
+  const refused = env.budgets.claim(learner.def.name)
+  if (refused === undefined) return undefined
+  const spent = Effect.fail(new BudgetSpent({ block: learner.def.name }))
+  if (!refused.first) return spent
+  return Effect.zipRight(
+    env.record({
+      _tag: "budget_spent",
+      block: learner.def.name,
+      tasks: refused.tasks,
+      taskSeconds: refused.taskSeconds,
+      budget: Population.budgetToJson(learner.def.budget!) as { tasks?: number; taskSeconds?: number }
+    }),
+    spent
+  )
+}
 
 /** The spend of `defs`'s learners: nothing yet, or as far as the journal at `path` says (a resumed run). */
 export const load = (

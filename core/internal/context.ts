@@ -10,6 +10,7 @@ import type * as Population from "../Population.ts"
 import type * as Program from "../Program.ts"
 import type * as Resume from "../Resume.ts"
 import type * as Task from "../Task.ts"
+import type * as TaskConfig from "../TaskConfig.ts"
 import type * as TaskSchedule from "../TaskSchedule.ts"
 import type { Budgets } from "./spend.ts"
 
@@ -59,6 +60,8 @@ export interface LearnerState {
   lastConfig: { [task: string]: IterationState.ResolvedConfig }
   /** The iteration whose output folder exists (-1: none yet). */
   dirReady: number
+  /** Its tasks' configs that do not change from one iteration to the next (preparedConfig.ts). */
+  readonly configs: Map<string, StaticConfig>
   stopRequested: boolean
   /** Why its block's population policy pruned it, once it has. */
   pruned: string | undefined
@@ -76,6 +79,23 @@ export interface LearnerState {
         readonly kept: Map<string, Resume.KeptTask>
         readonly attach: Map<string, Resume.InFlightTask>
       }
+    | undefined
+}
+
+/**
+ * What a learner keeps of one task's config that does not change from one iteration to the next
+ * (preparedConfig.ts): for which schedule and layers it was merged.
+ */
+export interface StaticConfig {
+  readonly schedule: TaskSchedule.TaskSchedule | undefined
+  /** The schedule has an adaptive layer: nothing is kept. */
+  readonly adaptive: boolean
+  /** Every layer applies at every iteration (only `Always` layers, or none). */
+  readonly constant: boolean
+  readonly layers: ReadonlyArray<TaskSchedule.Layer>
+  /** The config and its journaled form (an attempt's `Prepared`). */
+  readonly prepared:
+    | { readonly config: IterationState.ResolvedConfig; readonly resolved: TaskConfig.Resolved }
     | undefined
 }
 
@@ -105,6 +125,7 @@ export const makeLearnerStates = (
         lastState: { ...(at?.prev?.state ?? {}) } as LearnerState["lastState"],
         lastConfig: { ...(at?.lastConfig ?? {}) },
         dirReady: -1,
+        configs: new Map(),
         stopRequested: false,
         pruned: undefined,
         replay: at === undefined ? undefined : { iteration: at.nextIteration, configs: at.replay },

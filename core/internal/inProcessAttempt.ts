@@ -12,11 +12,12 @@ const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
 
 /** Calls a user function, turning what it throws into a value (not Effect code: the caller is). */
-const call = <A>(
-  f: () => A
-): { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown } => {
+const call = <A, B>(
+  f: (a: A) => B,
+  a: A
+): { readonly ok: true; readonly value: B } | { readonly ok: false; readonly error: unknown } => {
   try {
-    return { ok: true, value: f() }
+    return { ok: true, value: f(a) }
   } catch (error) {
     return { ok: false, error }
   }
@@ -25,94 +26,139 @@ const call = <A>(
 /**
  * An in-process task: the function runs in this process. This is the hot path of learners made of
  * in-process tasks, so a function that returns a plain value is called, timed and recorded without
- * any Effect in between; promises and Effects take the general route.
+ * any Effect in between: its output comes back as a value, and only promises and Effects (and
+ * failures) come back as an Effect, which the caller runs. Nothing here allocates more than the
+ * context and the output for such a call: the closures of the general route are made on it only.
  */
+export const callInProcess = (
+  run: Attempt,
+  extra: Pick<Task.TaskContext, "model" | "prediction" | "experience">
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError> => {
+  const binding = run.task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
+  const started = run.env.now()
+  // Most functions never look at their abort signal: make one only when asked for.
+  let controller: AbortController | undefined
+  const ctx = taskContext(
+    run,
+    run.env.runDir,
+    () => {
+      controller ??= new AbortController()
+      return controller.signal
+    },
+    extra
+  )
+  const result = call(binding.fn, ctx)
+  if (!result.ok) return failed(run, binding, started, result.error)
+  const value = result.value
+  // A function that returned a plain value ran and ended within this call: its iteration's
+  // iteration_completed records its config and state. One that goes on (a promise, an Effect)
+  // gets a task_finished carrying its JSON result, which a resume keeps; no task_started (a line
+  // per task that a resume does not need: no process, no pid, nothing to reap). Neither is awaited.
+  if (!binding.effect && !isThenable(value)) return output(run, value)
+  return pending(run, binding, started, value, () => controller?.abort())
+}
+
+/** `callInProcess` as an Effect, for callers on the general route (a task with a step before it). */
 export const runInProcess = (
   run: Attempt,
   extra: Pick<Task.TaskContext, "model" | "prediction" | "experience">
 ): Effect.Effect<TaskOutput, TaskAttemptError> =>
   Effect.suspend(() => {
-    const { env, learner, task, iteration, attempt, prepared, name, instance } = run
-    const binding = task.binding as Extract<Task.Binding, { _tag: "InProcess" }>
-    // Literals with any spread last: a spread followed by more keys is several times slower in V8,
-    // and this runs for every task.
-    const base = { learner: learner.ref, iteration, task: name, attempt, ...instance.fields }
-    const started = env.now()
-    // Most functions never look at their abort signal: make one only when asked for.
-    let controller: AbortController | undefined
-    const ctx = taskContext(
-      run,
-      env.runDir,
-      () => {
-        controller ??= new AbortController()
-        return controller.signal
-      },
-      extra
-    )
-    const toError = (e: unknown) =>
-      new TaskError.TaskFunctionError({ task: name, what: `the function ${binding.name}`, reason: errorText(e) })
-    const fail = (error: TaskError.TaskError) => failAttempt(env, base, error, env.now() - started)
-    const output = (value: unknown): TaskOutput => {
-      const state = Json.isObject(value) ? toJsonObject(value) : undefined
-      return { attempt, config: prepared.config, state, value, stdout: "" }
-    }
-    const result = call(() => binding.fn(ctx))
-    if (!result.ok) return fail(toError(result.error))
-    const value = result.value
-    // A function that returned a plain value ran and ended within this call: its iteration's
-    // iteration_completed records its config and state. One that goes on (a promise, an Effect)
-    // gets a task_finished carrying its JSON result, which a resume keeps; no task_started (a line
-    // per task that a resume does not need: no process, no pid, nothing to reap). Neither is awaited.
-    if (!binding.effect && !isThenable(value)) return Effect.succeed(output(value))
-    const finish = (v: unknown): TaskOutput => {
-      const result = journaled(v)
-      env.postSync({
-        _tag: "task_finished",
-        learner: learner.ref,
-        iteration,
-        task: name,
-        attempt,
-        exitCode: 0,
-        durationMs: env.now() - started,
-        ...instance.fields,
-        ...(result === undefined ? {} : { result })
-      })
-      return output(v)
-    }
-    let pending: Effect.Effect<unknown, TaskError.TaskFunctionError>
-    if (binding.effect) {
-      pending = (value as Effect.Effect<unknown, unknown>).pipe(
-        Effect.mapError(toError),
-        Effect.catchAllDefect((d) => Effect.fail(toError(d)))
-      )
-    } else {
-      const promise = value as PromiseLike<unknown>
-      pending = Effect.async<unknown, TaskError.TaskFunctionError>((resume) => {
-        promise.then(
-          (v) => resume(Effect.succeed(v)),
-          (e: unknown) => resume(Effect.fail(toError(e)))
-        )
-        return Effect.sync(() => controller?.abort())
-      })
-    }
-    const bounded =
-      task.timeoutMillis === undefined
-        ? pending
-        : pending.pipe(
-            Effect.timeoutFail({
-              duration: Duration.millis(task.timeoutMillis),
-              onTimeout: () => new TaskError.TaskTimedOut({ task: name, timeoutMillis: task.timeoutMillis! })
-            })
-          )
-    return bounded.pipe(Effect.matchEffect({ onFailure: fail, onSuccess: (v) => Effect.sync(() => finish(v)) }))
+    const out = callInProcess(run, extra)
+    return Effect.isEffect(out) ? out : Effect.succeed(out)
   })
+
+type InProcessBinding = Extract<Task.Binding, { _tag: "InProcess" }>
+
+const output = (run: Attempt, value: unknown): TaskOutput => ({
+  attempt: run.attempt,
+  config: run.prepared.config,
+  state: Json.isObject(value) ? toJsonObject(value) : undefined,
+  value,
+  stdout: ""
+})
+
+const toError = (run: Attempt, binding: InProcessBinding, e: unknown) =>
+  new TaskError.TaskFunctionError({ task: run.name, what: `the function ${binding.name}`, reason: errorText(e) })
+
+const baseOf = (run: Attempt) => ({
+  learner: run.learner.ref,
+  iteration: run.iteration,
+  task: run.name,
+  attempt: run.attempt,
+  ...run.instance.fields
+})
+
+const failWith = (run: Attempt, started: number, error: TaskError.TaskError) =>
+  failAttempt(run.env, baseOf(run), error, run.env.now() - started)
+
+const failed = (run: Attempt, binding: InProcessBinding, started: number, thrown: unknown) =>
+  failWith(run, started, toError(run, binding, thrown))
+
+/** The general route: a promise or an Effect, awaited with the task's timeout, then `task_finished`. */
+const pending = (
+  run: Attempt,
+  binding: InProcessBinding,
+  started: number,
+  value: unknown,
+  abort: () => void
+): Effect.Effect<TaskOutput, TaskAttemptError> => {
+  const { env, task, name } = run
+  const asError = (e: unknown) => toError(run, binding, e)
+  let waiting: Effect.Effect<unknown, TaskError.TaskFunctionError>
+  if (binding.effect) {
+    waiting = (value as Effect.Effect<unknown, unknown>).pipe(
+      Effect.mapError(asError),
+      Effect.catchAllDefect((d) => Effect.fail(asError(d)))
+    )
+  } else {
+    const promise = value as PromiseLike<unknown>
+    waiting = Effect.async<unknown, TaskError.TaskFunctionError>((resume) => {
+      promise.then(
+        (v) => resume(Effect.succeed(v)),
+        (e: unknown) => resume(Effect.fail(asError(e)))
+      )
+      return Effect.sync(abort)
+    })
+  }
+  const bounded =
+    task.timeoutMillis === undefined
+      ? waiting
+      : waiting.pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(task.timeoutMillis),
+            onTimeout: () => new TaskError.TaskTimedOut({ task: name, timeoutMillis: task.timeoutMillis! })
+          })
+        )
+  const finish = (v: unknown): TaskOutput => {
+    const result = journaled(v)
+    env.postSync({
+      _tag: "task_finished",
+      learner: run.learner.ref,
+      iteration: run.iteration,
+      task: name,
+      attempt: run.attempt,
+      exitCode: 0,
+      durationMs: env.now() - started,
+      ...run.instance.fields,
+      ...(result === undefined ? {} : { result })
+    })
+    return output(run, v)
+  }
+  return bounded.pipe(
+    Effect.matchEffect({
+      onFailure: (error) => failWith(run, started, error),
+      onSuccess: (v) => Effect.sync(() => finish(v))
+    })
+  )
+}
 
 /** Larger results are not journaled (the task then runs again on resume): the journal stays small. */
 const MAX_RESULT_CHARS = 256 * 1024
 
 /** What a function returned as the journal keeps it for a resume: JSON, or nothing. */
 const journaled = (value: unknown): Json.Json | undefined => {
-  const text = call(() => JSON.stringify(value))
+  const text = call(JSON.stringify, value)
   if (!text.ok || typeof text.value !== "string" || text.value.length > MAX_RESULT_CHARS) return undefined
   const parsed = Json.parse(text.value)
   return parsed.ok ? (parsed.value as Json.Json) : undefined

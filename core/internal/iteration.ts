@@ -13,12 +13,12 @@ import * as LearnerConfig from "../LearnerConfig.ts"
 import * as Metric from "../Metric.ts"
 import * as Population from "../Population.ts"
 import type * as TaskError from "../TaskError.ts"
-import { type Instance, TaskAttemptError } from "./attempt.ts"
+import { type Instance, TaskAttemptError, type TaskOutput } from "./attempt.ts"
 import type { BudgetSpent } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import * as Exploit from "./exploit.ts"
 import * as PbtFolders from "./pbtFolders.ts"
-import { criterionValue, runTask } from "./taskRun.ts"
+import { criterionValue, startTask } from "./taskRun.ts"
 
 /** How a learner's loop ended by itself (interruption and failure are seen from outside). */
 export type LoopEnd = "criterion_met" | "max_iter" | "pruned" | "budget"
@@ -49,14 +49,36 @@ export const step = (
   name: string,
   iteration: number,
   instance?: Instance
-) =>
-  Effect.map(runTask(env, learner, learner.def.tasks.get(name)!, iteration, record.results, instance), (out) => {
-    const key = instance?.name ?? name
-    record.config[key] = out.config
-    if (out.state !== undefined) record.state[key] = { ...out.state }
-    record.results[key] = out.state ?? out.value
-    return out
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
+  Effect.suspend(() => {
+    const out = stepNow(env, learner, record, name, iteration, instance)
+    return Effect.isEffect(out) ? out : Effect.succeed(out)
   })
+
+/**
+ * `step` for loops that run their tasks one after the other: a task that ended within the call
+ * (`startTask`) is recorded at once and its output returned as a value, else the Effect that runs
+ * and records it.
+ */
+export const stepNow = (
+  env: RunEnv,
+  learner: LearnerState,
+  record: IterationRecord,
+  name: string,
+  iteration: number,
+  instance?: Instance
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
+  const out = startTask(env, learner, learner.def.tasks.get(name)!, iteration, record.results, instance)
+  const key = instance?.name ?? name
+  return Effect.isEffect(out) ? Effect.map(out, (o) => keep(record, key, o)) : keep(record, key, out)
+}
+
+const keep = (record: IterationRecord, key: string, out: TaskOutput): TaskOutput => {
+  record.config[key] = out.config
+  if (out.state !== undefined) record.state[key] = { ...out.state }
+  record.results[key] = out.state ?? out.value
+  return out
+}
 
 /**
  * Runs the criterion task (if the learner has one) and reads its value; `undefined` without one.
@@ -71,7 +93,8 @@ export const checkCriterion = (
   Effect.gen(function* () {
     const criterion = learner.def.criterion
     if (criterion === undefined) return undefined
-    const out = yield* step(env, learner, record, "criterion", iteration, instance)
+    const stepped = stepNow(env, learner, record, "criterion", iteration, instance)
+    const out = Effect.isEffect(stepped) ? yield* stepped : stepped
     const task = learner.def.tasks.get("criterion")!
     const value = criterionValue(task, criterion.metric, out)
     if (Either.isLeft(value)) {
@@ -251,7 +274,9 @@ export const sequence =
         applyPending(learner)
         const record = newRecord()
         for (const name of tasks) {
-          if (learner.def.tasks.has(name)) yield* step(env, learner, record, name, i)
+          if (!learner.def.tasks.has(name)) continue
+          const out = stepNow(env, learner, record, name, i)
+          if (Effect.isEffect(out)) yield* out
         }
         const metric = yield* checkCriterion(env, learner, record, i)
         const end = yield* completeIteration(env, learner, i, record, metric)

@@ -8,7 +8,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schedule from "effect/Schedule"
 import * as Backend from "../Backend.ts"
-import type * as IterationState from "../IterationState.ts"
 import * as Json from "../Json.ts"
 import * as Metric from "../Metric.ts"
 import type * as Resume from "../Resume.ts"
@@ -16,43 +15,12 @@ import * as RunDir from "../RunDir.ts"
 import type * as Task from "../Task.ts"
 import * as TaskConfig from "../TaskConfig.ts"
 import * as TaskError from "../TaskError.ts"
-import * as TaskSchedule from "../TaskSchedule.ts"
 import { type Attempt, type Instance, type Prepared, TaskAttemptError, type TaskOutput } from "./attempt.ts"
-import { type BudgetSpent, claim as claimBudget } from "./budget.ts"
+import { type BudgetSpent, claimNow } from "./budget.ts"
 import type { LearnerState, RunEnv } from "./context.ts"
 import { readTail, runExec, stateFromOutput } from "./execAttempt.ts"
-import { runInProcess } from "./inProcessAttempt.ts"
-
-const runReading: TaskSchedule.ResolveOptions = { reading: "run" }
-
-/** Resolves a task's config for an iteration as the runner reads it (`TaskSchedule.resolveWith`). */
-export const resolveConfig = (
-  learner: LearnerState,
-  task: Task.TaskDef,
-  iteration: number,
-  kwargs?: { readonly [key: string]: Json.Json }
-): Either.Either<TaskConfig.Resolved, TaskError.TaskFunctionError> => {
-  const resolution = TaskSchedule.resolveWith(
-    task.defaults,
-    learner.config.get(task.name),
-    { iteration, learner: learner.ref, maxIter: learner.def.maxIter, prev: learner.prev },
-    kwargs === undefined ? runReading : { reading: "run", kwargs }
-  )
-  return Either.isRight(resolution)
-    ? Either.right(resolution.right.resolved)
-    : Either.left(
-        new TaskError.TaskFunctionError({
-          task: task.name,
-          what: `the adaptive config at iteration ${iteration}`,
-          reason: resolution.left.reason
-        })
-      )
-}
-
-const toRecord = (resolved: TaskConfig.Resolved): IterationState.ResolvedConfig => ({
-  args: resolved.args,
-  kwargs: TaskConfig.kwargsRecord(resolved)
-})
+import { callInProcess } from "./inProcessAttempt.ts"
+import { prepare, prepared, resolveConfig } from "./preparedConfig.ts"
 
 /**
  * The delay before retry `attempt + 1`: an Effect Schedule, exponential from the policy's base delay
@@ -81,83 +49,128 @@ export const runTask = (
   instance: Instance = {}
 ): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
   Effect.suspend(() => {
-    const name = instance.name ?? task.name
-    const replayed =
-      learner.replay !== undefined && learner.replay.iteration === iteration ? learner.replay.configs[name] : undefined
-    // A resumed iteration runs again with the config it was journaled with (the instance's kwargs included).
-    const resolved =
-      replayed === undefined
-        ? resolveConfig(learner, task, iteration, instance.kwargs)
-        : Either.right(new TaskConfig.Merger().apply(replayed).apply({ kwargs: instance.kwargs }).result())
-    if (Either.isLeft(resolved)) {
-      return Effect.fail(
-        new TaskAttemptError({
-          task: name,
-          iteration,
-          attempt: 1,
-          error: resolved.left,
-          exitCode: null,
-          stderrTail: ""
-        })
-      )
-    }
-    const prepared: Prepared = { resolved: resolved.right, config: toRecord(resolved.right) }
-    // A resumed iteration: a task that finished is not run again; one still running is re-attached.
-    const resumed = learner.resumed?.iteration === iteration ? learner.resumed : undefined
-    const kept = resumed?.kept.get(name)
-    if (kept !== undefined) {
-      resumed!.kept.delete(name)
-      return keptOutput(env, learner, iteration, name, instance, prepared, kept)
-    }
-    const inFlight = resumed?.attach.get(name)
-    if (inFlight !== undefined) resumed!.attach.delete(name)
-    const earlier: Backend.Earlier | undefined =
-      inFlight === undefined
-        ? undefined
-        : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
-    // An attempt that ran to its end, finished or failed, is a task its learner spent (the ranking's).
-    const ended = () => Effect.sync(() => env.budgets.ended(learner.key))
-    // Every attempt claims a task of its block's budget before it starts, one a resume re-attaches to
-    // included: the journal charges an earlier session only for the attempts that ended in it.
-    const attemptFrom = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
-      Effect.flatMap(claimBudget(env, learner), () => attemptRun(attempt))
-    const attemptRun = (attempt: number): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> =>
-      runAttempt({
-        env,
-        learner,
-        task,
-        iteration,
-        attempt,
-        prepared,
-        results,
-        name,
-        instance,
-        earlier: attempt === inFlight?.attempt ? earlier : undefined
-      }).pipe(
-        Effect.tapBoth({ onFailure: ended, onSuccess: ended }),
-        Effect.catchAll((failure) =>
-          attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
-            ? Effect.fail(failure)
-            : Effect.gen(function* () {
-                const delayMs = yield* backoffMillis(task.retry, attempt, env.now())
-                yield* env.post({
-                  _tag: "task_retried",
-                  learner: learner.ref,
-                  iteration,
-                  task: name,
-                  ...instance.fields,
-                  attempt,
-                  nextAttempt: attempt + 1,
-                  delayMs,
-                  reason: failure.error.message
-                })
-                yield* Effect.sleep(Duration.millis(delayMs))
-                return yield* attemptFrom(attempt + 1)
-              })
-        )
-      )
-    return attemptFrom(inFlight?.attempt ?? 1)
+    const out = startTask(env, learner, task, iteration, results, instance)
+    return Effect.isEffect(out) ? out : Effect.succeed(out)
   })
+
+/**
+ * `runTask` without the Effect around a task that ended within the call: an in-process function
+ * that returned a plain value gives its output as a value (the hot path of in-process learners);
+ * everything else gives the Effect that runs it. Both claim the budget and count the ended attempt
+ * alike (`claimed`); a kept task, a re-attached one and a failed config never end within the call.
+ */
+export const startTask = (
+  env: RunEnv,
+  learner: LearnerState,
+  task: Task.TaskDef,
+  iteration: number,
+  results: { readonly [task: string]: unknown },
+  instance: Instance = noInstance
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
+  const name = instance.name ?? task.name
+  const replayed =
+    learner.replay !== undefined && learner.replay.iteration === iteration ? learner.replay.configs[name] : undefined
+  // A resumed iteration runs again with the config it was journaled with (the instance's kwargs included).
+  const resolved =
+    replayed !== undefined
+      ? Either.right(prepared(new TaskConfig.Merger().apply(replayed).apply({ kwargs: instance.kwargs }).result()))
+      : instance.kwargs === undefined
+        ? prepare(learner, task, iteration)
+        : Either.map(resolveConfig(learner, task, iteration, instance.kwargs), prepared)
+  if (Either.isLeft(resolved)) {
+    return Effect.fail(
+      new TaskAttemptError({
+        task: name,
+        iteration,
+        attempt: 1,
+        error: resolved.left,
+        exitCode: null,
+        stderrTail: ""
+      })
+    )
+  }
+  const config = resolved.right
+  // A resumed iteration: a task that finished is not run again; one still running is re-attached.
+  const resumed = learner.resumed?.iteration === iteration ? learner.resumed : undefined
+  const kept = resumed?.kept.get(name)
+  if (kept !== undefined) {
+    resumed!.kept.delete(name)
+    return keptOutput(env, learner, iteration, name, instance, config, kept)
+  }
+  const inFlight = resumed?.attach.get(name)
+  if (inFlight !== undefined) resumed!.attach.delete(name)
+  const earlier: Backend.Earlier | undefined =
+    inFlight === undefined
+      ? undefined
+      : { ticket: inFlight.ticket, placement: inFlight.placement, runId: inFlight.from }
+  const run: Attempt = {
+    env,
+    learner,
+    task,
+    iteration,
+    attempt: inFlight?.attempt ?? 1,
+    prepared: config,
+    results,
+    name,
+    instance,
+    earlier
+  }
+  return claimed(run, inFlight === undefined)
+}
+
+/**
+ * Claims a task of the block's budget, then starts the attempt: every attempt claims one before it
+ * starts, one a resume re-attaches to included (the journal charges an earlier session only for the
+ * attempts that ended in it). An attempt that ran to its end, finished or failed, is a task its
+ * learner spent (the ranking's `tasks`), counted once whether it ended within the call or not.
+ * `direct` false keeps the attempt on the general route (one a resume re-attaches to).
+ */
+const claimed = (
+  run: Attempt,
+  direct: boolean
+): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
+  const refused = claimNow(run.env, run.learner)
+  if (refused !== undefined) return refused
+  const out = direct ? startAttempt(run) : Effect.suspend(() => asEffect(startAttempt(run)))
+  if (Effect.isEffect(out)) return retried(run, out)
+  run.env.budgets.ended(run.learner.key)
+  return out
+}
+
+const asEffect = <A, E>(out: A | Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.isEffect(out) ? out : Effect.succeed(out)
+
+/** An attempt that did not end within its call, counted when it ends, with the retries its task's policy allows. */
+const retried = (
+  run: Attempt,
+  out: Effect.Effect<TaskOutput, TaskAttemptError>
+): Effect.Effect<TaskOutput, TaskAttemptError | BudgetSpent> => {
+  const { env, learner, task, iteration, attempt, name, instance } = run
+  const ended = Effect.sync(() => env.budgets.ended(learner.key))
+  return Effect.catchAll(Effect.tapBoth(out, { onFailure: () => ended, onSuccess: () => ended }), (failure) =>
+    attempt > task.retry.times || !TaskError.isRetryable(failure.error, task.retry.on)
+      ? Effect.fail(failure)
+      : Effect.gen(function* () {
+          const delayMs = yield* backoffMillis(task.retry, attempt, env.now())
+          yield* env.post({
+            _tag: "task_retried",
+            learner: learner.ref,
+            iteration,
+            task: name,
+            ...instance.fields,
+            attempt,
+            nextAttempt: attempt + 1,
+            delayMs,
+            reason: failure.error.message
+          })
+          yield* Effect.sleep(Duration.millis(delayMs))
+          // Only the attempt a resume found running is re-attached to, never a retry.
+          return yield* asEffect(claimed({ ...run, attempt: attempt + 1, earlier: undefined }, true))
+        })
+  )
+}
+
+const noInstance: Instance = {}
 
 /** The output of a task a resume keeps: an exec task's read back from its `.out`, a function's journaled. */
 const keptOutput = (
@@ -189,10 +202,12 @@ const keptOutput = (
   })
 
 /** In-process tasks without a step before them take the hot path; everything else runs as a command. */
-const runAttempt = (run: Attempt): Effect.Effect<TaskOutput, TaskAttemptError> =>
+const startAttempt = (run: Attempt): TaskOutput | Effect.Effect<TaskOutput, TaskAttemptError> =>
   run.task.binding._tag === "InProcess" && run.instance.before === undefined
-    ? runInProcess(run, run.instance.context?.(run.attempt) ?? {})
+    ? callInProcess(run, run.instance.context?.(run.attempt) ?? noExtra)
     : runExec(run)
+
+const noExtra: Pick<Task.TaskContext, "model" | "prediction" | "experience"> = {}
 
 /** Reads a criterion task's value from its output (DESIGN §4.4). */
 export const criterionValue = (

@@ -60,6 +60,7 @@ const input = (s: SpawnOptionsResult): Input => ({
   inProcess: [
     {
       learners: 10_000,
+      warm: false,
       tasks: 400_000,
       wallMs: 12_000,
       tasksPerSecond: 33_333,
@@ -68,7 +69,7 @@ const input = (s: SpawnOptionsResult): Input => ({
       heapUsedMb: 111
     }
   ],
-  warm: undefined,
+  facade: [],
   memory: [],
   dsl: { rows: [] },
   lsp: { learners: 1000, analysisMs: 150, analysisCpuMs: 140, freshMs: 300, roundTripMs: 210 },
