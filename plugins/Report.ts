@@ -23,6 +23,7 @@ import * as Ranking from "../core/Ranking.ts"
 import * as Results from "../core/Results.ts"
 import * as RunDir from "../core/RunDir.ts"
 import * as RunManifest from "../core/RunManifest.ts"
+import { lineageSection } from "./internal/reportLineage.ts"
 import { buildModel, type Input, rankingOf } from "./internal/reportModel.ts"
 import { rungsSection } from "./internal/reportRungs.ts"
 import {
@@ -161,6 +162,7 @@ ${bestHtml}
 <div class="card scroll"><table class="learners"><thead><tr><th>rank</th><th>learner</th><th>kind</th><th>iterations</th><th>tasks</th><th>ended</th><th>metric (last)</th>${anyConfig ? "<th>config</th>" : ""}<th>failure</th></tr></thead><tbody>${summaryRows}</tbody></table></div>
 ${selectionHtml}
 ${rungsSection(input, model.learners)}
+${lineageSection(input, model.learners)}
 <h2>Metric by iteration</h2>
 <div class="grid">${cards}</div>
 <h2>All learners</h2>

@@ -30,6 +30,10 @@ td.rung.pruned { background: #fbe9dc; }
 .cut { color: #9a4a12; font-weight: 600; }
 tr.pruned td:first-child b { color: var(--muted); }
 .legend { font-size: 12px; margin: 0 0 8px; }
+.lineage { margin-bottom: 10px; }
+.lineage table { margin-top: 10px; }
+svg.lineage line.lane-line { stroke-width: 3; stroke-linecap: round; opacity: .8; }
+svg.lineage path.copy { fill: none; stroke-width: 1.5; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 pre { background: #f3f4f7; border-radius: 6px; padding: 10px 12px; overflow: auto; margin: 6px 0 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 14px; }
