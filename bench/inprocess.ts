@@ -76,7 +76,7 @@ export type FacadeRows = ReturnType<typeof facadeRows>
 
 /** The sections of RESULTS.md on in-process tasks and the facade. */
 export const inProcessSections = (inProcess: InProcessRows, facade: FacadeRows): ReadonlyArray<string> => [
-  "## In-process tasks",
+  "### In-process tasks",
   "",
   "Cold: the first run of a fresh process. Warm: the same run after twenty of it in the same process; fixed ms is a warm run of 1 learner × 1 iteration there (what a run costs whatever its tasks). GC: garbage collection inside the run (perf_hooks).",
   "",
@@ -94,7 +94,7 @@ export const inProcessSections = (inProcess: InProcessRows, facade: FacadeRows):
     ])
   ),
   "",
-  "## Async in-process functions: the Promise facade against the Effect API",
+  "### Async in-process functions: the Promise facade against the Effect API",
   "",
   "Four async no-op functions per iteration (bench/facade.ts); `facade-iterate` reads every state with `for await`; max ahead: how far the learners got ahead of that loop.",
   "",

@@ -32,7 +32,7 @@ import { ensureServices, type Services, stopServices } from "../test/integration
 import { formatDslBench, runDslBench } from "./dsl.ts"
 import { facadeRows, inProcessRows, inProcessSections } from "./inprocess.ts"
 import { formatLspBench, runLspBench } from "./lsp.ts"
-import { fmt, table } from "./markdown.ts"
+import { fmt, spliceRun, table } from "./markdown.ts"
 import { compileScenario, median, type Sample, scenario, spreadOf } from "./scenarioRunner.ts"
 import * as SpawnOptions from "./spawnOptions.ts"
 import { verdicts } from "./verdicts.ts"
@@ -273,7 +273,7 @@ const main = async () => {
   }
 
   const md: Array<string> = [
-    "# Benchmark results",
+    "## The last `npm run bench`",
     "",
     `Produced by \`${result.command}\` on ${result.date}.`,
     "",
@@ -283,7 +283,7 @@ const main = async () => {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}.`,
     "",
-    "## Budgets",
+    "### Budgets",
     "",
     "Issues 10 and 17's budgets against this run, and for a missed one where the time goes, from figures of this same run (bench/README.md has the long form).",
     "",
@@ -292,7 +292,7 @@ const main = async () => {
       budgets.map((v) => [v.budget, v.measured, v.met ? "yes" : "**no**", v.met ? "" : v.why])
     ),
     "",
-    "## Exec tasks against the floor",
+    "### Exec tasks against the floor",
     "",
     `Four no-op exec tasks per iteration, 10 iterations, local backend at concurrency ${cores}, journal on. The floor spawns the same argv with the same output files at the same concurrency from a plain script.`,
     "",
@@ -323,13 +323,13 @@ const main = async () => {
     "",
     `Spread: (max − min) / median of the ${repeats} interleaved repeats. Peak memory of a bare \`node -e 0\`: ${fmt(baseline.bareMb, 0)} MB; of one that only loads the library: ${fmt(baseline.libraryMb, 0)} MB.`,
     "",
-    "## Spawning: the options",
+    "### Spawning: the options",
     "",
     `\`/bin/true\` with stdout and stderr to files, ${spawn.rows[0]?.tasks ?? 0} tasks, each option in a fresh process, median of ${repeats} interleaved repeats (bench/spawnOptions.ts). A heap of ${spawn.rows.find((x) => x.heapMb > 0)?.heapMb ?? 0} MB is about a rose run's.`,
     "",
     SpawnOptions.formatSpawnOptions(spawn),
     "",
-    "## Node, Deno and Bun",
+    "### Node, Deno and Bun",
     "",
     "The same programs on each runtime: exec, 4 learners × 10 iterations against the floor on the same runtime; in-process, 64 learners × 10 iterations. Node runs the scenario with its types stripped by esbuild, Deno and Bun run the TypeScript as it is.",
     "",
@@ -352,7 +352,7 @@ const main = async () => {
     ),
     "",
     ...inProcessSections(inProcess, facade),
-    "## Memory against the length of a run",
+    "### Memory against the length of a run",
     "",
     table(
       ["learners", "iterations", "tasks", "wall ms", "peak MB"],
@@ -365,24 +365,24 @@ const main = async () => {
       ])
     ),
     "",
-    "## DSL",
+    "### DSL",
     "",
     "```",
     formatDslBench(dsl).trimEnd(),
     "```",
     "",
-    "## Editor (rose lsp)",
+    "### Editor (rose lsp)",
     "",
     formatLspBench(lsp).trimEnd(),
     "",
-    "## Start-up",
+    "### Start-up",
     "",
     table(
       ["command", "wall ms (median)"],
       startup.map((r) => [`\`${r.command}\``, fmt(r.wallMs, 0)])
     ),
     "",
-    "## SSH",
+    "### SSH",
     "",
     typeof ssh === "string"
       ? ssh
@@ -399,7 +399,7 @@ const main = async () => {
           ])
         ),
     "",
-    "## SLURM",
+    "### SLURM",
     "",
     typeof slurm === "string"
       ? slurm
@@ -422,7 +422,9 @@ const main = async () => {
   process.stdout.write(`${text}\n`)
   if (!quick) {
     fs.writeFileSync(Path.join(root, "bench/results.json"), `${JSON.stringify(result, null, 2)}\n`)
-    fs.writeFileSync(Path.join(root, "bench/RESULTS.md"), `${text}\n`)
+    const file = Path.join(root, "bench/RESULTS.md")
+    const previous = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : ""
+    fs.writeFileSync(file, spliceRun(previous, "# Benchmark results", text))
     log("wrote bench/results.json and bench/RESULTS.md")
   }
 }
