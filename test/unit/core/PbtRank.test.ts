@@ -2,7 +2,7 @@
  * PBT's rank and choice of source on the period tables: a learner is ranked against the latest value
  * of every learner of its block, not only the earlier arrivals at its period; it copies only a
  * learner of the period's table that is better than itself; a journal replayed in order ranks the
- * next arrival alike.
+ * next arrival alike. And which perturbed keys stay integers.
  */
 import { assert, describe, it } from "@effect/vitest"
 import type * as Criterion from "../../../core/Criterion.ts"
@@ -11,6 +11,7 @@ import * as Exploit from "../../../core/internal/exploit.ts"
 import type * as Learner from "../../../core/Learner.ts"
 import * as LearnerConfig from "../../../core/LearnerConfig.ts"
 import * as Population from "../../../core/Population.ts"
+import * as Sweep from "../../../core/Sweep.ts"
 
 const criterion = { metric: "mse", operator: "<", threshold: 0.001 } as Criterion.Criterion
 const ref = (index: number) => ({ name: "sweep", index })
@@ -64,6 +65,7 @@ describe("PBT: ranking in the block", () => {
     assert.deepStrictEqual([zero!.verdict.rank, zero!.verdict.of, zero!.copies], [1, 4, false])
     assert.deepStrictEqual([three!.verdict.rank, three!.verdict.of, three!.copies, three!.source], [4, 4, true, 0])
     assert.strictEqual(three!.verdict.reason, "rank 4 of 4 in the block at iteration 3, mse 0.8")
+    // Learner 0 ran learning rate 0.1, which the sweep [1, 0.1] makes a float.
     assert.include([0.08, 0.12], three!.to!["training.learning_rate"])
   })
 
@@ -159,5 +161,55 @@ describe("PBT: ranking in the block", () => {
         resumed.judge(policy, ref(k), iteration, value, criterion, false),
         live.judge(policy, ref(k), iteration, value, criterion, false)
       )
+  })
+})
+
+describe("PBT: which perturbed keys stay integers", () => {
+  const low = 0 // picks ×0.8
+  const high = 0.99 // picks ×1.2
+  const both = (value: number, swept: Sweep.Distribution | ReadonlyArray<number> | undefined) =>
+    [low, high].map((r) => Exploit.perturbed(value, Population.defaultFactors, r, swept))
+
+  it("a key whose sweep values are all integers stays an integer; one with a float among them does not", () => {
+    assert.deepStrictEqual(both(1, [1, 0.1]), [0.8, 1.2])
+    assert.deepStrictEqual(both(100, [50, 100]), [80, 120])
+    assert.deepStrictEqual(both(7, Sweep.intUniform(1, 10)), [6, 8])
+    assert.deepStrictEqual(both(5, Sweep.uniform(1, 10)), [4, 6])
+  })
+
+  it("outside the sweep, an integer stays one only from 10 up in absolute value", () => {
+    assert.deepStrictEqual(both(1, undefined), [0.8, 1.2])
+    assert.deepStrictEqual(both(100, undefined), [80, 120])
+    assert.deepStrictEqual(both(-20, undefined), [-16, -24])
+    assert.deepStrictEqual(both(0.1, undefined), [0.08, 0.12])
+  })
+})
+
+describe("PBT: a copy's perturbed values", () => {
+  it("take the block's sweep into account: a learning rate of 1 becomes 0.8 or 1.2, a count stays a count", () => {
+    const policy = Population.pbt({
+      every: 2,
+      quantile: 0.5,
+      seed: 3,
+      perturb: { training: { learning_rate: true }, simulation: { n_labeled: true, n_init: true } }
+    })
+    const swept = {
+      space: { training: { learning_rate: [1, 0.1] }, simulation: { n_labeled: [50, 100] } }
+    } as unknown as Learner.LearnerDef
+    const rungs = new Population.Rungs()
+    rungs.judge(policy, ref(0), 1, 0.1, criterion, false, {
+      resolved: {
+        training: { args: [], kwargs: { learning_rate: 1 } },
+        simulation: { args: [], kwargs: { n_labeled: 100, n_init: 1 } }
+      },
+      config: LearnerConfig.empty
+    })
+    const verdict = rungs.judge(policy, ref(1), 1, 0.5, criterion, false, standing(0.2))
+    const decision = Exploit.decide(policy, rungs, swept, ref(1), 1, criterion, verdict, {})
+    assert.strictEqual(decision?.source.index, 0)
+    assert.include([0.8, 1.2], decision!.to["training.learning_rate"])
+    assert.include([80, 120], decision!.to["simulation.n_labeled"])
+    // n_init is outside the sweep and below 10: a float.
+    assert.include([0.8, 1.2], decision!.to["simulation.n_init"])
   })
 })
