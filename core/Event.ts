@@ -267,8 +267,9 @@ export const LearnerStopped = Schema.TaggedStruct("learner_stopped", {
 
 /**
  * A learner of a block with a population policy reached a rung (an ASHA rung or a PBT period): its
- * rank among the learners that reached the rung before it (itself included), and whether it was
- * pruned there (never under PBT). A resumed run rebuilds its rung tables from these.
+ * rank (itself included) among the learners that reached the rung before it under ASHA, among the
+ * block's learners at their latest periods under PBT, and whether it was pruned there (never under
+ * PBT). A resumed run rebuilds its rung tables from these.
  *
  * @since 0.3.0
  * @category schemas
@@ -286,8 +287,8 @@ export const RungReached = Schema.TaggedStruct("rung_reached", {
 })
 
 /**
- * A learner in the bottom quantile of a PBT period (its `rung_reached` says where it stood) copied a
- * top learner of the period, `source`: its working folder became the source's as it was after the
+ * A learner in the bottom quantile of its block at a PBT period (its `rung_reached` says where it
+ * stood) copied a better learner of the period's top quantile, `source`: its working folder became the source's as it was after the
  * period iteration, and its config the source's with the perturbed keys changed, from the next
  * iteration on. `from` holds the learner's own values of the perturbed keys at the period, `to` the
  * new ones, keyed `task.key`; `sourceConfig` the source's resolved config at the period, by task.
@@ -309,7 +310,7 @@ export const Exploited = Schema.TaggedStruct("exploited", {
   from: Schema.Record({ key: Schema.String, value: Json.Json }),
   to: Schema.Record({ key: Schema.String, value: Json.Json }),
   sourceConfig: Schema.Record({ key: Schema.String, value: ResolvedConfig }),
-  /** `rank 7 of 8 at iteration 5, mse 0.21: copied sweep[2] (mse 0.011), learning_rate 0.1 → 0.08`. */
+  /** `rank 7 of 8 in the block at iteration 5, mse 0.21: copied sweep[2] (mse 0.011), learning_rate 0.1 → 0.08`. */
   reason: Schema.String
 })
 

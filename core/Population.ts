@@ -2,11 +2,12 @@
  * Population policies of a learner block. Successive halving, asynchronous (ASHA): at rung
  * iterations each learner of the block is ranked, by its criterion metric, against the learners that
  * reached the same rung before it; one outside the kept fraction is pruned. Population based
- * training (PBT): at period iterations a learner ranked in the bottom quantile of those that reached
- * the period before it copies a top learner's working folder and config, with some keys perturbed.
- * Nobody waits for the learners that have not reached the rung yet, so the decisions depend only on
- * the order in which learners arrive at each rung, which the journal records (`rung_reached`), so a
- * resumed run keeps the same rung tables.
+ * training (PBT): at period iterations a learner ranked in the bottom quantile of its block (each
+ * other learner by its value at the latest period it reached) copies a learner of the period's top
+ * quantile, its working folder and config, with some keys perturbed. Nobody waits for the learners
+ * that have not reached the rung yet, so the decisions depend only on the order in which learners
+ * arrive at the rungs, which the journal records (`rung_reached`), so a resumed run keeps the same
+ * rung tables.
  *
  * @since 0.3.0
  */
@@ -31,8 +32,9 @@ export interface Asha {
 }
 
 /**
- * How PBT changes a copied key: multiplied by one of the factors (an integer key stays an integer),
- * or drawn again from the values the block's sweep gives it.
+ * How PBT changes a copied key: multiplied by one of the factors (an integral key stays an integer:
+ * one whose sweep values are all integers, or, outside the sweep, an integer of at least 10 in
+ * absolute value), or drawn again from the values the block's sweep gives it.
  *
  * @since 0.3.0
  * @category models
@@ -41,9 +43,10 @@ export type Perturbation = ReadonlyArray<number> | "resample"
 
 /**
  * Population based training: periods every `every` iterations (after iterations `every - 1`,
- * `2·every - 1`, …); a learner in the bottom `quantile` of the learners that reached the period so
- * far copies one of the top `quantile` (its working folder and config), perturbing the `perturb`
- * keys. The choices are drawn with `seed`.
+ * `2·every - 1`, …); a learner in the bottom `quantile` of its block (the others ranked by their
+ * latest period values) copies one of the top `quantile` of the period's learners so far that is
+ * better than itself (its working folder and config), perturbing the `perturb` keys. The choices are
+ * drawn with `seed`.
  *
  * @since 0.3.0
  * @category models
@@ -230,8 +233,8 @@ export const cut = (policy: Policy, of: number): number =>
   Math.floor(of * (policy._tag === "Asha" ? policy.keep : policy.quantile) + 1e-9)
 
 /**
- * Whether a PBT verdict puts the learner in the bottom quantile of its period, so that it copies a
- * top learner (never at its last iteration).
+ * Whether a PBT verdict puts the learner in the bottom quantile of its block, so that it copies a
+ * top learner of the period if one is better (never at its last iteration).
  *
  * @since 0.3.0
  * @category predicates
@@ -261,11 +264,13 @@ export class Rungs {
   }
 
   /**
-   * Ranks a learner arriving at a rung against those already there (itself included; ties go to the
-   * earlier arrival). Under ASHA it stays when the rung holds too few learners for the kept fraction
-   * to be one (`⌊n · keep⌋ < 1`), or when its rank is at most `⌊n · keep⌋`; `ends` says it stops there
-   * anyway. PBT never prunes. A learner judged at this rung before (an iteration re-run by a resume)
-   * keeps its verdict.
+   * Ranks a learner arriving at a rung (itself included; ties go to the others). Under ASHA it is
+   * ranked against those already at the rung, and stays when the rung holds too few learners for the
+   * kept fraction to be one (`⌊n · keep⌋ < 1`), or when its rank is at most `⌊n · keep⌋`; `ends` says
+   * it stops there anyway. Under PBT it is ranked against the latest value of every other learner of
+   * the block (as Ray Tune's PBT does): ranking only against the earlier arrivals at the period would
+   * spare the learners that arrive among the first, whatever their value. PBT never prunes. A learner
+   * judged at this rung before (an iteration re-run by a resume) keeps its verdict.
    */
   judge(
     policy: Policy,
@@ -281,14 +286,29 @@ export class Rungs {
     if (earlier !== undefined) return earlier.verdict
     const lower = direction(criterion.operator) !== "higher"
     const better = (a: number, b: number) => (lower ? a < b : a > b)
-    const rank = 1 + entries.filter((e) => better(e.value, value) || e.value === value).length
-    const of = entries.length + 1
+    const others = policy._tag === "Pbt" ? this.latest(ref) : entries.map((e) => e.value)
+    const rank = 1 + others.filter((v) => better(v, value) || v === value).length
+    const of = others.length + 1
     const kept = cut(policy, of)
     const pruned = policy._tag === "Asha" && !ends && kept >= 1 && rank > kept
-    const reason = `rank ${rank} of ${of} at iteration ${iteration}, ${criterion.metric} ${formatValue(value)}`
+    const among = policy._tag === "Pbt" ? " in the block" : ""
+    const reason = `rank ${rank} of ${of}${among} at iteration ${iteration}, ${criterion.metric} ${formatValue(value)}`
     const verdict = { rank, of, pruned, reason }
     this.add(ref, iteration, value, verdict, standing)
     return verdict
+  }
+
+  /**
+   * The value of every other learner of `ref`'s block at the latest rung it reached so far: its entry
+   * of the highest rung iteration in the tables, which the journal's `rung_reached` events rebuild.
+   */
+  private latest(ref: Ref): ReadonlyArray<number> {
+    const at = new Map<number, { readonly iteration: number; readonly value: number }>()
+    for (const [iteration, entries] of this.tables.get(ref.name) ?? [])
+      for (const e of entries)
+        if (e.index !== ref.index && (at.get(e.index)?.iteration ?? -1) < iteration)
+          at.set(e.index, { iteration, value: e.value })
+    return [...at.values()].map((l) => l.value)
   }
 
   /**

@@ -163,8 +163,9 @@ export const completeIteration = (
   })
 
 /**
- * At a rung of its block's population policy, ranks the learner against the block's learners that
- * reached the rung before it and records the verdict; `pruned` ends the learner. At a PBT period the
+ * At a rung of its block's population policy, ranks the learner (under ASHA against the block's
+ * learners that reached the rung before it, under PBT against the latest values of the whole block)
+ * and records the verdict; `pruned` ends the learner. At a PBT period the
  * learner's working folder is kept first (what a learner that copies it gets), and a learner in the
  * bottom quantile copies a top one (`exploitAt`). A learner judged there already (a resume after a
  * crash between its `rung_reached` and its `exploited`) is not ranked again, only made to copy.

@@ -69,7 +69,7 @@ describe("PBT on the local backend", () => {
         )
         assert.strictEqual(
           exploited[0]!.reason,
-          "rank 4 of 4 at iteration 1, mse 0.5: copied pbt[1] (mse 0.2), learning_rate 0.4 → 0.1"
+          "rank 4 of 4 in the block at iteration 1, mse 0.5: copied pbt[1] (mse 0.2), learning_rate 0.4 → 0.1"
         )
         const read = (k: number, file: string) => fs.readFileSync(`${runDir}/learners/pbt-${k}/${file}`, "utf8")
         // Learner 1's history at the period, then learner 3's own last iteration with the new rate.

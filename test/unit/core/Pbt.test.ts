@@ -151,7 +151,7 @@ describe("Population: PBT in a run", () => {
         assert.match(
           e.reason,
           new RegExp(
-            `^rank ${e.rank} of ${e.of} at iteration 1, mse [0-9.]+: copied sweep\\[${e.source.index}\\] \\(mse`
+            `^rank ${e.rank} of ${e.of} in the block at iteration 1, mse [0-9.]+: copied sweep\\[${e.source.index}\\] \\(mse`
           )
         )
       }
