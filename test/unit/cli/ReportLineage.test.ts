@@ -97,7 +97,7 @@ describe("Report: lineage", () => {
     })
     assert.match(
       html,
-      /<b>sweep\[1\]<\/b>[^]*?← sweep\[3\] <span class="muted">at 3<\/span> ← sweep\[0\] <span class="muted">at 1<\/span>/
+      /<b>sweep\[1\]<\/b>[\s\S]*?← sweep\[3\] <span class="muted">at 3<\/span> ← sweep\[0\] <span class="muted">at 1<\/span>/
     )
   })
 
