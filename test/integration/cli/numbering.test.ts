@@ -100,18 +100,20 @@ describe("iteration numbers", () => {
     assert.include(out, "ok[0] reached max_iter after 3 of 3 iterations")
     assert.notMatch(out, /iteration 3\b/)
     assert.notMatch(out, /\d\/\d done/)
-    // The summary: counts in the table, the failed iteration by its index.
-    assert.match(out, /crash\[0\] +1 +error +mse 0\.5 \(< 1e-4\) +training in iteration 1: exit 3: boom at 1/)
-    assert.match(out, /ok\[0\] +3 +max_iter +mse 0\.7 \(< 1e-4\)/)
+    // The summary: counts in the table (iterations done, then tasks spent: crash[0] three in
+    // iteration 0 and the training that failed, ok[0] three in each of three), the failed
+    // iteration by its index.
+    assert.match(out, /crash\[0\] +1 +4 +error +mse 0\.5 \(< 1e-4\) +training in iteration 1: exit 3: boom at 1/)
+    assert.match(out, /ok\[0\] +3 +9 +max_iter +mse 0\.7 \(< 1e-4\)/)
     assert.include(out, `run ${runId} failed in`)
     assert.include(out, `resume with: rose resume runs/${runId}\n`)
 
     // rose status: done counts against max_iter.
     const status = await rose(cli, ["status", runDir], dir)
     assert.strictEqual(status.code, 0, status.stderr)
-    assert.match(status.stdout, /learner +state +iterations +metric/)
-    assert.match(status.stdout, /crash\[0\] +error +1\/3 +mse 0\.5 /)
-    assert.match(status.stdout, /ok\[0\] +max_iter +3\/3 +mse 0\.7 /)
+    assert.match(status.stdout, /learner +state +iterations +tasks +metric/)
+    assert.match(status.stdout, /crash\[0\] +error +1\/3 +4 +mse 0\.5 /)
+    assert.match(status.stdout, /ok\[0\] +max_iter +3\/3 +9 +mse 0\.7 /)
     assert.notMatch(status.stdout, /iteration 2\b|2\/3/)
     assert.include(status.stdout, `resume with: rose resume runs/${runId}`)
     const statusJson = await rose(cli, ["status", runDir, "--json"], dir)

@@ -35,9 +35,10 @@ describe("ASHA on the local backend", () => {
             parallel: 2,
             maxIter: 3,
             tasks: {
-              // The survivor's later iterations take a while, so it is still running when we look.
+              // The survivor's next training waits for the test's word (at most 60 s), so it is still
+              // running when we look, however slow the machine.
               training: Rose.shell(
-                'echo $$ >> pids; if [ "$ROSE_LEARNER" = 0 ] && [ "$ROSE_ITERATION" -ge 1 ]; then sleep 2; else sleep 0.1; fi'
+                'echo $$ >> pids; if [ "$ROSE_LEARNER" = 0 ] && [ "$ROSE_ITERATION" -ge 1 ]; then n=0; while [ ! -f "$ROSE_RUN_DIR/release" ] && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done; else sleep 0.1; fi'
               ),
               active_learn: Rose.shell("echo $$ >> pids"),
               // Learner 1 reaches the rung second, with the worse value: it is pruned there.
@@ -67,6 +68,7 @@ describe("ASHA on the local backend", () => {
           )
           // Not the end of the run cleaning up: the survivor is still at work.
           assert.isNotEmpty(aliveUnder(`${runDir}/learners/prune-0`))
+          fs.writeFileSync(`${runDir}/release`, "")
           return yield* handle.await
         })
       ).pipe(Effect.provide(layer))
