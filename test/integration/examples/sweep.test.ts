@@ -1,13 +1,15 @@
 /**
- * examples/sweep: the same 16-learner grid of the parallel-learners surrogate run plainly and with
- * ASHA, through the built `rose` CLI, as a user runs them. The tasks are seeded, so a learner's MSE
- * at an iteration is the same in both runs; what ASHA changes is how far each learner goes. The
- * claim of the example's README is checked on what the runs left: ASHA's best MSE is within 10% of
- * the plain sweep's best, for at most half of its tasks (task_finished events in the journal).
+ * examples/sweep: the same 16-learner grid of the parallel-learners surrogate run three ways, plainly,
+ * with ASHA and with PBT, through the built `rose` CLI, as a user runs them. The tasks are seeded, so
+ * a learner's MSE at an iteration is the same in every run until a policy changes its course. The
+ * claims of the example's README are checked on what the runs left: ASHA's best MSE is within 10% of
+ * the plain sweep's best, for at most half of its tasks (task_finished events in the journal); PBT's
+ * copies go from better learners to worse ones, with the perturbed values in the tasks that follow,
+ * and leave the block's median MSE below the plain sweep's for the same tasks.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ensureCli, journal, root, rose, tempDir } from "../cli/helpers.ts"
 
 const example = path.join(root, "examples/sweep")
@@ -45,10 +47,28 @@ const runSweep = async (file: string, dir: string, extra: ReadonlyArray<string> 
   return { learners, best, tasks: events.filter((e) => e.type === "task_finished").length, events }
 }
 
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+const lastOf = (l: LearnerResult): number => l.metric.history[l.metric.history.length - 1]!
+
 describe("examples/sweep", () => {
-  it("ASHA reaches within 10% of the plain sweep's best MSE with at most half of its tasks", async () => {
-    const dir = tempDir("rose-sweep-example-")
-    const plain = await runSweep("plain.rose", dir)
+  let dir: string
+  let plainRun: Promise<Sweep> | undefined
+  // The plain sweep, run once for both comparisons.
+  const plainSweep = () => (plainRun ??= runSweep("plain.rose", dir))
+  beforeAll(() => {
+    dir = tempDir("rose-sweep-example-")
+  })
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+  it("ASHA reaches within 10% of the plain sweep's best MSE with at most half of its tasks", {
+    timeout: 600_000
+  }, async () => {
+    const plain = await plainSweep()
     // Async ASHA judges a learner against those already at its rung, so its decisions follow the
     // order learners arrive in; one task at a time makes that order the scheduler's, the same on
     // every machine (268 tasks here; with 4 at a time 196–248, depending on timing).
@@ -88,5 +108,56 @@ describe("examples/sweep", () => {
     // Each finished task is counted once: the journal agrees with the learners' iterations.
     const iterations = asha.learners.reduce((n, l) => n + l.iterations, 0)
     assert.strictEqual(asha.tasks, iterations * TASKS_PER_ITERATION)
+  })
+  it("PBT's copies go from better learners to worse, and lower the block's median MSE", {
+    timeout: 600_000
+  }, async () => {
+    const plain = await plainSweep()
+    // One task at a time: learners reach each period in the scheduler's order, the same everywhere.
+    const pbt = await runSweep("pbt.rose", dir, ["--max-concurrency", "1"])
+
+    // PBT prunes nothing: every learner runs to max_iter, every task of the plain sweep runs.
+    for (const l of pbt.learners) assert.deepStrictEqual([l.stopReason, l.iterations], ["max_iter", MAX_ITER], l.label)
+    assert.strictEqual(pbt.tasks, plain.tasks)
+
+    const copies = pbt.events.filter((e) => e.type === "exploited")
+    assert.isAtLeast(copies.length, 4, "the bottom quarter copied the top at the periods")
+    for (const c of copies) {
+      const who = `sweep[${c.learner.index}] after ${c.iteration}`
+      assert.include([1, 3, 5, 7], c.iteration, `${who}: at a period`)
+      assert.isBelow(c.sourceValue, c.metricValue, `${who}: its source was better`)
+      // The perturbed learning rate is the source's times 0.8 or 1.2, and its next training runs with it.
+      const sourceRate = c.sourceConfig.training.kwargs.learning_rate
+      const rate = c.to["training.learning_rate"]
+      assert.include(
+        [0.8, 1.2].map((f) => Number((sourceRate * f).toPrecision(12))),
+        rate,
+        `${who}: learning_rate`
+      )
+      const next = pbt.events.find(
+        (e) =>
+          e.type === "task_started" &&
+          e.learner.index === c.learner.index &&
+          e.iteration === c.iteration + 1 &&
+          e.task === "training"
+      )
+      assert.strictEqual(next?.config.kwargs.learning_rate, rate, `${who}: the next training's learning_rate`)
+      assert.include([25, 50, 100, 200], c.to["simulation.n_labeled"], `${who}: n_labeled drawn from the grid`)
+    }
+    // Until its first copy a learner's course is the plain sweep's (seeded tasks).
+    for (const l of pbt.learners) {
+      const first = Math.min(MAX_ITER, ...copies.filter((c) => c.learner.index === l.index).map((c) => c.iteration + 1))
+      const p = plain.learners.find((q) => q.index === l.index)!
+      assert.deepStrictEqual(l.metric.history.slice(0, first), p.metric.history.slice(0, first), l.label)
+    }
+
+    const plainMedian = median(plain.learners.map(lastOf))
+    const pbtMedian = median(pbt.learners.map(lastOf))
+    assert.isBelow(pbtMedian, plainMedian, "the bottom learners went on from better states")
+    assert.isAtMost(pbt.best.value, plain.best.value * 1.1, "PBT's best MSE is within 10% of the plain best")
+
+    // The report draws the lineage: an arrow per copy.
+    const report = fs.readFileSync(path.join(dir, "pbt", "report.html"), "utf8")
+    assert.strictEqual((report.match(/<path class="copy" /g) ?? []).length, copies.length)
   })
 })
