@@ -1,14 +1,15 @@
 /**
  * The script the SSH backend runs for PBT's folder copies, run here by the local /bin/sh: the target
  * ends up with the source's files (hidden ones, sub-folders, odd names) and none of its own, while
- * the `iter-<n>` folders of both sides stay where they are.
+ * the `iter-<n>` folders of both sides stay where they are; between two hosts, the same through a
+ * base64 tar archive read on one side and unpacked on the other.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { script } from "../../../backends/internal/sshMirror.ts"
+import { packScript, script, unpackScript } from "../../../backends/internal/sshMirror.ts"
 
 const made: Array<string> = []
 afterEach(() => {
@@ -61,5 +62,47 @@ describe("sshMirror script", () => {
     const run = spawnSync("/bin/sh", ["-s"], { input: script(path.join(root, "missing"), to), encoding: "utf8" })
     assert.strictEqual(run.status, 0, run.stderr)
     assert.deepStrictEqual(fs.readdirSync(to), ["iter-3"])
+  })
+  it("between two hosts: the archive read from the source makes the target what one script makes it", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
+    made.push(root)
+    const from = path.join(root, "from dir")
+    const to = path.join(root, "to's")
+    fs.mkdirSync(path.join(from, "model", "ckpt"), { recursive: true })
+    fs.mkdirSync(path.join(from, "iter-1"), { recursive: true })
+    fs.writeFileSync(path.join(from, "model", "ckpt", "w.bin"), Buffer.from([0, 255, 10, 13, 39, 34]))
+    fs.writeFileSync(path.join(from, ".state"), "source state")
+    fs.writeFileSync(path.join(from, "-dash"), "odd name")
+    fs.writeFileSync(path.join(from, "iter-1", "training.out"), "source output")
+    fs.mkdirSync(path.join(to, "iter-0"), { recursive: true })
+    fs.writeFileSync(path.join(to, "iter-0", "training.out"), "own output")
+    fs.writeFileSync(path.join(to, "old"), "own file")
+    const packed = spawnSync("/bin/sh", ["-s"], { input: packScript(from), encoding: "utf8" })
+    assert.strictEqual(packed.status, 0, packed.stderr)
+    assert.match(packed.stdout, /^[A-Za-z0-9+/=\n]+$/, "text that survives a captured stdout and a heredoc")
+    const unpacked = spawnSync("/bin/sh", ["-s"], { input: unpackScript(packed.stdout, to), encoding: "utf8" })
+    assert.strictEqual(unpacked.status, 0, unpacked.stderr)
+    assert.deepStrictEqual(fs.readdirSync(to).sort(), ["-dash", ".state", "iter-0", "model"])
+    assert.deepStrictEqual([...fs.readFileSync(path.join(to, "model", "ckpt", "w.bin"))], [0, 255, 10, 13, 39, 34])
+    assert.strictEqual(fs.readFileSync(path.join(to, "iter-0", "training.out"), "utf8"), "own output")
+    assert.isFalse(fs.existsSync(path.join(to, "iter-1")))
+  })
+
+  it("between two hosts: a source with no folder or no entries empties the target", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
+    made.push(root)
+    const empty = path.join(root, "empty")
+    fs.mkdirSync(path.join(empty, "iter-0"), { recursive: true })
+    for (const from of [path.join(root, "missing"), empty]) {
+      const to = path.join(root, "to")
+      fs.mkdirSync(path.join(to, "iter-3"), { recursive: true })
+      fs.writeFileSync(path.join(to, "a"), "own")
+      const packed = spawnSync("/bin/sh", ["-s"], { input: packScript(from), encoding: "utf8" })
+      assert.strictEqual(packed.status, 0, packed.stderr)
+      assert.strictEqual(packed.stdout, "")
+      const unpacked = spawnSync("/bin/sh", ["-s"], { input: unpackScript(packed.stdout, to), encoding: "utf8" })
+      assert.strictEqual(unpacked.status, 0, unpacked.stderr)
+      assert.deepStrictEqual(fs.readdirSync(to), ["iter-3"])
+    }
   })
 })
