@@ -73,7 +73,10 @@ const input = (s: SpawnOptionsResult): Input => ({
   memory: [],
   dsl: { rows: [] },
   lsp: { learners: 1000, analysisMs: 150, analysisCpuMs: 140, freshMs: 300, roundTripMs: 210 },
-  startup: [],
+  startup: [
+    { command: "node -e 0 (floor)", wallMs: 120 },
+    { command: "rose --version", wallMs: 190 }
+  ],
   spawn: s,
   baseline: { bareMb: 41, libraryMb: 86 }
 })
@@ -92,6 +95,7 @@ describe("bench verdicts", () => {
     expect(why(vs, "exec, 64 learners: peak")).toContain("adds 31 MB")
     expect(why(vs, "in-process, 10,000 learners × 10: < 10 s")).toContain("(50%)")
     expect(why(vs, "rose lsp")).toContain("50% of a fresh one (300 ms)")
+    expect(why(vs, "`rose --version`")).toContain("takes 120 ms here (80% of the budget); rose adds 70 ms")
   })
 
   it("names the fastest way of spawning only when it is faster than the main thread", () => {
@@ -105,5 +109,6 @@ describe("bench verdicts", () => {
     const vs = verdicts(input(spawn(3.5)))
     expect(vs.find((v) => v.budget.startsWith("exec, 64 learners: peak"))!.met).toBe(false)
     expect(vs.find((v) => v.budget.startsWith("in-process, 10,000 learners × 10: < 1 GiB"))!.met).toBe(true)
+    expect(vs.find((v) => v.budget.startsWith("`rose --version`"))!.met).toBe(false)
   })
 })
