@@ -3,7 +3,6 @@
  * processes lives on, while a task of another learner that was already running finishes, and that
  * learner ends with `budget` when it is about to start the next one.
  */
-import * as ChildProcess from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
@@ -15,15 +14,9 @@ import * as Event from "../../../core/Event.ts"
 import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Runner from "../../../core/Runner.ts"
 import * as Platform from "../../../runtime/Platform.ts"
-import { collectPids, survivorsScript, waitGone, waitNone } from "../support/processes.ts"
+import { aliveUnder, collectPids, waitGone, waitNone } from "../support/processes.ts"
 
 const layer = LocalBackend.layer({ concurrency: 4, graceMillis: 500 }).pipe(Layer.provideMerge(Platform.layer))
-
-/** The live (not zombie) processes working under a folder. */
-const aliveUnder = (folder: string): ReadonlyArray<string> =>
-  ChildProcess.spawnSync("sh", ["-c", survivorsScript({ cwdUnder: folder })], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter((l) => l.startsWith("alive "))
 
 describe("a budget on the local backend", () => {
   it.live("the learner that spends it stops with no process left; a running task of another finishes", () =>

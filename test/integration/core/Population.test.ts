@@ -2,7 +2,6 @@
  * A learner pruned by its block's ASHA policy on real processes: it starts nothing after its rung and
  * none of its processes lives on, while the learner that survived the rung keeps running.
  */
-import * as ChildProcess from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { assert, describe, it } from "@effect/vitest"
@@ -14,15 +13,9 @@ import * as Event from "../../../core/Event.ts"
 import * as Rose from "../../../core/ProgramBuilder.ts"
 import * as Runner from "../../../core/Runner.ts"
 import * as Platform from "../../../runtime/Platform.ts"
-import { collectPids, survivorsScript, waitGone, waitNone } from "../support/processes.ts"
+import { aliveUnder, collectPids, waitGone, waitNone } from "../support/processes.ts"
 
 const layer = LocalBackend.layer({ concurrency: 4, graceMillis: 500 }).pipe(Layer.provideMerge(Platform.layer))
-
-/** The live (not zombie) processes working under a folder. */
-const aliveUnder = (folder: string): ReadonlyArray<string> =>
-  ChildProcess.spawnSync("sh", ["-c", survivorsScript({ cwdUnder: folder })], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter((l) => l.startsWith("alive "))
 
 describe("ASHA on the local backend", () => {
   it.live("a pruned learner's processes are gone while the survivor runs on", () =>

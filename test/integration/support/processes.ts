@@ -5,6 +5,7 @@
  * exit, and `kill -0` / `pgrep` count zombies, so neither may be used to ask whether something
  * survived. `survivorsScript` is the same check as a shell snippet, for hosts reached over ssh.
  */
+import * as ChildProcess from "node:child_process"
 import * as fs from "node:fs"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -97,6 +98,12 @@ export const survivorsScript = (spec: SurvivorSpec): string =>
     "done",
     "exit 0"
   ].join("\n")
+
+/** The `alive …` lines of `survivorsScript` for the live (not zombie) processes working under a folder here. */
+export const aliveUnder = (folder: string): ReadonlyArray<string> =>
+  ChildProcess.spawnSync("sh", ["-c", survivorsScript({ cwdUnder: folder })], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => l.startsWith("alive "))
 
 /**
  * Runs `survivorsScript(spec)` through `run` (e.g. over ssh on a host) until it reports nothing or
