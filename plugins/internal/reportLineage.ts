@@ -9,12 +9,10 @@
  */
 import type * as Event from "../../core/Event.ts"
 import type * as Json from "../../core/Json.ts"
-import type { Input, LearnerModel } from "./reportModel.ts"
+import { type Input, type LearnerModel, label } from "./reportModel.ts"
 import { colorAt, escapeHtml, num } from "./svg.ts"
 
 type Exploit = Extract<Event.Event, { _tag: "exploited" }>
-
-const labelOf = (ref: { readonly name: string; readonly index: number }) => `${ref.name}[${ref.index}]`
 
 const shown = (v: Json.Json | undefined): string =>
   typeof v === "number" ? num(v) : typeof v === "string" ? v : JSON.stringify(v ?? null)
@@ -29,16 +27,16 @@ const changesText = (e: Exploit): string =>
  * Where a learner's state came from at the end: its own start, or, through its copies, the learner
  * whose start it carries, with every hop (`b[3] ← b[1] at 2 ← b[0] at 5`, latest first).
  */
-const ancestry = (label: string, byLearner: Map<string, ReadonlyArray<Exploit>>): ReadonlyArray<Exploit> => {
+const ancestry = (learner: string, byLearner: Map<string, ReadonlyArray<Exploit>>): ReadonlyArray<Exploit> => {
   const hops: Array<Exploit> = []
-  let at = label
+  let at = learner
   let before = Number.POSITIVE_INFINITY
   // each hop goes back to an earlier period, so the walk ends
   while (true) {
-    const copy = [...(byLearner.get(at) ?? [])].reverse().find((e) => e.iteration < before)
+    const copy = byLearner.get(at)?.findLast((e) => e.iteration < before)
     if (copy === undefined) return hops
     hops.push(copy)
-    at = labelOf(copy.source)
+    at = label(copy.source)
     // the source's snapshot at the period predates any copy it made there
     before = copy.iteration
   }
@@ -63,14 +61,14 @@ const chart = (members: ReadonlyArray<LearnerModel>, exploits: ReadonlyArray<Exp
     })
     .join("")
   const arrows = exploits
-    .filter((e) => rowOf.has(labelOf(e.learner)) && rowOf.has(labelOf(e.source)))
+    .filter((e) => rowOf.has(label(e.learner)) && rowOf.has(label(e.source)))
     .map((e) => {
       const x1 = x(e.iteration + 1)
-      const y1 = y(labelOf(e.source))
-      const y2 = y(labelOf(e.learner))
-      const color = colorAt(rowOf.get(labelOf(e.source))!, members.length)
+      const y1 = y(label(e.source))
+      const y2 = y(label(e.learner))
+      const color = colorAt(rowOf.get(label(e.source))!, members.length)
       const mid = x1 + 14
-      return `<path class="copy" data-learner="${escapeHtml(labelOf(e.learner))}" data-source="${escapeHtml(labelOf(e.source))}" data-iteration="${e.iteration}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x1 + 18},${y2}" stroke="${color}" marker-end="url(#lineage-arrow)"><title>${escapeHtml(e.reason)}</title></path>`
+      return `<path class="copy" data-learner="${escapeHtml(label(e.learner))}" data-source="${escapeHtml(label(e.source))}" data-iteration="${e.iteration}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x1 + 18},${y2}" stroke="${color}" marker-end="url(#lineage-arrow)"><title>${escapeHtml(e.reason)}</title></path>`
     })
     .join("")
   const ticks = Array.from({ length: last + 1 }, (_, i) => i)
@@ -83,13 +81,15 @@ const chart = (members: ReadonlyArray<LearnerModel>, exploits: ReadonlyArray<Exp
 const blockCard = (name: string, members: ReadonlyArray<LearnerModel>, exploits: ReadonlyArray<Exploit>): string => {
   const byLearner = new Map<string, Array<Exploit>>()
   for (const e of exploits) {
-    const key = labelOf(e.learner)
-    byLearner.set(key, [...(byLearner.get(key) ?? []), e])
+    const key = label(e.learner)
+    const copies = byLearner.get(key)
+    if (copies === undefined) byLearner.set(key, [e])
+    else copies.push(e)
   }
   const rows = exploits
     .map(
       (e) =>
-        `<tr data-learner="${escapeHtml(labelOf(e.learner))}" data-source="${escapeHtml(labelOf(e.source))}" data-iteration="${e.iteration}"><td>${e.iteration}</td><td><b>${escapeHtml(labelOf(e.learner))}</b></td><td>${escapeHtml(labelOf(e.source))}</td><td>${escapeHtml(`${e.metricName} ${num(e.metricValue)} → ${num(e.sourceValue)}`)}<br><span class="muted">rank ${e.rank} of ${e.of}</span></td><td><code>${escapeHtml(changesText(e))}</code></td></tr>`
+        `<tr data-learner="${escapeHtml(label(e.learner))}" data-source="${escapeHtml(label(e.source))}" data-iteration="${e.iteration}"><td>${e.iteration}</td><td><b>${escapeHtml(label(e.learner))}</b></td><td>${escapeHtml(label(e.source))}</td><td>${escapeHtml(`${e.metricName} ${num(e.metricValue)} → ${num(e.sourceValue)}`)}<br><span class="muted">rank ${e.rank} of ${e.of}</span></td><td><code>${escapeHtml(changesText(e))}</code></td></tr>`
     )
     .join("")
   const descent = members
@@ -98,8 +98,8 @@ const blockCard = (name: string, members: ReadonlyArray<LearnerModel>, exploits:
       const chain =
         hops.length === 0
           ? '<span class="muted">its own</span>'
-          : hops.map((h) => `← ${escapeHtml(labelOf(h.source))} <span class="muted">at ${h.iteration}</span>`).join(" ")
-      return `<tr data-learner="${escapeHtml(l.label)}" data-origin="${escapeHtml(hops.length === 0 ? l.label : labelOf(hops.at(-1)!.source))}"><td><b>${escapeHtml(l.label)}</b>${l.point === undefined ? "" : ` <span class="muted">${escapeHtml(l.point)}</span>`}</td><td>${chain}</td></tr>`
+          : hops.map((h) => `← ${escapeHtml(label(h.source))} <span class="muted">at ${h.iteration}</span>`).join(" ")
+      return `<tr data-learner="${escapeHtml(l.label)}" data-origin="${escapeHtml(hops.length === 0 ? l.label : label(hops.at(-1)!.source))}"><td><b>${escapeHtml(l.label)}</b>${l.point === undefined ? "" : ` <span class="muted">${escapeHtml(l.point)}</span>`}</td><td>${chain}</td></tr>`
     })
     .join("")
   const legend =
@@ -112,7 +112,9 @@ export const lineageSection = (input: Input, learners: ReadonlyArray<LearnerMode
   const byBlock = new Map<string, Array<Exploit>>()
   for (const e of input.events) {
     if (e._tag !== "exploited") continue
-    byBlock.set(e.learner.name, [...(byBlock.get(e.learner.name) ?? []), e])
+    const exploits = byBlock.get(e.learner.name)
+    if (exploits === undefined) byBlock.set(e.learner.name, [e])
+    else exploits.push(e)
   }
   if (byBlock.size === 0) return ""
   const cards = [...byBlock].map(([name, exploits]) =>
