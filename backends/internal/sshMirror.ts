@@ -20,13 +20,18 @@ const eachEntry = (body: string) =>
   ${body}
 done`
 
+/** The lines that make `to` exist and empty it but for its `iter-<n>` folders, leaving the shell there. */
+const emptied = (to: string): ReadonlyArray<string> => [
+  `mkdir -p ${quote(to)}`,
+  `cd ${quote(to)}`,
+  eachEntry(`rm -rf -- "$f"`)
+]
+
 /** The script that makes `to` hold what `from` holds, `iter-<n>` folders aside. */
 export const script = (from: string, to: string): string =>
   [
     "set -e",
-    `mkdir -p ${quote(to)}`,
-    `cd ${quote(to)}`,
-    eachEntry(`rm -rf -- "$f"`),
+    ...emptied(to),
     `if [ -d ${quote(from)} ]; then`,
     `cd ${quote(from)}`,
     eachEntry(`cp -R -p -- "$f" ${quote(to)}/`),
@@ -49,9 +54,7 @@ export const packScript = (from: string): string =>
 export const unpackScript = (packed: string, to: string): string =>
   [
     "set -e",
-    `mkdir -p ${quote(to)}`,
-    `cd ${quote(to)}`,
-    eachEntry(`rm -rf -- "$f"`),
+    ...emptied(to),
     ...(packed.trim().length === 0
       ? []
       : ["base64 -d <<'ROSE_PACKED_END' | tar xf -", packed.trim(), "ROSE_PACKED_END"])

@@ -16,6 +16,16 @@ afterEach(() => {
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true })
 })
 
+/** A fresh folder, removed after the test. */
+const tempRoot = (): string => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
+  made.push(root)
+  return root
+}
+
+/** Runs a script with the local /bin/sh as the backend runs one over ssh (`sh -s`). */
+const sh = (input: string) => spawnSync("/bin/sh", ["-s"], { input, encoding: "utf8" })
+
 const tree = (dir: string): Array<string> =>
   fs
     .readdirSync(dir, { withFileTypes: true })
@@ -28,8 +38,7 @@ const tree = (dir: string): Array<string> =>
 
 describe("sshMirror script", () => {
   it("replaces the target's files with the source's, iter-<n> folders aside", () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
-    made.push(root)
+    const root = tempRoot()
     const from = path.join(root, "from dir")
     const to = path.join(root, "to's")
     fs.mkdirSync(path.join(from, "model", "ckpt"), { recursive: true })
@@ -43,7 +52,7 @@ describe("sshMirror script", () => {
     fs.writeFileSync(path.join(to, "iter-0", "training.out"), "own output")
     fs.writeFileSync(path.join(to, "old", "w.bin"), "own weights")
     fs.writeFileSync(path.join(to, ".state"), "own state")
-    const run = spawnSync("/bin/sh", ["-s"], { input: script(from, to), encoding: "utf8" })
+    const run = sh(script(from, to))
     assert.strictEqual(run.status, 0, run.stderr)
     assert.deepStrictEqual(tree(to), [
       ".state=source state",
@@ -54,18 +63,16 @@ describe("sshMirror script", () => {
   })
 
   it("empties the target when the source has no folder", () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
-    made.push(root)
+    const root = tempRoot()
     const to = path.join(root, "to")
     fs.mkdirSync(path.join(to, "iter-3"), { recursive: true })
     fs.writeFileSync(path.join(to, "a"), "own")
-    const run = spawnSync("/bin/sh", ["-s"], { input: script(path.join(root, "missing"), to), encoding: "utf8" })
+    const run = sh(script(path.join(root, "missing"), to))
     assert.strictEqual(run.status, 0, run.stderr)
     assert.deepStrictEqual(fs.readdirSync(to), ["iter-3"])
   })
   it("between two hosts: the archive read from the source makes the target what one script makes it", () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
-    made.push(root)
+    const root = tempRoot()
     const from = path.join(root, "from dir")
     const to = path.join(root, "to's")
     fs.mkdirSync(path.join(from, "model", "ckpt"), { recursive: true })
@@ -77,10 +84,10 @@ describe("sshMirror script", () => {
     fs.mkdirSync(path.join(to, "iter-0"), { recursive: true })
     fs.writeFileSync(path.join(to, "iter-0", "training.out"), "own output")
     fs.writeFileSync(path.join(to, "old"), "own file")
-    const packed = spawnSync("/bin/sh", ["-s"], { input: packScript(from), encoding: "utf8" })
+    const packed = sh(packScript(from))
     assert.strictEqual(packed.status, 0, packed.stderr)
     assert.match(packed.stdout, /^[A-Za-z0-9+/=\n]+$/, "text that survives a captured stdout and a heredoc")
-    const unpacked = spawnSync("/bin/sh", ["-s"], { input: unpackScript(packed.stdout, to), encoding: "utf8" })
+    const unpacked = sh(unpackScript(packed.stdout, to))
     assert.strictEqual(unpacked.status, 0, unpacked.stderr)
     assert.deepStrictEqual(fs.readdirSync(to).sort(), ["-dash", ".state", "iter-0", "model"])
     assert.deepStrictEqual([...fs.readFileSync(path.join(to, "model", "ckpt", "w.bin"))], [0, 255, 10, 13, 39, 34])
@@ -89,18 +96,17 @@ describe("sshMirror script", () => {
   })
 
   it("between two hosts: a source with no folder or no entries empties the target", () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "rose-ssh-mirror-"))
-    made.push(root)
+    const root = tempRoot()
     const empty = path.join(root, "empty")
     fs.mkdirSync(path.join(empty, "iter-0"), { recursive: true })
     for (const from of [path.join(root, "missing"), empty]) {
       const to = path.join(root, "to")
       fs.mkdirSync(path.join(to, "iter-3"), { recursive: true })
       fs.writeFileSync(path.join(to, "a"), "own")
-      const packed = spawnSync("/bin/sh", ["-s"], { input: packScript(from), encoding: "utf8" })
+      const packed = sh(packScript(from))
       assert.strictEqual(packed.status, 0, packed.stderr)
       assert.strictEqual(packed.stdout, "")
-      const unpacked = spawnSync("/bin/sh", ["-s"], { input: unpackScript(packed.stdout, to), encoding: "utf8" })
+      const unpacked = sh(unpackScript(packed.stdout, to))
       assert.strictEqual(unpacked.status, 0, unpacked.stderr)
       assert.deepStrictEqual(fs.readdirSync(to), ["iter-3"])
     }
