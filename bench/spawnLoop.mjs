@@ -84,30 +84,44 @@ const serve = () => {
   })
 }
 
+/**
+ * Tasks sent to another thread or process as requests: `run` sends n, concurrency at a time, and
+ * times them until each is settled (`settle(id)` when its answer comes); the wall time in ms.
+ */
+const requestPool = () => {
+  const waiting = new Map()
+  return {
+    settle: (id) => {
+      waiting.get(String(id))()
+      waiting.delete(String(id))
+    },
+    run: async (n, concurrency, send) => {
+      const t0 = performance.now()
+      await pool(
+        n,
+        concurrency,
+        (i) =>
+          new Promise((resolve) => {
+            waiting.set(String(i), resolve)
+            send(i)
+          })
+      )
+      return performance.now() - t0
+    }
+  }
+}
+
 const viaHelper = async (dir, n, concurrency) => {
   const helper = cp.spawn(process.execPath, ["--max-old-space-size=16", new URL(import.meta.url).pathname, "serve"], {
     stdio: ["pipe", "pipe", "inherit"]
   })
-  const waiting = new Map()
+  const requests = requestPool()
   readline.createInterface({ input: helper.stdout }).on("line", (line) => {
     const [id, what] = line.split(" ")
-    if (what === "exit") {
-      waiting.get(id)()
-      waiting.delete(id)
-    }
+    if (what === "exit") requests.settle(id)
   })
   // The helper's own start-up is paid once per run, like a rose run would.
-  const t0 = performance.now()
-  await pool(
-    n,
-    concurrency,
-    (i) =>
-      new Promise((resolve) => {
-        waiting.set(String(i), resolve)
-        helper.stdin.write(`${i} ${dir}\n`)
-      })
-  )
-  const wallMs = performance.now() - t0
+  const wallMs = await requests.run(n, concurrency, (i) => helper.stdin.write(`${i} ${dir}\n`))
   helper.stdin.end()
   return wallMs
 }
@@ -129,22 +143,9 @@ parentPort.on("message", ({ id, dir }) => {
 const viaWorker = async (dir, n, concurrency) => {
   const { Worker } = await import("node:worker_threads")
   const worker = new Worker(workerSource, { eval: true })
-  const waiting = new Map()
-  worker.on("message", ({ id }) => {
-    waiting.get(id)()
-    waiting.delete(id)
-  })
-  const t0 = performance.now()
-  await pool(
-    n,
-    concurrency,
-    (i) =>
-      new Promise((resolve) => {
-        waiting.set(i, resolve)
-        worker.postMessage({ id: i, dir })
-      })
-  )
-  const wallMs = performance.now() - t0
+  const requests = requestPool()
+  worker.on("message", ({ id }) => requests.settle(id))
+  const wallMs = await requests.run(n, concurrency, (i) => worker.postMessage({ id: i, dir }))
   await worker.terminate()
   return wallMs
 }
